@@ -1,0 +1,181 @@
+"""Advice latency benchmark: starts a real APFA server and measures /api/v1/advice.
+
+For concurrency 1, 10 and 50 it sends uncached requests (every question unique, so each
+one embeds, searches, computes and generates) and cached requests (one question repeated
+after a warm-up), and prints JSON with p50/p95/p99 latency and requests per second.
+
+    .venv/bin/python bench/advice_latency.py [--requests 200] [--port 8765] [--var-dir DIR]
+
+The first run on a fresh var directory ingests the bundled knowledge base (about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+APFA = str(Path(sys.executable).parent / "apfa")
+CONCURRENCY = (1, 10, 50)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return round(ordered[index], 2)
+
+
+def summarise(latencies: list[float], seconds: float, errors: int) -> dict[str, Any]:
+    return {
+        "requests": len(latencies) + errors,
+        "errors": errors,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+        "mean_ms": round(statistics.fmean(latencies), 2),
+        "requests_per_second": round(len(latencies) / seconds, 1),
+    }
+
+
+def unique_question(i: int) -> dict[str, Any]:
+    amount = 150_000 + 1_000 * i
+    rate = 5.0 + (i % 40) / 10
+    return {
+        "query": f"What would my monthly payment be on a ${amount:,} mortgage at {rate:.1f}% "
+        f"over 30 years, and do I need PMI? (case {i})",
+        "profile": {"annual_income": 60_000 + 500 * i, "credit_score": 600 + i % 250},
+    }
+
+
+CACHED_QUESTION = {
+    "query": "How do lenders use my debt-to-income ratio when I apply for a mortgage?",
+    "profile": {"annual_income": 85000, "monthly_debt_payments": 450, "credit_score": 720},
+}
+
+
+async def run_scenario(
+    client: httpx.AsyncClient, token: str, concurrency: int, bodies: list[dict[str, Any]]
+) -> dict[str, Any]:
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    latencies: list[float] = []
+    errors = 0
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def worker() -> None:
+        nonlocal errors
+        while not queue.empty():
+            body = queue.get_nowait()
+            started = time.perf_counter()
+            response = await client.post("/api/v1/advice", json=body, headers=headers)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code == 200:
+                latencies.append(elapsed)
+            else:
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return summarise(latencies, time.perf_counter() - started, errors)
+
+
+async def measure(base_url: str, password: str, requests: int) -> dict[str, Any]:
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=base_url, timeout=60, limits=limits) as client:
+        login = await client.post("/token", data={"username": "admin", "password": password})
+        login.raise_for_status()
+        token = login.json()["access_token"]
+        await run_scenario(client, token, 1, [unique_question(-i) for i in range(1, 6)])
+        results: dict[str, Any] = {"uncached": {}, "cached": {}}
+        offset = 0
+        for concurrency in CONCURRENCY:
+            bodies = [unique_question(offset + i) for i in range(requests)]
+            offset += requests
+            results["uncached"][f"c{concurrency}"] = await run_scenario(
+                client, token, concurrency, bodies
+            )
+        await run_scenario(client, token, 1, [CACHED_QUESTION])
+        for concurrency in CONCURRENCY:
+            results["cached"][f"c{concurrency}"] = await run_scenario(
+                client, token, concurrency, [CACHED_QUESTION] * (requests * 2)
+            )
+        return results
+
+
+def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base_url}/ready", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError("server did not become ready")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=200, help="requests per scenario")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--var-dir", type=Path, default=None, help="reuse an ingested var dir")
+    args = parser.parse_args()
+
+    var_dir = args.var_dir or Path(tempfile.mkdtemp(prefix="apfa-bench-"))
+    password_file = var_dir / "bench-admin-password"
+    password = password_file.read_text() if password_file.exists() else secrets.token_urlsafe(18)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env.update(
+        APFA_VAR_DIR=str(var_dir),
+        APFA_BOOTSTRAP_ADMIN_PASSWORD=password,
+        APFA_LOG_LEVEL="WARNING",
+        APFA_PORT=str(args.port),
+    )
+    var_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([APFA, "bootstrap"], env=env, check=True, stdout=subprocess.DEVNULL)
+    password_file.write_text(password)
+    base_url = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen([APFA, "serve"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(base_url, server)
+        results = asyncio.run(measure(base_url, password, args.requests))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    report = {
+        "benchmark": "advice_latency",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "server": "apfa serve, 1 uvicorn worker, SQLite, in-process cache",
+        "requests_per_scenario": args.requests,
+        "results": results,
+        "targets": {
+            "uncached_c1_p95_ms_below": 150,
+            "cached_c10_p95_ms_below": 20,
+            "uncached_c1_p95_met": results["uncached"]["c1"]["p95_ms"] < 150,
+            "cached_c10_p95_met": results["cached"]["c10"]["p95_ms"] < 20,
+        },
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+"""APFA: the Agentic Personalized Financial Advisor."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,145 @@
+"""The advice pipeline: validate -> extract profile -> retrieve -> compute -> generate.
+
+Answers are cached by the normalised question, the effective profile and the index
+version, so a new index version never serves a stale answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from apfa.advice.extraction import extract_profile
+from apfa.advice.generator import DISCLAIMER, GroundedGenerator
+from apfa.advice.schemas import AdviceResponse, Citation, LoanQuery, RiskOut, YearRow
+from apfa.advice.wording import describe
+from apfa.core.cache import LocalCache
+from apfa.finance import LoanProfile, analyse
+from apfa.knowledge.retrieval import Retriever
+from apfa.observability import metrics as m
+
+CACHE_KIND = "advice"
+SNIPPET_CHARS = 320
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    top_k: int = 5
+    min_score: float = 0.2
+
+
+def given_profile(query: LoanQuery) -> dict[str, Any]:
+    return query.profile.model_dump(exclude_none=True, mode="json") if query.profile else {}
+
+
+def effective_profile(question: str, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Client-supplied fields win; numbers read from the question fill the gaps."""
+    extracted = extract_profile(question)
+    notes: list[str] = []
+    merged = dict(given)
+    for name, value in extracted.fields.items():
+        if name not in merged:
+            merged[name] = value
+            notes.append(
+                f"{name.replace('_', ' ')} of {describe(name, value)} read from your question"
+            )
+    return merged, notes
+
+
+def cache_key(question: str, profile: dict[str, Any], version: int | None) -> str:
+    normalised = " ".join(question.lower().split())
+    payload = json.dumps([normalised, profile, version], sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _snippet(text: str) -> str:
+    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+class AdvicePipeline:
+    def __init__(
+        self,
+        retriever: Retriever,
+        cache: LocalCache,
+        options: PipelineOptions | None = None,
+    ) -> None:
+        self._retriever = retriever
+        self._cache = cache
+        self._options = options or PipelineOptions()
+        self._generator = GroundedGenerator()
+
+    async def answer(
+        self, query: LoanQuery, *, user: str, request_id: str | None
+    ) -> AdviceResponse:
+        started = time.perf_counter()
+        given = given_profile(query)
+        served = self._retriever.holder.current
+        version = served.version if served is not None else None
+        # The effective profile is a function of the question and the given fields, so the
+        # key needs only those: a hit skips extraction entirely.
+        key = cache_key(query.query, given, version)
+        cached = self._cache.get(CACHE_KIND, key)
+        if cached is not None:
+            m.CACHE_HITS.labels("l1").inc()
+            body = {**cached, "cached": True}
+        else:
+            m.CACHE_MISSES.labels("l1").inc()
+            profile, read_notes = effective_profile(query.query, given)
+            body = await self._compute(query.query, profile, read_notes)
+            if body["index_version"] is not None:
+                self._cache.set(CACHE_KIND, key, body)
+            body = {**body, "cached": False}
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        response = AdviceResponse(**body, user=user, request_id=request_id, latency_ms=latency)
+        m.ADVICE.labels(response.provider, str(response.cached).lower()).inc()
+        return response
+
+    async def _compute(
+        self, question: str, profile: dict[str, Any], read_notes: list[str]
+    ) -> dict[str, Any]:
+        retrieval = await self._retriever.search(
+            question, self._options.top_k, self._options.min_score
+        )
+        analysis = analyse(LoanProfile(**profile))
+        risk = analysis.risk
+        draft = self._generator.compose(
+            question,
+            retrieval.hits,
+            analysis.metrics,
+            [*read_notes, *analysis.assumptions],
+            risk.reasons if risk else [],
+            index_available=retrieval.version is not None,
+        )
+        citations = [
+            Citation(
+                n=c.n,
+                document_id=c.hit.passage.document_id,
+                title=c.hit.passage.title,
+                section=" > ".join(c.hit.passage.heading_path) or None,
+                snippet=_snippet(c.hit.passage.text),
+                score=round(c.hit.score, 4),
+                source=c.hit.passage.source,
+            )
+            for c in draft.cited
+        ]
+        return {
+            "advice": draft.text,
+            "citations": [c.model_dump() for c in citations],
+            "metrics": dict(analysis.metrics),
+            "assumptions": [*read_notes, *analysis.assumptions],
+            "risk": RiskOut(tier=risk.tier, reasons=list(risk.reasons)).model_dump()
+            if risk
+            else None,
+            "amortization": [
+                YearRow(
+                    year=r.year, principal=r.principal, interest=r.interest, balance=r.balance
+                ).model_dump()
+                for r in analysis.yearly
+            ],
+            "disclaimer": DISCLAIMER,
+            "provider": self._generator.name,
+            "index_version": retrieval.version,
+        }

@@ -1,0 +1,81 @@
+"""Write-behind recorder for advice history.
+
+Answers never wait on the history insert: rows are queued and written in batches by one
+writer task (one transaction per batch, and on SQLite one writer, so no lock contention).
+Readers call ``flush()`` first, so a caller always sees their own latest answers, and
+shutdown drains the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+import structlog
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from apfa.core.db import session_scope
+from apfa.models import AdviceRequest
+from apfa.models.base import utcnow
+
+log = structlog.get_logger(__name__)
+
+MAX_BATCH = 256
+# After the first queued row, wait this long so one insert carries a batch.
+LINGER_SECONDS = 0.05
+MAX_PENDING = 10_000
+
+
+class HistoryWriter:
+    def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self._maker = maker
+        self._pending: list[dict[str, Any]] = []
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="advice-history-writer")
+
+    async def submit(self, row: dict[str, Any]) -> None:
+        """Queue one row; writes inline only when MAX_PENDING rows are already waiting."""
+        self._pending.append({**row, "created_at": utcnow()})
+        self._wake.set()
+        if len(self._pending) >= MAX_PENDING:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything queued so far, including rows a batch in flight is writing."""
+        async with self._lock:
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                await self._write(batch)
+
+    async def aclose(self) -> None:
+        if self._task is not None:
+            # Holding the lock means no batch is mid-write when the task is cancelled.
+            async with self._lock:
+                self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            await asyncio.sleep(LINGER_SECONDS)
+            self._wake.clear()
+            await self.flush()
+
+    async def _write(self, batch: list[dict[str, Any]]) -> None:
+        for attempt in range(3):
+            try:
+                async with session_scope(self._maker) as session:
+                    await session.execute(insert(AdviceRequest), batch)
+                return
+            except Exception as exc:
+                log.error("history_write_failed", rows=len(batch), attempt=attempt, error=str(exc))
+                await asyncio.sleep(0.2 * (attempt + 1))
+        log.error("history_rows_dropped", rows=len(batch))

@@ -1,0 +1,113 @@
+"""The advice request and response, exactly as the API contract describes them."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
+
+
+class LoanType(StrEnum):
+    MORTGAGE = "mortgage"
+    AUTO = "auto"
+    PERSONAL = "personal"
+    STUDENT = "student"
+    HELOC = "heloc"
+    REFINANCE = "refinance"
+
+
+class ProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    annual_income: Money | None = None
+    monthly_debt_payments: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    credit_score: Annotated[int, Field(ge=300, le=850)] | None = None
+    loan_type: LoanType | None = None
+    loan_amount: Annotated[float, Field(gt=0, le=1_000_000_000)] | None = None
+    home_price: Annotated[float, Field(gt=0, le=10_000_000_000)] | None = None
+    down_payment: Money | None = None
+    interest_rate: Annotated[float, Field(ge=0, le=30)] | None = None
+    term_years: Annotated[int, Field(ge=1, le=50)] | None = None
+
+    @model_validator(mode="after")
+    def _down_payment_within_price(self) -> ProfileIn:
+        if (
+            self.home_price is not None
+            and self.down_payment is not None
+            and self.down_payment > self.home_price
+        ):
+            raise ValueError("down_payment cannot exceed home_price")
+        return self
+
+
+class LoanQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=2000)
+    profile: ProfileIn | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("query must contain text")
+        if _CONTROL.search(value):
+            raise ValueError("query must not contain control characters")
+        return value
+
+
+class Citation(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    section: str | None = None
+    snippet: str
+    score: float
+    source: str | None = None
+
+
+class RiskOut(BaseModel):
+    tier: str
+    reasons: list[str]
+
+
+class YearRow(BaseModel):
+    year: int
+    principal: float
+    interest: float
+    balance: float
+
+
+class AdviceResponse(BaseModel):
+    advice: str
+    user: str
+    request_id: str | None
+    citations: list[Citation]
+    metrics: dict[str, float | int | str]
+    assumptions: list[str]
+    risk: RiskOut | None = None
+    amortization: list[YearRow] = Field(default_factory=list)
+    disclaimer: str
+    provider: str
+    cached: bool
+    index_version: int | None
+    latency_ms: float
+
+
+class HistoryItem(BaseModel):
+    id: int
+    request_id: str | None
+    query: str
+    created_at: str
+    response: dict[str, Any]
+
+
+class HistoryPage(BaseModel):
+    items: list[HistoryItem]
+    next_cursor: str | None

@@ -1,0 +1,82 @@
+"""User queries and the invariants around them. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apfa.auth.passwords import hash_password_async, verify_password_async
+from apfa.auth.permissions import Permission, Role, permissions_for
+from apfa.core.errors import Conflict, InvalidInput
+from apfa.models import User
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,64}$")
+MIN_PASSWORD_LENGTH = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller, as every route sees it."""
+
+    user_id: int
+    username: str
+    role: Role
+    permissions: frozenset[Permission]
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        role = Role(user.role)
+        return cls(user.id, user.username, role, permissions_for(role))
+
+
+def validate_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 1024:
+        raise InvalidInput("password must be at most 1024 characters")
+
+
+async def get_by_username(session: AsyncSession, username: str) -> User | None:
+    result = await session.execute(select(User).where(User.username == username))
+    return result.scalar_one_or_none()
+
+
+async def get_by_id(session: AsyncSession, user_id: int) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def count_users(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(User)) or 0)
+
+
+async def create_user(session: AsyncSession, username: str, password: str, role: Role) -> User:
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput("username must be 3-64 characters of letters, digits, _ . @ -")
+    validate_new_password(password)
+    if await get_by_username(session, username) is not None:
+        raise Conflict(f"user {username!r} already exists")
+    user = User(
+        username=username,
+        password_hash=await hash_password_async(password),
+        role=role.value,
+        is_active=True,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> User | None:
+    """The user when the credentials are right and the account active, else None.
+
+    An unknown username still costs one Argon2 verification, so timing does not reveal
+    which usernames exist.
+    """
+    user = await get_by_username(session, username)
+    ok = await verify_password_async(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        return None
+    return user

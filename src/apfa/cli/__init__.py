@@ -1,0 +1,77 @@
+"""The ``apfa`` command line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+
+from apfa.cli import index, kb, users
+from apfa.cli.runtime import console, database, run, settings
+from apfa.core.db import session_scope
+from apfa.core.migrate import upgrade_to_head
+from apfa.knowledge import service
+from apfa.knowledge.flows import BUNDLED_CORPUS
+
+app = typer.Typer(
+    help="APFA: grounded, personalised loan and personal-finance advice.", no_args_is_help=True
+)
+app.add_typer(users.app, name="users")
+app.add_typer(kb.app, name="kb")
+app.add_typer(index.app, name="index")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    upgrade_to_head(settings())
+    console.print("database schema is up to date")
+
+
+@app.command()
+def bootstrap() -> None:
+    """First-run setup: migrate, create the first admin, load the bundled knowledge base."""
+    loaded = settings()
+    upgrade_to_head(loaded)
+    password = run(lambda: users.ensure_bootstrap_admin(loaded))
+    if password is not None:
+        console.print(
+            Panel(
+                f"username: [bold]{users.BOOTSTRAP_USERNAME}[/bold]\n"
+                f"password: [bold]{password}[/bold]\n\n"
+                "This password is shown only once. Store it now, or set "
+                "APFA_BOOTSTRAP_ADMIN_PASSWORD before the first run to choose it.",
+                title="APFA super_admin created",
+                border_style="yellow",
+            )
+        )
+
+    async def _has_index() -> bool:
+        async with database(loaded) as maker, session_scope(maker) as session:
+            return await service.active_version(session) is not None
+
+    if not run(_has_index):
+        console.print("loading the bundled knowledge base (first run only)...")
+        kb.print_report(run(lambda: kb.ingest(loaded, [BUNDLED_CORPUS])))
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (APFA_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (APFA_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    loaded = settings()
+    uvicorn.run(
+        "apfa.main:create_app",
+        factory=True,
+        host=host or loaded.host,
+        port=port or loaded.port,
+        workers=workers,
+        access_log=False,
+        log_level="warning",
+    )

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from apfa.cli.runtime import console, database, run, settings
+from apfa.core.config import Settings
+from apfa.core.db import session_scope
+from apfa.knowledge import service
+from apfa.knowledge.flows import BUNDLED_CORPUS, IngestOptions, IngestReport, ingest_and_publish
+from apfa.providers.embeddings import SentenceTransformerEmbedder
+
+app = typer.Typer(
+    help="Knowledge base: ingest documents and inspect the corpus.", no_args_is_help=True
+)
+
+
+async def ingest(loaded: Settings, paths: list[Path], *, quiet: bool = False) -> IngestReport:
+    embedder = SentenceTransformerEmbedder(device=loaded.embedding_device)
+    options = IngestOptions(
+        max_tokens=loaded.chunk_max_tokens,
+        overlap_tokens=loaded.chunk_overlap_tokens,
+        batch_size=loaded.embedding_batch_size,
+    )
+    with Progress(
+        TextColumn("[bold]ingesting[/bold] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("", total=None)
+
+        def advance(name: str, done: int, total: int) -> None:
+            progress.update(task, description=name[:40], completed=done, total=total)
+
+        async with database(loaded) as maker:
+            return await ingest_and_publish(
+                maker, embedder, loaded.index_dir, paths, options=options, progress=advance
+            )
+
+
+def print_report(report: IngestReport) -> None:
+    console.print(
+        f"{report.files} files: {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.duplicates)} duplicates, "
+        f"{len(report.failed)} failed; {report.chunks} chunks, "
+        f"{report.embedded} embedded, {report.reused} reused from cache; "
+        f"serving index version {report.index_version}",
+        soft_wrap=True,
+    )
+    for path, error in report.failed:
+        console.print(f"[red]failed[/red] {path}: {error}")
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or directories")] = None,
+    bundled: Annotated[bool, typer.Option(help="Ingest the bundled knowledge base")] = False,
+) -> None:
+    """Parse, chunk, embed and index documents, then activate a new index version."""
+    targets = list(paths or []) + ([BUNDLED_CORPUS] if bundled else [])
+    if not targets:
+        raise typer.BadParameter("give at least one path, or --bundled")
+    missing = [p for p in targets if not p.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
+    loaded = settings()
+    report = run(lambda: ingest(loaded, targets))
+    print_report(report)
+    if report.failed:
+        raise typer.Exit(code=1)
+
+
+@app.command("stats")
+def stats() -> None:
+    """Documents, chunks, cached embeddings and the active index version."""
+    loaded = settings()
+
+    async def _stats() -> tuple[dict[str, int], int | None]:
+        async with database(loaded) as maker, session_scope(maker) as session:
+            counts = await service.corpus_stats(session)
+            active = await service.active_version(session)
+            return counts, active.id if active else None
+
+    counts, active = run(_stats)
+    table = Table("measure", "value")
+    for name, value in counts.items():
+        table.add_row(name.replace("_", " "), f"{value:,}")
+    table.add_row("active index version", str(active) if active else "none")
+    console.print(table)

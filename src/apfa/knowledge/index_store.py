@@ -1,0 +1,205 @@
+"""Immutable index versions on disk.
+
+A version is a directory ``v000007/`` holding ``index.faiss`` (inner product over
+L2-normalised vectors), ``chunks.jsonl`` (the passages, in vector order) and
+``manifest.json`` (model, dimension, counts, index type, per-file SHA-256 and an overall
+checksum). It is written under a temporary name, fsynced and renamed into place, so a
+reader sees either a complete version or none. Loading verifies every checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from apfa.providers.embeddings import Vectors
+
+INDEX_FILE = "index.faiss"
+CHUNKS_FILE = "chunks.jsonl"
+MANIFEST_FILE = "manifest.json"
+HNSW_THRESHOLD = 50_000
+HNSW_NEIGHBOURS = 32
+
+
+class CorruptIndexError(Exception):
+    """A version directory is incomplete or does not match its manifest."""
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    chunk_id: int
+    document_id: str
+    title: str
+    heading_path: tuple[str, ...]
+    text: str
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    version: int
+    model: str
+    dim: int
+    vector_count: int
+    document_count: int
+    index_type: str
+    created_at: str
+    files: dict[str, str]
+    checksum: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    passage: Passage
+    score: float
+
+
+class LoadedIndex:
+    """A version held in memory. Immutable, so any number of requests can search it."""
+
+    def __init__(self, manifest: Manifest, index: Any, passages: list[Passage]) -> None:
+        self.manifest = manifest
+        self._index = index
+        self._passages = passages
+
+    @property
+    def version(self) -> int:
+        return self.manifest.version
+
+    def __len__(self) -> int:
+        return len(self._passages)
+
+    def search(self, query: Vectors, k: int) -> list[Hit]:
+        if not self._passages:
+            return []
+        k = min(k, len(self._passages))
+        scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1)), k)
+        return [
+            Hit(self._passages[int(i)], float(s))
+            for s, i in zip(scores[0], ids[0], strict=True)
+            if i >= 0
+        ]
+
+
+def choose_index_type(count: int) -> str:
+    return "flat" if count < HNSW_THRESHOLD else "hnsw"
+
+
+def _build_faiss(vectors: Vectors, index_type: str) -> Any:
+    dim = vectors.shape[1]
+    index: Any
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 64
+    else:
+        index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _overall_checksum(files: dict[str, str]) -> str:
+    joined = "\n".join(f"{name}:{digest}" for name, digest in sorted(files.items()))
+    return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def version_dirname(version: int) -> str:
+    return f"v{version:06d}"
+
+
+def write_version(
+    root: Path, *, version: int, model: str, vectors: Vectors, passages: list[Passage]
+) -> Manifest:
+    """Build and persist a version; returns its manifest. Blocking and CPU-heavy."""
+    if len(vectors) != len(passages):
+        raise ValueError("one vector per passage")
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / version_dirname(version)
+    if final.exists():
+        raise FileExistsError(f"index version directory {final} already exists")
+    tmp = root / f".tmp-{version_dirname(version)}-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        index_type = choose_index_type(len(vectors))
+        faiss.write_index(_build_faiss(vectors, index_type), str(tmp / INDEX_FILE))
+        with (tmp / CHUNKS_FILE).open("w", encoding="utf-8") as handle:
+            for passage in passages:
+                handle.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+        files = {name: _sha256(tmp / name) for name in (INDEX_FILE, CHUNKS_FILE)}
+        manifest = Manifest(
+            version=version,
+            model=model,
+            dim=int(vectors.shape[1]) if vectors.ndim == 2 else 0,
+            vector_count=len(passages),
+            document_count=len({p.document_id for p in passages}),
+            index_type=index_type,
+            created_at=datetime.now(UTC).isoformat(),
+            files=files,
+            checksum=_overall_checksum(files),
+        )
+        (tmp / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2), "utf-8")
+        for name in (INDEX_FILE, CHUNKS_FILE, MANIFEST_FILE):
+            _fsync(tmp / name)
+        _fsync(tmp)
+        tmp.rename(final)
+        _fsync(root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def read_manifest(directory: Path) -> Manifest:
+    try:
+        raw = json.loads((directory / MANIFEST_FILE).read_text("utf-8"))
+        return Manifest(**raw)
+    except (OSError, ValueError, TypeError) as exc:
+        raise CorruptIndexError(f"unreadable manifest in {directory}: {exc}") from exc
+
+
+def load_version(directory: Path) -> LoadedIndex:
+    """Load and verify a version. Blocking: run it off the event loop."""
+    manifest = read_manifest(directory)
+    for name, expected in manifest.files.items():
+        path = directory / name
+        if not path.is_file() or _sha256(path) != expected:
+            raise CorruptIndexError(f"{path} does not match its manifest checksum")
+    if _overall_checksum(manifest.files) != manifest.checksum:
+        raise CorruptIndexError(f"manifest checksum mismatch in {directory}")
+    index = faiss.read_index(str(directory / INDEX_FILE))
+    passages: list[Passage] = []
+    with (directory / CHUNKS_FILE).open(encoding="utf-8") as handle:
+        for line in handle:
+            raw = json.loads(line)
+            raw["heading_path"] = tuple(raw["heading_path"])
+            passages.append(Passage(**raw))
+    if index.ntotal != len(passages) or len(passages) != manifest.vector_count:
+        raise CorruptIndexError(f"{directory}: vector count does not match passages")
+    return LoadedIndex(manifest, index, passages)

@@ -1,0 +1,130 @@
+"""Queries over documents, chunks, cached embeddings and index versions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from apfa.knowledge.index_store import Passage
+from apfa.models import Chunk, Document, EmbeddingCache, IndexVersion
+from apfa.models.base import utcnow
+from apfa.providers.embeddings import Vectors
+
+INDEXED = "indexed"
+
+
+async def get_document_by_key(session: AsyncSession, source_key: str) -> Document | None:
+    result = await session.execute(select(Document).where(Document.source_key == source_key))
+    return result.scalar_one_or_none()
+
+
+async def find_duplicate(
+    session: AsyncSession, content_hash: str, *, exclude_key: str
+) -> Document | None:
+    result = await session.execute(
+        select(Document)
+        .where(Document.content_hash == content_hash, Document.source_key != exclude_key)
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def replace_chunks(session: AsyncSession, document_id: str, chunks: Sequence[Chunk]) -> None:
+    await session.execute(delete(Chunk).where(Chunk.document_id == document_id))
+    session.add_all(chunks)
+    await session.flush()
+
+
+async def cached_vectors(
+    session: AsyncSession, model: str, hashes: Iterable[str]
+) -> dict[str, Vectors]:
+    wanted = list(set(hashes))
+    found: dict[str, Vectors] = {}
+    for start in range(0, len(wanted), 500):
+        batch = wanted[start : start + 500]
+        result = await session.execute(
+            select(EmbeddingCache.content_hash, EmbeddingCache.vector).where(
+                EmbeddingCache.model == model, EmbeddingCache.content_hash.in_(batch)
+            )
+        )
+        for content_hash, blob in result.all():
+            found[content_hash] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+async def store_vectors(session: AsyncSession, model: str, vectors: dict[str, Vectors]) -> None:
+    existing = await cached_vectors(session, model, vectors)
+    session.add_all(
+        EmbeddingCache(
+            content_hash=h, model=model, dim=int(v.shape[0]), vector=v.astype(np.float32).tobytes()
+        )
+        for h, v in vectors.items()
+        if h not in existing
+    )
+    await session.flush()
+
+
+async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
+    """Every chunk of every indexed document, with its content hash, in a stable order."""
+    result = await session.execute(
+        select(Chunk, Document.title, Document.meta)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(Document.status == INDEXED)
+        .order_by(Document.id, Chunk.ordinal)
+    )
+    rows: list[tuple[Passage, str]] = []
+    for chunk, title, meta in result.all():
+        source = meta.get("source") if isinstance(meta, dict) else None
+        passage = Passage(
+            chunk_id=chunk.id,
+            document_id=chunk.document_id,
+            title=title,
+            heading_path=tuple(chunk.heading_path or ()),
+            text=chunk.text,
+            source=str(source) if source else None,
+        )
+        rows.append((passage, chunk.content_hash))
+    return rows
+
+
+async def active_version(session: AsyncSession) -> IndexVersion | None:
+    result = await session.execute(select(IndexVersion).where(IndexVersion.is_active.is_(True)))
+    return result.scalar_one_or_none()
+
+
+async def list_versions(session: AsyncSession) -> list[IndexVersion]:
+    result = await session.execute(select(IndexVersion).order_by(IndexVersion.id.desc()))
+    return list(result.scalars())
+
+
+async def mark_active(session: AsyncSession, version_id: int) -> None:
+    """Make one version the only active one, inside the caller's transaction."""
+    await session.execute(
+        update(IndexVersion).where(IndexVersion.is_active.is_(True)).values(is_active=False)
+    )
+    await session.execute(
+        update(IndexVersion)
+        .where(IndexVersion.id == version_id)
+        .values(is_active=True, activated_at=utcnow())
+    )
+    await session.flush()
+
+
+async def corpus_stats(session: AsyncSession) -> dict[str, int]:
+    documents = await session.scalar(select(func.count()).select_from(Document))
+    indexed = await session.scalar(
+        select(func.count()).select_from(Document).where(Document.status == INDEXED)
+    )
+    chunks = await session.scalar(select(func.count()).select_from(Chunk))
+    tokens = await session.scalar(select(func.coalesce(func.sum(Chunk.token_count), 0)))
+    cached = await session.scalar(select(func.count()).select_from(EmbeddingCache))
+    return {
+        "documents": int(documents or 0),
+        "indexed_documents": int(indexed or 0),
+        "chunks": int(chunks or 0),
+        "chunk_tokens": int(tokens or 0),
+        "cached_embeddings": int(cached or 0),
+    }

@@ -1,0 +1,111 @@
+"""The ASGI application: ``create_app()`` wires settings, engines, the served index and the
+routers. Everything stateful is built in ``lifespan`` and held on ``app.state``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+import anyio.to_thread
+import structlog
+from fastapi import FastAPI
+
+from apfa import __version__
+from apfa.advice.endpoints import router as advice_router
+from apfa.advice.flows import AdvicePipeline, PipelineOptions
+from apfa.advice.history import HistoryWriter
+from apfa.auth.endpoints import router as auth_router
+from apfa.auth.principals import PrincipalCache
+from apfa.auth.tokens import TokenService
+from apfa.core.cache import LocalCache
+from apfa.core.config import Settings
+from apfa.core.db import create_engine, create_sessionmaker
+from apfa.core.errors import install_error_handlers
+from apfa.core.secrets import jwt_secret
+from apfa.health.endpoints import router as health_router
+from apfa.knowledge.endpoints import router as knowledge_router
+from apfa.knowledge.holder import IndexHolder
+from apfa.knowledge.indexing import load_active
+from apfa.knowledge.retrieval import Retriever
+from apfa.knowledge.watcher import publish_gauges, watch
+from apfa.observability.logging import configure_logging
+from apfa.observability.middleware import RequestContextMiddleware
+from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
+
+log = structlog.get_logger(__name__)
+
+INDEX_POLL_SECONDS = 5.0
+
+
+async def _load_embedder(settings: Settings) -> Embedder:
+    embedder = await anyio.to_thread.run_sync(
+        lambda: SentenceTransformerEmbedder(device=settings.embedding_device)
+    )
+    await anyio.to_thread.run_sync(embedder.encode, ["warm up"])
+    return embedder
+
+
+def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        maker = create_sessionmaker(engine)
+        model = embedder or await _load_embedder(settings)
+        holder = IndexHolder()
+        holder.swap(await load_active(maker, settings.index_dir))
+        publish_gauges(holder)
+        retriever = Retriever(holder, model)
+        cache = LocalCache(
+            "apfa",
+            maxsize=settings.advice_cache_size,
+            ttls={"advice": settings.advice_cache_ttl_seconds},
+        )
+        state = app.state
+        state.settings, state.engine, state.sessionmaker = settings, engine, maker
+        state.tokens = TokenService(
+            jwt_secret(settings),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(minutes=settings.access_token_minutes),
+        )
+        state.principals = PrincipalCache(settings.auth_cache_seconds)
+        state.embedder, state.index_holder, state.retriever = model, holder, retriever
+        state.advice_pipeline = AdvicePipeline(
+            retriever,
+            cache,
+            PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
+        )
+        state.history_writer = HistoryWriter(maker)
+        state.history_writer.start()
+        current = holder.current
+        log.info("started", version=__version__, index_version=current and current.version)
+        watcher = asyncio.create_task(
+            watch(maker, settings.index_dir, holder, INDEX_POLL_SECONDS), name="index-watcher"
+        )
+        try:
+            yield
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await state.history_writer.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="APFA",
+        summary="Agentic Personalized Financial Advisor",
+        version=__version__,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for router in (health_router, auth_router, advice_router, knowledge_router):
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware)
+    return app
