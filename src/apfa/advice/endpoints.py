@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import json
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 
 from apfa.advice import service
 from apfa.advice.flows import AdvicePipeline
@@ -32,11 +33,13 @@ HistoryDep = Annotated[HistoryWriter, Depends(get_history_writer)]
 @router.post("/generate-advice", response_model=AdviceResponse, include_in_schema=False)
 async def generate_advice(
     body: LoanQuery, principal: AdviceGenerator, pipeline: PipelineDep, history: HistoryDep
-) -> AdviceResponse:
+) -> Response:
     """Grounded, personalised advice with numbered citations and computed figures."""
-    response = await pipeline.answer(body, user=principal.username, request_id=current_request_id())
-    await history.submit(service.history_row(principal.user_id, body, response))
-    return response
+    answer = await pipeline.answer(body)
+    request_id = current_request_id()
+    rendered = answer.render(principal.username, request_id)
+    await history.submit(service.history_row(principal.user_id, request_id, body, answer, rendered))
+    return Response(rendered, media_type="application/json")
 
 
 @router.get("/api/v1/advice/history", response_model=HistoryPage)
@@ -60,7 +63,7 @@ async def advice_history(
                 request_id=r.request_id,
                 query=r.query,
                 created_at=r.created_at.isoformat(),
-                response=r.response,
+                response=json.loads(r.response_json),
             )
             for r in page
         ],

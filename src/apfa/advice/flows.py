@@ -14,7 +14,14 @@ from typing import Any
 
 from apfa.advice.extraction import extract_profile
 from apfa.advice.generator import DISCLAIMER, GroundedGenerator
-from apfa.advice.schemas import AdviceResponse, Citation, LoanQuery, RiskOut, YearRow
+from apfa.advice.schemas import (
+    AdviceBody,
+    AdviceResponse,
+    Citation,
+    LoanQuery,
+    RiskOut,
+    YearRow,
+)
 from apfa.advice.wording import describe
 from apfa.core.cache import LocalCache
 from apfa.finance import LoanProfile, analyse
@@ -59,6 +66,31 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer, serialised once: a cache hit only splices in the per-request fields."""
+
+    body: AdviceBody
+    members_json: bytes
+    cached: bool
+    latency_ms: float
+
+    def envelope(self, user: str, request_id: str | None) -> dict[str, Any]:
+        return {
+            "user": user,
+            "request_id": request_id,
+            "cached": self.cached,
+            "latency_ms": self.latency_ms,
+        }
+
+    def render(self, user: str, request_id: str | None) -> bytes:
+        extra = json.dumps(self.envelope(user, request_id), separators=(",", ":"))
+        return b"{" + self.members_json + b"," + extra[1:].encode()
+
+    def to_response(self, user: str, request_id: str | None) -> AdviceResponse:
+        return AdviceResponse(**self.body.model_dump(), **self.envelope(user, request_id))
+
+
 class AdvicePipeline:
     def __init__(
         self,
@@ -71,9 +103,7 @@ class AdvicePipeline:
         self._options = options or PipelineOptions()
         self._generator = GroundedGenerator()
 
-    async def answer(
-        self, query: LoanQuery, *, user: str, request_id: str | None
-    ) -> AdviceResponse:
+    async def answer(self, query: LoanQuery) -> Answer:
         started = time.perf_counter()
         given = given_profile(query)
         served = self._retriever.holder.current
@@ -81,25 +111,24 @@ class AdvicePipeline:
         # The effective profile is a function of the question and the given fields, so the
         # key needs only those: a hit skips extraction entirely.
         key = cache_key(query.query, given, version)
-        cached = self._cache.get(CACHE_KIND, key)
-        if cached is not None:
+        hit: tuple[AdviceBody, bytes] | None = self._cache.get(CACHE_KIND, key)
+        if hit is not None:
             m.CACHE_HITS.labels("l1").inc()
-            body = {**cached, "cached": True}
+            body, members = hit
         else:
             m.CACHE_MISSES.labels("l1").inc()
             profile, read_notes = effective_profile(query.query, given)
             body = await self._compute(query.query, profile, read_notes)
-            if body["index_version"] is not None:
-                self._cache.set(CACHE_KIND, key, body)
-            body = {**body, "cached": False}
+            members = body.model_dump_json().encode()[1:-1]
+            if body.index_version is not None:
+                self._cache.set(CACHE_KIND, key, (body, members))
         latency = round((time.perf_counter() - started) * 1000, 2)
-        response = AdviceResponse(**body, user=user, request_id=request_id, latency_ms=latency)
-        m.ADVICE.labels(response.provider, str(response.cached).lower()).inc()
-        return response
+        m.ADVICE.labels(body.provider, str(hit is not None).lower()).inc()
+        return Answer(body, members, hit is not None, latency)
 
     async def _compute(
         self, question: str, profile: dict[str, Any], read_notes: list[str]
-    ) -> dict[str, Any]:
+    ) -> AdviceBody:
         retrieval = await self._retriever.search(
             question, self._options.top_k, self._options.min_score
         )
@@ -125,21 +154,17 @@ class AdvicePipeline:
             )
             for c in draft.cited
         ]
-        return {
-            "advice": draft.text,
-            "citations": [c.model_dump() for c in citations],
-            "metrics": dict(analysis.metrics),
-            "assumptions": [*read_notes, *analysis.assumptions],
-            "risk": RiskOut(tier=risk.tier, reasons=list(risk.reasons)).model_dump()
-            if risk
-            else None,
-            "amortization": [
-                YearRow(
-                    year=r.year, principal=r.principal, interest=r.interest, balance=r.balance
-                ).model_dump()
+        return AdviceBody(
+            advice=draft.text,
+            citations=citations,
+            metrics=dict(analysis.metrics),
+            assumptions=[*read_notes, *analysis.assumptions],
+            risk=RiskOut(tier=risk.tier, reasons=list(risk.reasons)) if risk else None,
+            amortization=[
+                YearRow(year=r.year, principal=r.principal, interest=r.interest, balance=r.balance)
                 for r in analysis.yearly
             ],
-            "disclaimer": DISCLAIMER,
-            "provider": self._generator.name,
-            "index_version": retrieval.version,
-        }
+            disclaimer=DISCLAIMER,
+            provider=self._generator.name,
+            index_version=retrieval.version,
+        )

@@ -84,10 +84,10 @@ class YearRow(BaseModel):
     balance: float
 
 
-class AdviceResponse(BaseModel):
+class AdviceBody(BaseModel):
+    """The part of an answer that is the same for everyone who asks the same question."""
+
     advice: str
-    user: str
-    request_id: str | None
     citations: list[Citation]
     metrics: dict[str, float | int | str]
     assumptions: list[str]
@@ -95,8 +95,13 @@ class AdviceResponse(BaseModel):
     amortization: list[YearRow] = Field(default_factory=list)
     disclaimer: str
     provider: str
-    cached: bool
     index_version: int | None
+
+
+class AdviceResponse(AdviceBody):
+    user: str
+    request_id: str | None
+    cached: bool
     latency_ms: float
 
 

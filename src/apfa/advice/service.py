@@ -7,22 +7,25 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apfa.advice.schemas import AdviceResponse, LoanQuery
+from apfa.advice.flows import Answer
+from apfa.advice.schemas import LoanQuery
 from apfa.models import AdviceRequest
 
 
-def history_row(user_id: int, query: LoanQuery, response: AdviceResponse) -> dict[str, Any]:
+def history_row(
+    user_id: int, request_id: str | None, query: LoanQuery, answer: Answer, rendered: bytes
+) -> dict[str, Any]:
     profile = query.profile.model_dump(exclude_none=True, mode="json") if query.profile else {}
     return {
         "user_id": user_id,
-        "request_id": response.request_id,
+        "request_id": request_id,
         "query": query.query,
         "profile": profile,
-        "response": response.model_dump(mode="json"),
-        "provider": response.provider,
-        "cached": response.cached,
-        "index_version": response.index_version,
-        "latency_ms": response.latency_ms,
+        "response_json": rendered.decode(),
+        "provider": answer.body.provider,
+        "cached": answer.cached,
+        "index_version": answer.body.index_version,
+        "latency_ms": answer.latency_ms,
     }
 
 

@@ -18,7 +18,8 @@ class AdviceRequest(Base):
     request_id: Mapped[str | None] = mapped_column(String(128))
     query: Mapped[str] = mapped_column(Text)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The answer exactly as it was sent, JSON text: stored without re-encoding it.
+    response_json: Mapped[str] = mapped_column(Text)
     provider: Mapped[str] = mapped_column(String(32))
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     index_version: Mapped[int | None] = mapped_column(Integer)

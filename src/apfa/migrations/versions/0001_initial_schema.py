@@ -103,7 +103,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(length=128), nullable=True),
         sa.Column("query", sa.Text(), nullable=False),
         sa.Column("profile", sa.JSON(), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=False),
+        sa.Column("response_json", sa.Text(), nullable=False),
         sa.Column("provider", sa.String(length=32), nullable=False),
         sa.Column("cached", sa.Boolean(), nullable=False),
         sa.Column("index_version", sa.Integer(), nullable=True),
