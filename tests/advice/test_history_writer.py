@@ -25,7 +25,7 @@ async def _row(app: FastAPI, marker: str) -> dict[str, object]:
         "request_id": None,
         "query": marker,
         "profile": {},
-        "response_json": "{\"advice\": \"x\"}",
+        "response_json": '{"advice": "x"}',
         "provider": "grounded",
         "cached": False,
         "index_version": None,

@@ -17,11 +17,11 @@ from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
 router = APIRouter(tags=["advice"])
 
 
-def get_pipeline(request: Request) -> AdvicePipeline:
+async def get_pipeline(request: Request) -> AdvicePipeline:
     return cast(AdvicePipeline, request.app.state.advice_pipeline)
 
 
-def get_history_writer(request: Request) -> HistoryWriter:
+async def get_history_writer(request: Request) -> HistoryWriter:
     return cast(HistoryWriter, request.app.state.history_writer)
 
 

@@ -11,17 +11,16 @@ from apfa.auth.permissions import Permission
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.service import Principal
 from apfa.auth.tokens import InvalidToken, TokenService
-from apfa.core.dependencies import SessionDep
 from apfa.core.errors import NotAuthenticated, PermissionDenied
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
 
 
-def get_token_service(request: Request) -> TokenService:
+async def get_token_service(request: Request) -> TokenService:
     return cast(TokenService, request.app.state.tokens)
 
 
-def get_principal_cache(request: Request) -> PrincipalCache:
+async def get_principal_cache(request: Request) -> PrincipalCache:
     return cast(PrincipalCache, request.app.state.principals)
 
 
@@ -31,7 +30,6 @@ PrincipalCacheDep = Annotated[PrincipalCache, Depends(get_principal_cache)]
 
 async def get_principal(
     request: Request,
-    session: SessionDep,
     tokens: TokenServiceDep,
     principals: PrincipalCacheDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
@@ -43,7 +41,7 @@ async def get_principal(
         user_id = int(claims.subject)
     except (InvalidToken, ValueError) as exc:
         raise NotAuthenticated("Invalid or expired token") from exc
-    principal = await principals.resolve(session, user_id)
+    principal = await principals.resolve(request.app.state.sessionmaker, user_id)
     if principal is None:
         raise NotAuthenticated("Invalid or expired token")
     request.state.user_id = principal.user_id

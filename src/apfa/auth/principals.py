@@ -10,7 +10,7 @@ within the TTL.
 from __future__ import annotations
 
 from cachetools import TTLCache
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.auth.permissions import Role
 from apfa.auth.service import Principal, get_by_id
@@ -24,11 +24,17 @@ class PrincipalCache:
             TTLCache(maxsize=maxsize, ttl=ttl_seconds) if ttl_seconds > 0 else None
         )
 
-    async def resolve(self, session: AsyncSession, user_id: int) -> Principal | None:
-        """The active principal for ``user_id``, or None when unknown or inactive."""
+    async def resolve(
+        self, maker: async_sessionmaker[AsyncSession], user_id: int
+    ) -> Principal | None:
+        """The active principal for ``user_id``, or None when unknown or inactive.
+
+        A session is opened only on a miss, so a cached caller costs no database work.
+        """
         if self._cache is not None and user_id in self._cache:
             return self._cache[user_id]
-        user = await get_by_id(session, user_id)
+        async with maker() as session:
+            user = await get_by_id(session, user_id)
         principal = (
             Principal.of(user)
             if user is not None and user.is_active and user.role in set(Role)

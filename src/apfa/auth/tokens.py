@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from cachetools import TTLCache
 
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
@@ -32,6 +33,10 @@ class IssuedToken:
     expires_in: int
 
 
+VERIFIED_CACHE_SIZE = 10_000
+VERIFIED_CACHE_SECONDS = 30
+
+
 class TokenService:
     def __init__(self, secret: str, *, issuer: str, audience: str, ttl: timedelta) -> None:
         if len(secret.encode()) < 32:
@@ -40,6 +45,11 @@ class TokenService:
         self._issuer = issuer
         self._audience = audience
         self._ttl = ttl
+        # Exact token strings already verified: skips re-checking the signature of a token
+        # seen seconds ago. Expiry is still enforced on every use.
+        self._verified: TTLCache[str, AccessClaims] = TTLCache(
+            VERIFIED_CACHE_SIZE, VERIFIED_CACHE_SECONDS
+        )
 
     def issue_access(self, *, subject: str, role: str) -> IssuedToken:
         now = datetime.now(UTC)
@@ -59,6 +69,16 @@ class TokenService:
         return IssuedToken(token=token, jti=jti, expires_in=int(self._ttl.total_seconds()))
 
     def decode_access(self, token: str) -> AccessClaims:
+        known = self._verified.get(token)
+        if known is not None:
+            if known.expires_at <= datetime.now(UTC):
+                raise InvalidToken("token has expired")
+            return known
+        claims = self._verify(token)
+        self._verified[token] = claims
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token,

@@ -1,4 +1,8 @@
-"""Framework-level dependencies shared by every domain."""
+"""Framework-level dependencies shared by every domain.
+
+Accessors of app state are ``async def`` on purpose: FastAPI runs plain ``def``
+dependencies in a worker thread, a hop that costs more than the lookup itself.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from apfa.core.config import Settings
 from apfa.core.db import session_scope
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
 

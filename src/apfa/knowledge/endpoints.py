@@ -11,7 +11,7 @@ from apfa.knowledge.schemas import SearchHit, SearchResponse
 router = APIRouter(tags=["knowledge"])
 
 
-def get_retriever(request: Request) -> Retriever:
+async def get_retriever(request: Request) -> Retriever:
     return cast(Retriever, request.app.state.retriever)
 
 
