@@ -109,11 +109,15 @@ MAX_SENTENCES = 4
 MIN_WORDS, MAX_WORDS = 6, 70
 # Worked examples and lead-ins read badly out of context, so they are never quoted.
 _NOT_STANDALONE = re.compile(
-    r"^(consider|suppose|imagine|say|for example|for instance|example|here is|here's|"
-    r"the following|as an example|in this example)\b",
+    r"^(consider|suppose|imagine|say|assume|assuming|for example|for instance|example|"
+    r"worked example|here is|here's|the following|as an example|in this example)\b",
     re.IGNORECASE,
 )
 RELATIVE_FLOOR = 0.5
+# Dollar figures in a passage belong to its examples; the reader's own figures are
+# computed separately, so such sentences are quoted only when nothing better matches.
+_DOLLARS = re.compile(r"\$\s?\d")
+DOLLAR_PENALTY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +146,8 @@ def _sentence_score(sentence: str, query_terms: set[str]) -> float:
         return 0.0
     overlap = _terms(sentence) & query_terms
     weight = sum(1.5 if len(t) >= 6 else 1.0 for t in overlap)
-    return weight / math.sqrt(len(words))
+    penalty = DOLLAR_PENALTY if _DOLLARS.search(sentence) else 1.0
+    return penalty * weight / math.sqrt(len(words))
 
 
 def _too_similar(candidate: set[str], chosen: Sequence[set[str]]) -> bool:
