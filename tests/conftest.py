@@ -100,6 +100,7 @@ def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Sett
         "jwt_secret": SecretStr("test-secret-" + "x" * 40),
         "environment": "test",
         "log_level": "WARNING",
+        "rate_limit_token": "100000/minute",
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

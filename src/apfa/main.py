@@ -19,14 +19,20 @@ from apfa import __version__
 from apfa.advice.endpoints import router as advice_router
 from apfa.advice.flows import AdvicePipeline, PipelineOptions
 from apfa.advice.history import HistoryWriter
+from apfa.api_keys.endpoints import router as api_keys_router
+from apfa.audit.endpoints import router as audit_router
+from apfa.auth.api_keys import ApiKeyAuthenticator
 from apfa.auth.endpoints import router as auth_router
+from apfa.auth.middleware import QueryCredentialsGuard
 from apfa.auth.principals import PrincipalCache
+from apfa.auth.revocation import RevocationList
 from apfa.auth.tokens import TokenService
 from apfa.core.cache import LocalCache
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
 from apfa.core.errors import install_error_handlers
-from apfa.core.secrets import jwt_secret
+from apfa.core.ratelimit import RateLimiter
+from apfa.core.secrets import jwt_keyring
 from apfa.health.endpoints import router as health_router
 from apfa.knowledge.endpoints import router as knowledge_router
 from apfa.knowledge.holder import IndexHolder
@@ -36,10 +42,12 @@ from apfa.knowledge.watcher import publish_gauges, watch
 from apfa.observability.logging import configure_logging
 from apfa.observability.middleware import RequestContextMiddleware
 from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
+from apfa.users.endpoints import router as users_router
 
 log = structlog.get_logger(__name__)
 
 INDEX_POLL_SECONDS = 5.0
+REVOCATION_POLL_SECONDS = 2.0
 
 
 async def _load_embedder(settings: Settings) -> Embedder:
@@ -70,13 +78,19 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         )
         state = app.state
         state.settings, state.engine, state.sessionmaker = settings, engine, maker
+        keys, active_kid = jwt_keyring(settings)
         state.tokens = TokenService(
-            jwt_secret(settings),
+            keys,
+            active_kid,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             ttl=timedelta(minutes=settings.access_token_minutes),
         )
         state.principals = PrincipalCache(settings.auth_cache_seconds)
+        state.api_keys = ApiKeyAuthenticator(state.principals, settings.auth_cache_seconds)
+        state.revocations = RevocationList(timedelta(minutes=settings.access_token_minutes))
+        await state.revocations.sync(maker)
+        state.rate_limiter = RateLimiter(settings.redis_url)
         state.embedder, state.index_holder, state.retriever = model, holder, retriever
         state.advice_pipeline = AdvicePipeline(
             retriever,
@@ -92,15 +106,21 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         gc.freeze()
         current = holder.current
         log.info("started", version=__version__, index_version=current and current.version)
-        watcher = asyncio.create_task(
-            watch(maker, settings.index_dir, holder, INDEX_POLL_SECONDS), name="index-watcher"
-        )
+        background = [
+            asyncio.create_task(
+                watch(maker, settings.index_dir, holder, INDEX_POLL_SECONDS), name="index-watcher"
+            ),
+            asyncio.create_task(
+                state.revocations.watch(maker, REVOCATION_POLL_SECONDS), name="revocation-sync"
+            ),
+        ]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await state.history_writer.aclose()
             await engine.dispose()
 
@@ -111,7 +131,17 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for router in (health_router, auth_router, advice_router, knowledge_router):
+    routers = (
+        health_router,
+        auth_router,
+        users_router,
+        api_keys_router,
+        audit_router,
+        advice_router,
+        knowledge_router,
+    )
+    for router in routers:
         app.include_router(router)
+    app.add_middleware(QueryCredentialsGuard)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -17,12 +18,14 @@ SECRET = "unit-test-secret-" + "k" * 40
 
 
 def test_cached_token_still_expires() -> None:
-    service = TokenService(SECRET, issuer="apfa", audience="apfa-api", ttl=timedelta(seconds=1))
-    issued = service.issue_access(subject="7", role="user")
+    service = TokenService(
+        {"k1": SECRET}, "k1", issuer="apfa", audience="apfa-api", ttl=timedelta(seconds=1)
+    )
+    issued = service.issue_access(subject="7", role="user", session_id="s1")
     assert service.decode_access(issued.token).subject == "7"
     cached = service._verified[issued.token]
-    service._verified[issued.token] = type(cached)(
-        cached.subject, cached.role, cached.jti, cached.expires_at - timedelta(seconds=2)
+    service._verified[issued.token] = replace(
+        cached, expires_at=cached.expires_at - timedelta(seconds=2)
     )
     with pytest.raises(InvalidToken):
         service.decode_access(issued.token)
@@ -30,7 +33,7 @@ def test_cached_token_still_expires() -> None:
 
 def test_short_secret_is_refused() -> None:
     with pytest.raises(ValueError, match="32 bytes"):
-        TokenService("short", issuer="i", audience="a", ttl=timedelta(minutes=1))
+        TokenService({"k": "short"}, "k", issuer="i", audience="a", ttl=timedelta(minutes=1))
 
 
 async def _toggle_active(app: FastAPI, username: str, active: bool) -> int:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from apfa.auth.api_keys import ApiKeyAuthenticator
 from apfa.auth.permissions import Permission
 from apfa.auth.principals import PrincipalCache
+from apfa.auth.revocation import RevocationList
 from apfa.auth.service import Principal
 from apfa.auth.tokens import InvalidToken, TokenService
 from apfa.core.errors import NotAuthenticated, PermissionDenied
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 async def get_token_service(request: Request) -> TokenService:
@@ -26,24 +30,49 @@ async def get_principal_cache(request: Request) -> PrincipalCache:
 
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
 PrincipalCacheDep = Annotated[PrincipalCache, Depends(get_principal_cache)]
+_INVALID = "Invalid or expired credentials"
+
+
+async def _from_api_key(request: Request, presented: str) -> Principal:
+    keys = cast(ApiKeyAuthenticator, request.app.state.api_keys)
+    principal = await keys.authenticate(request.app.state.sessionmaker, presented)
+    if principal is None:
+        raise NotAuthenticated(_INVALID)
+    return principal
+
+
+async def _from_access_token(request: Request, tokens: TokenService, token: str) -> Principal:
+    try:
+        claims = tokens.decode_access(token)
+        user_id = int(claims.subject)
+    except (InvalidToken, ValueError) as exc:
+        raise NotAuthenticated(_INVALID) from exc
+    revocations = cast(RevocationList, request.app.state.revocations)
+    if revocations.is_revoked(claims.jti, claims.session_id):
+        raise NotAuthenticated(_INVALID)
+    principals = cast(PrincipalCache, request.app.state.principals)
+    principal = await principals.resolve(request.app.state.sessionmaker, user_id)
+    if principal is None:
+        raise NotAuthenticated(_INVALID)
+    cutoff = principal.tokens_valid_after
+    # iat has whole seconds; tokens minted in the cutoff's own second are caught by sid.
+    if cutoff is not None and claims.issued_at < cutoff.replace(microsecond=0):
+        raise NotAuthenticated(_INVALID)
+    return replace(principal, session_id=claims.session_id, jti=claims.jti)
 
 
 async def get_principal(
     request: Request,
     tokens: TokenServiceDep,
-    principals: PrincipalCacheDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
 ) -> Principal:
-    if not token:
+    if api_key:
+        principal = await _from_api_key(request, api_key)
+    elif token:
+        principal = await _from_access_token(request, tokens, token)
+    else:
         raise NotAuthenticated()
-    try:
-        claims = tokens.decode_access(token)
-        user_id = int(claims.subject)
-    except (InvalidToken, ValueError) as exc:
-        raise NotAuthenticated("Invalid or expired token") from exc
-    principal = await principals.resolve(request.app.state.sessionmaker, user_id)
-    if principal is None:
-        raise NotAuthenticated("Invalid or expired token")
     request.state.user_id = principal.user_id
     return principal
 
@@ -70,3 +99,6 @@ AdviceHistoryViewer = Annotated[
 IndexManager = Annotated[Principal, Depends(RequirePermission(Permission.INDEX_MANAGE))]
 CeleryViewer = Annotated[Principal, Depends(RequirePermission(Permission.CELERY_VIEW))]
 MetricsViewer = Annotated[Principal, Depends(RequirePermission(Permission.METRICS_VIEW))]
+UsersManager = Annotated[Principal, Depends(RequirePermission(Permission.USERS_MANAGE))]
+AuditViewer = Annotated[Principal, Depends(RequirePermission(Permission.AUDIT_VIEW))]
+CeleryManager = Annotated[Principal, Depends(RequirePermission(Permission.CELERY_MANAGE))]

@@ -1,19 +1,40 @@
+"""Login, refresh rotation, logout and revocation."""
+
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import timedelta
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
 
-from apfa.auth.dependencies import CurrentPrincipal, TokenServiceDep
-from apfa.auth.schemas import LoginRequest, TokenResponse, UserOut
-from apfa.auth.service import authenticate
-from apfa.core.dependencies import SessionDep
-from apfa.core.errors import InvalidInput, NotAuthenticated, UnsupportedMediaType
+from apfa.audit import service as audit
+from apfa.auth import sessions
+from apfa.auth.context import actor_of, client_ip, end_all_sessions
+from apfa.auth.dependencies import CurrentPrincipal, TokenServiceDep, oauth2_scheme
+from apfa.auth.revocation import RevocationList
+from apfa.auth.schemas import LoginRequest, RefreshRequest, TokenResponse, UserOut
+from apfa.auth.service import authenticate, get_by_id
+from apfa.auth.throttle import LockoutPolicy, locked_until, record_failure, record_success
+from apfa.auth.tokens import InvalidToken, TokenService
+from apfa.core.config import Settings
+from apfa.core.db import session_scope
+from apfa.core.dependencies import SessionDep, SettingsDep
+from apfa.core.errors import (
+    InvalidInput,
+    NotAuthenticated,
+    TooManyRequests,
+    UnsupportedMediaType,
+)
+from apfa.core.ratelimit import RateLimiter
+from apfa.models import User
+from apfa.models.base import utcnow
 
 router = APIRouter(tags=["auth"])
 
+_BAD_LOGIN = "Incorrect username or password"
+_BAD_REFRESH = "Invalid or expired refresh token"
 _LOGIN_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -32,6 +53,12 @@ _LOGIN_BODY: dict[str, Any] = {
         },
     }
 }
+
+
+async def limit_logins(request: Request, settings: SettingsDep, response: Response) -> None:
+    limiter = cast(RateLimiter, request.app.state.rate_limiter)
+    verdict = await limiter.enforce(settings.rate_limit_token, "token", client_ip(request) or "-")
+    response.headers.update(verdict.headers())
 
 
 async def _read_credentials(request: Request) -> LoginRequest:
@@ -54,18 +81,179 @@ async def _read_credentials(request: Request) -> LoginRequest:
     raise UnsupportedMediaType("send application/json or application/x-www-form-urlencoded")
 
 
-@router.post("/token", response_model=TokenResponse, openapi_extra=_LOGIN_BODY)
-async def login(request: Request, session: SessionDep, tokens: TokenServiceDep) -> TokenResponse:
-    """Exchange a username and password for a bearer access token."""
+def _policy(settings: Settings) -> LockoutPolicy:
+    return LockoutPolicy(
+        max_failures=settings.login_max_failures,
+        window=timedelta(minutes=settings.login_window_minutes),
+        lockout=timedelta(minutes=settings.login_lockout_minutes),
+    )
+
+
+def _locked(until_seconds: float) -> TooManyRequests:
+    retry = max(1, int(until_seconds) + 1)
+    return TooManyRequests(
+        "Too many failed logins; try again later", headers={"Retry-After": str(retry)}
+    )
+
+
+async def _pair(
+    session: SessionDep,
+    tokens: TokenService,
+    settings: Settings,
+    user: User,
+    request: Request,
+) -> TokenResponse:
+    session_id, refresh = await sessions.open_session(
+        session,
+        user,
+        lifetime=timedelta(days=settings.refresh_token_days),
+        client_ip=client_ip(request),
+    )
+    issued = tokens.issue_access(subject=str(user.id), role=user.role, session_id=session_id)
+    return TokenResponse(
+        access_token=issued.token, refresh_token=refresh, expires_in=issued.expires_in
+    )
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    openapi_extra=_LOGIN_BODY,
+    dependencies=[Depends(limit_logins)],
+)
+async def login(
+    request: Request, session: SessionDep, tokens: TokenServiceDep, settings: SettingsDep
+) -> TokenResponse:
+    """Exchange a username and password for an access token and a refresh token."""
     credentials = await _read_credentials(request)
-    user = await authenticate(session, credentials.username, credentials.password)
+    maker = request.app.state.sessionmaker
+    name = credentials.username
+    until = await locked_until(session, name)
+    if until is not None:
+        await audit.record_now(
+            maker,
+            actor_of(request),
+            "login",
+            outcome=audit.DENIED,
+            details={"username": name, "reason": "locked"},
+        )
+        raise _locked((until - utcnow()).total_seconds())
+    user = await authenticate(session, name, credentials.password)
     if user is None:
-        raise NotAuthenticated("Incorrect username or password")
-    issued = tokens.issue_access(subject=str(user.id), role=user.role)
-    return TokenResponse(access_token=issued.token, expires_in=issued.expires_in)
+        async with session_scope(maker) as own:
+            locked = await record_failure(own, name, _policy(settings))
+            await audit.record(
+                own, actor_of(request), "login", outcome=audit.FAILURE, details={"username": name}
+            )
+            if locked is not None:
+                await audit.record(
+                    own,
+                    actor_of(request),
+                    "lockout",
+                    outcome=audit.DENIED,
+                    details={"username": name},
+                )
+        raise NotAuthenticated(_BAD_LOGIN)
+    await record_success(session, name)
+    await audit.record(session, audit.Actor(user.id, user.username, client_ip(request)), "login")
+    return await _pair(session, tokens, settings, user, request)
 
 
-@router.get("/api/v1/users/me", response_model=UserOut)
+@router.post("/token/refresh", response_model=TokenResponse)
+async def refresh(
+    body: RefreshRequest,
+    request: Request,
+    session: SessionDep,
+    tokens: TokenServiceDep,
+    settings: SettingsDep,
+) -> TokenResponse:
+    """Rotate: the presented refresh token dies and a new pair is issued. Presenting a dead
+    token revokes its whole session."""
+    maker = request.app.state.sessionmaker
+    async with session_scope(maker) as own:
+        result = await sessions.rotate(
+            own, body.refresh_token, lifetime=timedelta(days=settings.refresh_token_days)
+        )
+        if result.outcome is sessions.RefreshOutcome.REUSED:
+            await audit.record(
+                own,
+                audit.Actor(result.user_id, None, client_ip(request)),
+                "refresh_reuse",
+                outcome=audit.DENIED,
+                target_type="session",
+                target_id=result.session_id,
+            )
+    revocations = cast(RevocationList, request.app.state.revocations)
+    if result.outcome is sessions.RefreshOutcome.REUSED and result.session_id:
+        revocations.revoke_sessions([result.session_id])
+    if result.outcome is not sessions.RefreshOutcome.ROTATED:
+        raise NotAuthenticated(_BAD_REFRESH)
+    if result.user_id is None or not result.session_id or not result.refresh_token:
+        raise NotAuthenticated(_BAD_REFRESH)
+    user = await get_by_id(session, result.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated(_BAD_REFRESH)
+    issued = tokens.issue_access(subject=str(user.id), role=user.role, session_id=result.session_id)
+    return TokenResponse(
+        access_token=issued.token,
+        refresh_token=result.refresh_token,
+        expires_in=issued.expires_in,
+    )
+
+
+async def _revoke_access(request: Request, session: SessionDep, token: str | None) -> None:
+    if not token:
+        return
+    tokens = cast(TokenService, request.app.state.tokens)
+    try:
+        claims = tokens.decode_access(token)
+    except InvalidToken:
+        return
+    await sessions.revoke_access_token(session, claims.jti, claims.expires_at)
+    cast(RevocationList, request.app.state.revocations).revoke_jti(claims.jti, claims.expires_at)
+
+
+@router.post("/token/revoke", status_code=204)
+@router.post("/logout", status_code=204)
+async def logout(
+    request: Request,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    body: RefreshRequest | None = None,
+) -> Response:
+    """End a session: its refresh tokens die, and the presented access token with them."""
+    if body is None and not token:
+        raise NotAuthenticated()
+    ended: str | None = None
+    if body is not None:
+        login_session = await sessions.session_of(session, body.refresh_token)
+        if login_session is not None:
+            await sessions.revoke_session(session, login_session.id, reason="logout")
+            ended = login_session.id
+    await _revoke_access(request, session, token)
+    if ended:
+        cast(RevocationList, request.app.state.revocations).revoke_sessions([ended])
+    await audit.record(session, actor_of(request), "logout", target_type="session", target_id=ended)
+    return Response(status_code=204)
+
+
+@router.post("/token/revoke-all", status_code=204)
+async def revoke_all(
+    request: Request, principal: CurrentPrincipal, session: SessionDep
+) -> Response:
+    """End every session of the caller, this one included."""
+    await end_all_sessions(request, session, principal.user_id, reason="revoke_all")
+    await audit.record(
+        session,
+        actor_of(request, principal),
+        "revoke_all",
+        target_type="user",
+        target_id=principal.user_id,
+    )
+    return Response(status_code=204)
+
+
+@router.get("/api/v1/users/me", response_model=UserOut, tags=["users"])
 async def me(principal: CurrentPrincipal) -> UserOut:
     return UserOut(
         id=principal.user_id,

@@ -42,3 +42,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def permissions_for(role: Role) -> frozenset[Permission]:
     return ROLE_PERMISSIONS[role]
+
+
+ROLE_RANK: dict[Role, int] = {
+    Role.USER: 0,
+    Role.FINANCIAL_ADVISOR: 1,
+    Role.ADMIN: 2,
+    Role.SUPER_ADMIN: 3,
+}
+
+
+def lower_role(a: Role, b: Role) -> Role:
+    return a if ROLE_RANK[a] <= ROLE_RANK[b] else b

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,17 +20,28 @@ MIN_PASSWORD_LENGTH = 12
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller, as every route sees it."""
+    """The authenticated caller, as every route sees it.
+
+    ``session_id``/``jti`` are set when the caller used an access token, ``api_key_id``
+    when they used an API key (whose role may be below the user's own).
+    """
 
     user_id: int
     username: str
     role: Role
     permissions: frozenset[Permission]
+    tokens_valid_after: datetime | None = None
+    session_id: str | None = None
+    jti: str | None = None
+    api_key_id: int | None = None
 
     @classmethod
     def of(cls, user: User) -> Principal:
         role = Role(user.role)
-        return cls(user.id, user.username, role, permissions_for(role))
+        return cls(user.id, user.username, role, permissions_for(role), user.tokens_valid_after)
+
+    def with_role(self, role: Role) -> Principal:
+        return replace(self, role=role, permissions=permissions_for(role))
 
 
 def validate_new_password(password: str) -> None:

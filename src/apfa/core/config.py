@@ -32,9 +32,17 @@ class Settings(BaseSettings):
     task_backend: TaskBackend = "local"
 
     jwt_secret: SecretStr | None = None
+    # Key rotation: several signing keys by id; tokens are signed with the active one and
+    # verified with whichever their `kid` names. E.g. {"2026-11": "...", "2026-05": "..."}.
+    jwt_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    jwt_active_kid: str | None = None
     jwt_issuer: str = "apfa"
     jwt_audience: str = "apfa-api"
     access_token_minutes: int = Field(default=15, ge=1, le=1440)
+    refresh_token_days: int = Field(default=7, ge=1, le=365)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_window_minutes: int = Field(default=15, ge=1, le=1440)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     bootstrap_admin_password: SecretStr | None = None
     auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 

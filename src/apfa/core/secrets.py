@@ -15,10 +15,17 @@ from apfa.core.config import Settings
 log = structlog.get_logger(__name__)
 
 
-def jwt_secret(settings: Settings) -> str:
+def jwt_keyring(settings: Settings) -> tuple[dict[str, str], str]:
+    """Signing keys by ``kid`` and the one that signs new tokens."""
+    keys = {kid: secret.get_secret_value() for kid, secret in settings.jwt_keys.items()}
     if settings.jwt_secret is not None:
-        return settings.jwt_secret.get_secret_value()
-    return _load_or_create(settings.secrets_dir / "jwt_secret", "APFA_JWT_SECRET")
+        keys.setdefault("primary", settings.jwt_secret.get_secret_value())
+    if not keys:
+        keys["generated"] = _load_or_create(settings.secrets_dir / "jwt_secret", "APFA_JWT_SECRET")
+    active = settings.jwt_active_kid or (next(iter(keys)) if len(keys) == 1 else None)
+    if active is None or active not in keys:
+        raise ValueError("set APFA_JWT_ACTIVE_KID to one of the ids in APFA_JWT_KEYS")
+    return keys, active
 
 
 def _load_or_create(path: Path, env_name: str) -> str:

@@ -4,6 +4,28 @@ from apfa.models.advice import AdviceRequest
 from apfa.models.base import Base
 from apfa.models.document import Chunk, Document, EmbeddingCache
 from apfa.models.index_version import IndexVersion
+from apfa.models.security import (
+    ApiKey,
+    AuditLog,
+    AuthSession,
+    LoginThrottle,
+    RefreshToken,
+    RevokedAccessToken,
+)
 from apfa.models.user import User
 
-__all__ = ["AdviceRequest", "Base", "Chunk", "Document", "EmbeddingCache", "IndexVersion", "User"]
+__all__ = [
+    "AdviceRequest",
+    "ApiKey",
+    "AuditLog",
+    "AuthSession",
+    "Base",
+    "Chunk",
+    "Document",
+    "EmbeddingCache",
+    "IndexVersion",
+    "LoginThrottle",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "User",
+]

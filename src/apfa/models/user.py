@@ -18,3 +18,5 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Access tokens issued before this instant are refused (revoke-all, deactivation).
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
