@@ -113,6 +113,11 @@ def test_kb_ingest_stats_and_index_commands(tmp_path: Path) -> None:
     assert "does not exist" in missing.stderr + missing.stdout
     nothing = apfa(tmp_path, "kb", "ingest", str(tmp_path / "nope"))
     assert nothing.returncode == 2
+    with sqlite3.connect(tmp_path / "apfa.db") as db:
+        actions = [row[0] for row in db.execute("SELECT action FROM audit_logs ORDER BY id")]
+        actors = {row[0] for row in db.execute("SELECT actor FROM audit_logs")}
+    assert actions == ["kb_ingest", "kb_ingest", "index_activate"]
+    assert all(a.startswith("cli:") for a in actors)
 
 
 def test_bootstrap_admin_is_created_once_with_a_random_password(tmp_path: Path) -> None:

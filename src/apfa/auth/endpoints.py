@@ -57,8 +57,14 @@ _LOGIN_BODY: dict[str, Any] = {
 
 async def limit_logins(request: Request, settings: SettingsDep, response: Response) -> None:
     limiter = cast(RateLimiter, request.app.state.rate_limiter)
-    verdict = await limiter.enforce(settings.rate_limit_token, "token", client_ip(request) or "-")
+    verdict = await limiter.hit(settings.rate_limit_token, "token", client_ip(request) or "-")
+    request.state.response_headers = verdict.headers()
     response.headers.update(verdict.headers())
+    if not verdict.allowed:
+        raise TooManyRequests(
+            f"rate limit of {settings.rate_limit_token} exceeded; retry in {verdict.reset_after} s",
+            headers=verdict.headers(),
+        )
 
 
 async def _read_credentials(request: Request) -> LoginRequest:

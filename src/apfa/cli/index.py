@@ -3,7 +3,8 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from apfa.cli.runtime import console, database, err_console, run, settings
+from apfa.audit import service as audit
+from apfa.cli.runtime import cli_actor, console, database, err_console, run, settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
 from apfa.knowledge import service
@@ -50,6 +51,13 @@ def activate(version: int) -> None:
     async def _activate() -> None:
         async with database(loaded) as maker:
             await activate_version(maker, loaded.index_dir, version)
+            await audit.record_now(
+                maker,
+                cli_actor(),
+                "index_activate",
+                target_type="index_version",
+                target_id=version,
+            )
 
     try:
         run(_activate)

@@ -7,7 +7,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from apfa.cli.runtime import console, database, run, settings
+from apfa.audit import service as audit
+from apfa.cli.runtime import cli_actor, console, database, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.knowledge import service
@@ -41,9 +42,23 @@ async def ingest(loaded: Settings, paths: list[Path], *, quiet: bool = False) ->
             progress.update(task, description=name[:40], completed=done, total=total)
 
         async with database(loaded) as maker:
-            return await ingest_and_publish(
+            report = await ingest_and_publish(
                 maker, embedder, loaded.index_dir, paths, options=options, progress=advance
             )
+            await audit.record_now(
+                maker,
+                cli_actor(),
+                "kb_ingest",
+                target_type="index_version",
+                target_id=report.index_version,
+                details={
+                    "files": report.files,
+                    "added": report.added,
+                    "updated": report.updated,
+                    "failed": len(report.failed),
+                },
+            )
+            return report
 
 
 def print_report(report: IngestReport) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -10,6 +11,7 @@ import anyio
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from apfa.audit.service import Actor
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
 from apfa.observability.logging import configure_logging
@@ -36,3 +38,12 @@ async def database(loaded: Settings) -> AsyncIterator[async_sessionmaker[AsyncSe
 
 def run(fn: Callable[[], Awaitable[T]]) -> T:
     return anyio.run(fn)
+
+
+def cli_actor() -> Actor:
+    """Who ran a CLI command, for the audit log."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "unknown"
+    return Actor(None, f"cli:{who}"[:64], None)

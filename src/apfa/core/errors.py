@@ -96,10 +96,18 @@ def _format_location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
+def _with_request_headers(request: Request, headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers a dependency attached to the request (e.g. rate-limit state) survive errors."""
+    extra: Mapping[str, str] = getattr(request.state, "response_headers", {})
+    return {**extra, **headers}
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     return JSONResponse(
-        error_body(exc.code, exc.detail), status_code=exc.status_code, headers=exc.headers
+        error_body(exc.code, exc.detail),
+        status_code=exc.status_code,
+        headers=_with_request_headers(request, exc.headers),
     )
 
 
@@ -113,13 +121,13 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("validation_error", detail, fields=fields), status_code=422)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "error")
     return JSONResponse(
         error_body(code, str(exc.detail)),
         status_code=exc.status_code,
-        headers=dict(exc.headers or {}),
+        headers=_with_request_headers(request, dict(exc.headers or {})),
     )
 
 

@@ -13,8 +13,6 @@ from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
-from apfa.core.errors import TooManyRequests
-
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -55,12 +53,3 @@ class RateLimiter:
         stats = await self._limiter.get_window_stats(rule, *keys)
         reset_after = max(0, math.ceil(stats.reset_time - time.time()))
         return Verdict(allowed, rule.amount, max(0, stats.remaining), reset_after)
-
-    async def enforce(self, spec: str, *keys: str) -> Verdict:
-        verdict = await self.hit(spec, *keys)
-        if not verdict.allowed:
-            raise TooManyRequests(
-                f"rate limit of {spec} exceeded; retry in {verdict.reset_after} s",
-                headers=verdict.headers(),
-            )
-        return verdict

@@ -1,0 +1,110 @@
+"""Lockout, enumeration resistance and the per-IP limit on /token."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import update
+
+from apfa.auth.permissions import Role
+from apfa.auth.service import create_user
+from apfa.core.config import Settings
+from apfa.core.db import session_scope
+from apfa.main import create_app
+from apfa.models import LoginThrottle
+from apfa.models.base import utcnow
+from apfa.providers.embeddings import SentenceTransformerEmbedder
+from support import PASSWORD
+
+
+async def _user(app: FastAPI) -> str:
+    name = f"lock-{uuid.uuid4().hex[:10]}"
+    async with session_scope(app.state.sessionmaker) as session:
+        await create_user(session, name, PASSWORD, Role.USER)
+    return name
+
+
+async def _login(client: httpx.AsyncClient, name: str, password: str) -> httpx.Response:
+    return await client.post("/token", json={"username": name, "password": password})
+
+
+async def test_five_failures_lock_the_account(app: FastAPI, client: httpx.AsyncClient) -> None:
+    name = await _user(app)
+    for _ in range(5):
+        assert (await _login(client, name, "wrong password!!")).status_code == 401
+    locked = await _login(client, name, PASSWORD)
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["retry-after"]) <= 15 * 60 + 1
+    assert locked.json()["error"] == "rate_limited"
+    async with session_scope(app.state.sessionmaker) as session:
+        await session.execute(
+            update(LoginThrottle)
+            .where(LoginThrottle.username == name)
+            .values(locked_until=utcnow())
+        )
+    assert (await _login(client, name, PASSWORD)).status_code == 200
+
+
+async def test_success_resets_the_failure_count(app: FastAPI, client: httpx.AsyncClient) -> None:
+    name = await _user(app)
+    for _ in range(4):
+        await _login(client, name, "wrong password!!")
+    assert (await _login(client, name, PASSWORD)).status_code == 200
+    for _ in range(4):
+        assert (await _login(client, name, "wrong password!!")).status_code == 401
+    assert (await _login(client, name, PASSWORD)).status_code == 200
+
+
+async def test_unknown_usernames_lock_too(client: httpx.AsyncClient) -> None:
+    ghost = f"ghost-{uuid.uuid4().hex[:10]}"
+    statuses = [(await _login(client, ghost, "whatever pass")).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+
+
+async def test_unknown_user_and_wrong_password_are_indistinguishable(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    name = await _user(app)
+
+    async def timed(username: str) -> tuple[float, httpx.Response]:
+        started = time.perf_counter()
+        response = await _login(client, username, "not the password")
+        return time.perf_counter() - started, response
+
+    known, unknown = [], []
+    for _ in range(4):
+        seconds, wrong = await timed(name)
+        known.append(seconds)
+        seconds, ghost = await timed(f"nobody-{uuid.uuid4().hex[:8]}")
+        unknown.append(seconds)
+        assert wrong.status_code == ghost.status_code == 401
+        assert wrong.json()["detail"] == ghost.json()["detail"]
+        assert wrong.json()["error"] == ghost.json()["error"]
+    ratio = statistics.median(known) / statistics.median(unknown)
+    assert 0.5 < ratio < 2.0, (known, unknown)
+
+
+@pytest.fixture
+async def limited_client(
+    isolated_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = isolated_settings.model_copy(update={"rate_limit_token": "3/minute"})
+    application = create_app(settings, embedder=embedder)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.7", 4242))
+        async with httpx.AsyncClient(transport=transport, base_url="http://apfa.test") as http:
+            yield http
+
+
+async def test_token_is_rate_limited_per_client_ip(limited_client: httpx.AsyncClient) -> None:
+    responses = [await _login(limited_client, "anyone", "whatever pass") for _ in range(4)]
+    assert [r.status_code for r in responses] == [401, 401, 401, 429]
+    assert responses[0].headers["x-ratelimit-limit"] == "3"
+    assert responses[2].headers["x-ratelimit-remaining"] == "0"
+    assert int(responses[3].headers["retry-after"]) > 0
