@@ -26,6 +26,7 @@ from apfa.auth.endpoints import router as auth_router
 from apfa.auth.middleware import QueryCredentialsGuard
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.revocation import RevocationList
+from apfa.auth.routes_endpoints import router as routes_router
 from apfa.auth.tokens import TokenService
 from apfa.core.cache import LocalCache
 from apfa.core.config import Settings
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.history_writer.aclose()
+            await state.api_keys.drain()
             await engine.dispose()
 
     app = FastAPI(
@@ -139,6 +141,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         audit_router,
         advice_router,
         knowledge_router,
+        routes_router,
     )
     for router in routers:
         app.include_router(router)

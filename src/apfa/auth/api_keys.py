@@ -8,23 +8,29 @@ but never above its creator's current role, and not at all once its creator is i
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass, replace
 
+import structlog
 from cachetools import TTLCache
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.auth.permissions import ROLE_RANK, Role, lower_role
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.service import Principal
+from apfa.core.db import session_scope
 from apfa.core.errors import NotFound, PermissionDenied
 from apfa.models import ApiKey
 from apfa.models.base import utcnow
 
+USAGE_WRITE_SECONDS = 60.0
+log = structlog.get_logger(__name__)
 _FORMAT = re.compile(r"^apfa_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
 
 
@@ -35,6 +41,16 @@ class _KeyRecord:
     role: Role
     secret_hash: str
     revoked: bool
+
+
+async def _write_use(maker: async_sessionmaker[AsyncSession], key_id: int) -> None:
+    try:
+        async with session_scope(maker) as session:
+            await session.execute(
+                update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow())
+            )
+    except Exception as exc:
+        log.warning("api_key_usage_write_failed", key_id=key_id, error=str(exc))
 
 
 def _digest(secret: str) -> str:
@@ -88,6 +104,22 @@ class ApiKeyAuthenticator:
         self._records: TTLCache[str, _KeyRecord | None] | None = (
             TTLCache(maxsize=50_000, ttl=ttl_seconds) if ttl_seconds > 0 else None
         )
+        self._usage_written: dict[int, float] = {}
+        self._writes: set[asyncio.Task[None]] = set()
+
+    def _note_use(self, maker: async_sessionmaker[AsyncSession], key_id: int) -> None:
+        """Record ``last_used_at`` at most once a minute per key, off the request path."""
+        now = time.monotonic()
+        if now - self._usage_written.get(key_id, -USAGE_WRITE_SECONDS) < USAGE_WRITE_SECONDS:
+            return
+        self._usage_written[key_id] = now
+        task = asyncio.create_task(_write_use(maker, key_id))
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+
+    async def drain(self) -> None:
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
 
     async def _record(
         self, maker: async_sessionmaker[AsyncSession], prefix: str
@@ -124,6 +156,7 @@ class ApiKeyAuthenticator:
         if owner is None:
             return None
         acting = owner.with_role(lower_role(record.role, owner.role))
+        self._note_use(maker, record.key_id)
         return replace(acting, api_key_id=record.key_id)
 
     def forget(self, prefix: str) -> None:

@@ -13,6 +13,7 @@ from apfa.auth import sessions
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.revocation import RevocationList
 from apfa.auth.service import Principal, get_by_id
+from apfa.core.db import after_commit
 from apfa.models.base import utcnow
 
 
@@ -37,4 +38,10 @@ async def end_all_sessions(
             user.tokens_valid_after = utcnow()
             await session.flush()
     cast(RevocationList, request.app.state.revocations).revoke_sessions(ended)
-    cast(PrincipalCache, request.app.state.principals).forget(user_id)
+    forget_principal(request, session, user_id)
+
+
+def forget_principal(request: Request, session: AsyncSession, user_id: int) -> None:
+    """Drop the cached identity of ``user_id`` once this request's changes are committed."""
+    principals = cast(PrincipalCache, request.app.state.principals)
+    after_commit(session, lambda: principals.forget(user_id))

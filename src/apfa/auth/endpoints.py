@@ -8,6 +8,7 @@ from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.audit import service as audit
 from apfa.auth import sessions
@@ -15,7 +16,7 @@ from apfa.auth.context import actor_of, client_ip, end_all_sessions
 from apfa.auth.dependencies import CurrentPrincipal, TokenServiceDep, oauth2_scheme
 from apfa.auth.revocation import RevocationList
 from apfa.auth.schemas import LoginRequest, RefreshRequest, TokenResponse, UserOut
-from apfa.auth.service import authenticate, get_by_id
+from apfa.auth.service import authenticate, get_by_id, get_by_username
 from apfa.auth.throttle import LockoutPolicy, locked_until, record_failure, record_success
 from apfa.auth.tokens import InvalidToken, TokenService
 from apfa.core.config import Settings
@@ -138,7 +139,7 @@ async def login(
     if until is not None:
         await audit.record_now(
             maker,
-            actor_of(request),
+            await _claimed_actor(session, request, name),
             "login",
             outcome=audit.DENIED,
             details={"username": name, "reason": "locked"},
@@ -148,13 +149,14 @@ async def login(
     if user is None:
         async with session_scope(maker) as own:
             locked = await record_failure(own, name, _policy(settings))
+            actor = await _claimed_actor(own, request, name)
             await audit.record(
-                own, actor_of(request), "login", outcome=audit.FAILURE, details={"username": name}
+                own, actor, "login", outcome=audit.FAILURE, details={"username": name}
             )
             if locked is not None:
                 await audit.record(
                     own,
-                    actor_of(request),
+                    actor,
                     "lockout",
                     outcome=audit.DENIED,
                     details={"username": name},
@@ -180,10 +182,10 @@ async def refresh(
         result = await sessions.rotate(
             own, body.refresh_token, lifetime=timedelta(days=settings.refresh_token_days)
         )
-        if result.outcome is sessions.RefreshOutcome.REUSED:
+        if result.outcome is sessions.RefreshOutcome.REUSED and result.user_id is not None:
             await audit.record(
                 own,
-                audit.Actor(result.user_id, None, client_ip(request)),
+                await _user_actor(own, request, result.user_id),
                 "refresh_reuse",
                 outcome=audit.DENIED,
                 target_type="session",
@@ -207,16 +209,31 @@ async def refresh(
     )
 
 
-async def _revoke_access(request: Request, session: SessionDep, token: str | None) -> None:
+async def _revoke_access(request: Request, session: SessionDep, token: str | None) -> int | None:
+    """Revoke a presented access token; returns its user id when it was valid."""
     if not token:
-        return
+        return None
     tokens = cast(TokenService, request.app.state.tokens)
     try:
         claims = tokens.decode_access(token)
-    except InvalidToken:
-        return
+        user_id = int(claims.subject)
+    except (InvalidToken, ValueError):
+        return None
     await sessions.revoke_access_token(session, claims.jti, claims.expires_at)
     cast(RevocationList, request.app.state.revocations).revoke_jti(claims.jti, claims.expires_at)
+    return user_id
+
+
+async def _user_actor(session: AsyncSession, request: Request, user_id: int) -> audit.Actor:
+    user = await get_by_id(session, user_id)
+    return audit.Actor(user_id, user.username if user else None, client_ip(request))
+
+
+async def _claimed_actor(session: AsyncSession, request: Request, username: str) -> audit.Actor:
+    """The account a login attempt named, when it exists; arbitrary text stays out of the
+    actor column (it is kept in the event's details)."""
+    user = await get_by_username(session, username)
+    return audit.Actor(user.id, user.username, client_ip(request)) if user else actor_of(request)
 
 
 @router.post("/token/revoke", status_code=204)
@@ -231,15 +248,17 @@ async def logout(
     if body is None and not token:
         raise NotAuthenticated()
     ended: str | None = None
+    user_id: int | None = None
     if body is not None:
         login_session = await sessions.session_of(session, body.refresh_token)
         if login_session is not None:
             await sessions.revoke_session(session, login_session.id, reason="logout")
-            ended = login_session.id
-    await _revoke_access(request, session, token)
+            ended, user_id = login_session.id, login_session.user_id
+    user_id = await _revoke_access(request, session, token) or user_id
     if ended:
         cast(RevocationList, request.app.state.revocations).revoke_sessions([ended])
-    await audit.record(session, actor_of(request), "logout", target_type="session", target_id=ended)
+    actor = await _user_actor(session, request, user_id) if user_id else actor_of(request)
+    await audit.record(session, actor, "logout", target_type="session", target_id=ended)
     return Response(status_code=204)
 
 

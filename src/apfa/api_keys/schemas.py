@@ -1,0 +1,52 @@
+"""API key requests and responses. Only the creation response ever holds the secret."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from apfa.auth.permissions import Role
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role | None = Field(default=None, description="defaults to the caller's role")
+
+    @field_validator("name")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must contain text")
+        if _CONTROL.search(value):
+            raise ValueError("name must not contain control characters")
+        return value
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    role: Role
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    role: Role
+    created_at: datetime
+    key: str = Field(description="the full key; shown only in this response, never again")
+
+
+class ApiKeyPage(BaseModel):
+    items: list[ApiKeyOut]
+    next_cursor: str | None
