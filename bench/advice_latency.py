@@ -152,6 +152,7 @@ def main() -> None:
         APFA_BOOTSTRAP_ADMIN_PASSWORD=password,
         APFA_LOG_LEVEL="WARNING",
         APFA_PORT=str(args.port),
+        APFA_RATE_LIMIT_ADVICE="1000000/minute",
     )
     var_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run([APFA, "bootstrap"], env=env, check=True, stdout=subprocess.DEVNULL)

@@ -101,6 +101,7 @@ def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Sett
         "environment": "test",
         "log_level": "WARNING",
         "rate_limit_token": "100000/minute",
+        "rate_limit_advice": "100000/minute",
         **overrides,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

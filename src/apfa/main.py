@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from apfa import __version__
 from apfa.advice.endpoints import router as advice_router
 from apfa.advice.flows import AdvicePipeline, PipelineOptions
+from apfa.advice.generation import GenerationChain
 from apfa.advice.history import HistoryWriter
 from apfa.api_keys.endpoints import router as api_keys_router
 from apfa.audit.endpoints import router as audit_router
@@ -32,6 +33,7 @@ from apfa.core.cache import LocalCache
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
 from apfa.core.errors import install_error_handlers
+from apfa.core.middleware import install_edge
 from apfa.core.ratelimit import RateLimiter
 from apfa.core.secrets import jwt_keyring
 from apfa.health.endpoints import router as health_router
@@ -40,9 +42,13 @@ from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.indexing import load_active
 from apfa.knowledge.retrieval import Retriever
 from apfa.knowledge.watcher import publish_gauges, watch
+from apfa.observability import metrics
+from apfa.observability.exposition import start_process_metrics
 from apfa.observability.logging import configure_logging
 from apfa.observability.middleware import RequestContextMiddleware
+from apfa.observability.tracing import setup_tracing
 from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
+from apfa.providers.registry import build_providers
 from apfa.users.endpoints import router as users_router
 
 log = structlog.get_logger(__name__)
@@ -67,6 +73,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
         maker = create_sessionmaker(engine)
+        start_process_metrics(engine)
         model = embedder or await _load_embedder(settings)
         holder = IndexHolder()
         holder.swap(await load_active(maker, settings.index_dir))
@@ -91,12 +98,19 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         state.api_keys = ApiKeyAuthenticator(state.principals, settings.auth_cache_seconds)
         state.revocations = RevocationList(timedelta(minutes=settings.access_token_minutes))
         await state.revocations.sync(maker)
-        state.rate_limiter = RateLimiter(settings.redis_url)
+        state.rate_limiter = RateLimiter(
+            settings.redis_url, on_storage_error=metrics.RATE_LIMIT_STORAGE_ERRORS.inc
+        )
         state.embedder, state.index_holder, state.retriever = model, holder, retriever
+        # One HTTP client and one circuit breaker per LLM provider; readiness reads the
+        # breakers by name (0 closed, 1 half-open, 2 open also as a gauge).
+        state.providers = await build_providers(settings)
+        state.breakers = state.providers.breakers
         state.advice_pipeline = AdvicePipeline(
             retriever,
             cache,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
+            GenerationChain(state.providers.generators),
         )
         state.history_writer = HistoryWriter(maker)
         state.history_writer.start()
@@ -123,6 +137,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.history_writer.aclose()
+            await state.providers.aclose()
             await state.api_keys.drain()
             await engine.dispose()
 
@@ -133,6 +148,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    setup_tracing(app, settings)
     routers = (
         health_router,
         auth_router,
@@ -146,5 +162,5 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     for router in routers:
         app.include_router(router)
     app.add_middleware(QueryCredentialsGuard)
-    app.add_middleware(RequestContextMiddleware)
+    install_edge(app, settings, request_context=RequestContextMiddleware)
     return app

@@ -6,6 +6,7 @@ from typing import Annotated, cast
 from fastapi import APIRouter, Depends, Request, Response
 
 from apfa.advice import service
+from apfa.advice.dependencies import AdviceRateLimit
 from apfa.advice.flows import AdvicePipeline
 from apfa.advice.history import HistoryWriter
 from apfa.advice.schemas import AdviceResponse, HistoryItem, HistoryPage, LoanQuery
@@ -29,8 +30,13 @@ PipelineDep = Annotated[AdvicePipeline, Depends(get_pipeline)]
 HistoryDep = Annotated[HistoryWriter, Depends(get_history_writer)]
 
 
-@router.post("/api/v1/advice", response_model=AdviceResponse)
-@router.post("/generate-advice", response_model=AdviceResponse, include_in_schema=False)
+@router.post("/api/v1/advice", response_model=AdviceResponse, dependencies=[AdviceRateLimit])
+@router.post(
+    "/generate-advice",
+    response_model=AdviceResponse,
+    include_in_schema=False,
+    dependencies=[AdviceRateLimit],
+)
 async def generate_advice(
     body: LoanQuery, principal: AdviceGenerator, pipeline: PipelineDep, history: HistoryDep
 ) -> Response:

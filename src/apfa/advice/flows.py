@@ -1,7 +1,9 @@
 """The advice pipeline: validate -> extract profile -> retrieve -> compute -> generate.
 
-Answers are cached by the normalised question, the effective profile and the index
-version, so a new index version never serves a stale answer.
+Answers are cached by the normalised question, the effective profile, the index
+version and the generator chain, so a new index version never serves a stale answer and a
+switch of providers never serves another provider's answer. An answer that fell back is not
+cached: once the provider recovers, the question gets its answer.
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import trace
+
 from apfa.advice.extraction import extract_profile
-from apfa.advice.generator import DISCLAIMER, GroundedGenerator
+from apfa.advice.generation import GenerationChain, Inputs
+from apfa.advice.generator import DISCLAIMER
 from apfa.advice.schemas import (
     AdviceBody,
     AdviceResponse,
@@ -30,6 +35,7 @@ from apfa.observability import metrics as m
 
 CACHE_KIND = "advice"
 SNIPPET_CHARS = 320
+_tracer = trace.get_tracer(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +62,14 @@ def effective_profile(question: str, given: dict[str, Any]) -> tuple[dict[str, A
     return merged, notes
 
 
-def cache_key(question: str, profile: dict[str, Any], version: int | None) -> str:
+def cache_key(
+    question: str,
+    profile: dict[str, Any],
+    version: int | None,
+    chain: tuple[str, ...] = ("grounded",),
+) -> str:
     normalised = " ".join(question.lower().split())
-    payload = json.dumps([normalised, profile, version], sort_keys=True, default=str)
+    payload = json.dumps([normalised, profile, version, chain], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -97,11 +108,12 @@ class AdvicePipeline:
         retriever: Retriever,
         cache: LocalCache,
         options: PipelineOptions | None = None,
+        chain: GenerationChain | None = None,
     ) -> None:
         self._retriever = retriever
         self._cache = cache
         self._options = options or PipelineOptions()
-        self._generator = GroundedGenerator()
+        self._chain = chain or GenerationChain()
 
     async def answer(self, query: LoanQuery) -> Answer:
         started = time.perf_counter()
@@ -110,7 +122,7 @@ class AdvicePipeline:
         version = served.version if served is not None else None
         # The effective profile is a function of the question and the given fields, so the
         # key needs only those: a hit skips extraction entirely.
-        key = cache_key(query.query, given, version)
+        key = cache_key(query.query, given, version, self._chain.names)
         hit: tuple[AdviceBody, bytes] | None = self._cache.get(CACHE_KIND, key)
         if hit is not None:
             m.CACHE_HITS.labels("l1").inc()
@@ -120,7 +132,7 @@ class AdvicePipeline:
             profile, read_notes = effective_profile(query.query, given)
             body = await self._compute(query.query, profile, read_notes)
             members = body.model_dump_json().encode()[1:-1]
-            if body.index_version is not None:
+            if body.index_version is not None and body.fallback_reason is None:
                 self._cache.set(CACHE_KIND, key, (body, members))
         latency = round((time.perf_counter() - started) * 1000, 2)
         m.ADVICE.labels(body.provider, str(hit is not None).lower()).inc()
@@ -134,14 +146,17 @@ class AdvicePipeline:
         )
         analysis = analyse(LoanProfile(**profile))
         risk = analysis.risk
-        draft = self._generator.compose(
+        inputs = Inputs(
             question,
             retrieval.hits,
             analysis.metrics,
+            profile,
             [*read_notes, *analysis.assumptions],
             risk.reasons if risk else [],
             index_available=retrieval.version is not None,
         )
+        with _tracer.start_as_current_span("generation"):
+            draft = await self._chain.generate(inputs)
         citations = [
             Citation(
                 n=c.n,
@@ -165,6 +180,7 @@ class AdvicePipeline:
                 for r in analysis.yearly
             ],
             disclaimer=DISCLAIMER,
-            provider=self._generator.name,
+            provider=draft.provider,
+            fallback_reason=draft.fallback_reason,
             index_version=retrieval.version,
         )

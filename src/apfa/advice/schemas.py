@@ -95,6 +95,8 @@ class AdviceBody(BaseModel):
     amortization: list[YearRow] = Field(default_factory=list)
     disclaimer: str
     provider: str
+    # Why earlier providers in the chain were passed over, e.g. "openai: circuit open".
+    fallback_reason: str | None = None
     index_version: int | None
 
 

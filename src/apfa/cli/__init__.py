@@ -13,6 +13,7 @@ from apfa.core.db import session_scope
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS
+from apfa.observability.exposition import multiprocess_metrics
 
 app = typer.Typer(
     help="APFA: grounded, personalised loan and personal-finance advice.", no_args_is_help=True
@@ -67,12 +68,16 @@ def serve(
     import uvicorn
 
     loaded = settings()
-    uvicorn.run(
-        "apfa.main:create_app",
-        factory=True,
-        host=host or loaded.host,
-        port=port or loaded.port,
-        workers=workers,
-        access_log=False,
-        log_level="warning",
-    )
+    with multiprocess_metrics(workers):
+        uvicorn.run(
+            "apfa.main:create_app",
+            factory=True,
+            host=host or loaded.host,
+            port=port or loaded.port,
+            workers=workers,
+            access_log=False,
+            log_level="warning",
+            # The app decides which proxies to believe (APFA_TRUSTED_PROXIES); uvicorn's own
+            # default would trust X-Forwarded-For from 127.0.0.1.
+            proxy_headers=False,
+        )

@@ -6,14 +6,20 @@ the environment, and ``create_app`` decides what to open.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from limits import parse as parse_rate
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TaskBackend = Literal["local", "celery"]
 EmbeddingDevice = Literal["cpu", "cuda", "auto"]
+# The seed role names (API contract); a test keeps them equal to ``auth.permissions.Role``.
+RoleName = Literal["user", "financial_advisor", "admin", "super_admin"]
+MIB = 1024 * 1024
 
 
 class Settings(BaseSettings):
@@ -60,9 +66,41 @@ class Settings(BaseSettings):
 
     rate_limit_advice: str = "10/minute"
     rate_limit_token: str = "10/minute"  # noqa: S105 - a rate, not a secret
+    rate_limit_advice_roles: dict[RoleName, str] = Field(default_factory=dict)
+
+    # HTTP edge: CORS, proxies, HSTS and request body limits (see core/middleware.py).
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    hsts: bool = False
+    max_body_bytes: int = Field(default=MIB, ge=1)
+    max_upload_bytes: int = Field(default=50 * MIB, ge=1)
+    # LLM generators, tried in order; "grounded" (always last) needs no network.
     llm_providers: str = "grounded"
+    llm_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    llm_read_timeout_seconds: float = Field(default=110.0, gt=0)
+    llm_max_attempts: int = Field(default=3, ge=1, le=10)
+    llm_retry_initial_seconds: float = Field(default=0.5, ge=0)
+    llm_retry_max_seconds: float = Field(default=20.0, ge=0)
+    llm_max_tokens: int = Field(default=1024, ge=16, le=32_768)
+    llm_temperature: float = Field(default=0.2, ge=0, le=2)
+    # USD per 1,000 tokens as [prompt, completion] by provider, e.g. {"openai": [0.15, 0.6]}.
+    llm_prices_per_1k: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    breaker_failure_threshold: int = Field(default=5, ge=1)
+    breaker_open_seconds: float = Field(default=60.0, gt=0)
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str | None = None
+    anthropic_base_url: str = "https://api.anthropic.com"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_model: str | None = None
+    bedrock_model_id: str | None = None
+    bedrock_region: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
+    # Tracing: an OTLP/HTTP collector, e.g. http://otel-collector:4318; unset = tracing off.
+    otel_endpoint: str | None = None
+    otel_service_name: str = "apfa"
 
     @field_validator("database_url")
     @classmethod
@@ -74,6 +112,51 @@ class Settings(BaseSettings):
         if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
             return "sqlite+aiosqlite://" + value.split("://", 1)[1]
         return value
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """Accept a JSON list or a comma-separated string from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in value]
+        for origin in origins:
+            if origin != "*" and "://" not in origin:
+                raise ValueError(f"CORS origin {origin!r} needs a scheme, e.g. https://{origin}")
+        return origins
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)
+        return value
+
+    @field_validator("rate_limit_advice", "rate_limit_token")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
+
+    @field_validator("rate_limit_advice_roles")
+    @classmethod
+    def _check_role_rates(cls, value: dict[RoleName, str]) -> dict[RoleName, str]:
+        for spec in value.values():
+            parse_rate(spec)
+        return value
+
+    @model_validator(mode="after")
+    def _no_wildcard_with_credentials(self) -> Settings:
+        check_cors(self.cors_origins, self.cors_allow_credentials)
+        return self
 
     @property
     def resolved_database_url(self) -> str:
@@ -92,3 +175,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def check_cors(origins: list[str], allow_credentials: bool) -> None:
+    """Browsers refuse ``*`` with credentials, and echoing any origin instead would let
+    every site act with the user's cookies: refuse the combination outright."""
+    if allow_credentials and "*" in origins:
+        raise ValueError("APFA_CORS_ORIGINS may not contain '*' when credentials are allowed")

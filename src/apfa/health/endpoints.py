@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import asyncio
+from typing import Any
 
-import structlog
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
-from apfa.knowledge.holder import IndexHolder
+from apfa.core.config import Settings
+from apfa.health import checks
+from apfa.knowledge.watcher import publish_gauges
+from apfa.observability import exposition
 
 router = APIRouter(tags=["operations"])
-log = structlog.get_logger(__name__)
 
 
 @router.get("/health")
@@ -24,39 +24,42 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-async def _database(engine: AsyncEngine) -> dict[str, Any]:
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        log.warning("readiness_database_down", error=str(exc))
-        return {"ok": False, "error": type(exc).__name__}
-    return {"ok": True}
-
-
-def _index(holder: IndexHolder) -> dict[str, Any]:
-    current = holder.current
-    if current is None:
-        return {"ok": False, "error": "no index version loaded"}
-    return {"ok": True, "version": current.version, "vectors": len(current)}
+async def _components(state: Any) -> dict[str, checks.Component]:
+    settings: Settings = state.settings
+    probes: dict[str, Any] = {"database": checks.database(state.engine)}
+    if settings.redis_url:
+        probes["redis"] = checks.redis(settings.redis_url)
+    results = await asyncio.gather(*probes.values())
+    components = dict(zip(probes, results, strict=True))
+    components["index"] = checks.index(state.index_holder)
+    if settings.task_backend == "celery":
+        components["workers"] = checks.workers()
+    registry = getattr(state, "breakers", None)
+    if registry:
+        # The grounded generator ends every provider chain unless the app says otherwise.
+        fallback = bool(getattr(state, "grounded_fallback", True))
+        components["breakers"] = checks.breakers(registry, fallback=fallback)
+    return components
 
 
 @router.get("/ready")
 @router.get("/api/v1/readiness", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: 200 only when the database answers and an index version is served."""
-    state = request.app.state
-    components = {
-        "database": await _database(cast(AsyncEngine, state.engine)),
-        "index": _index(cast(IndexHolder, state.index_holder)),
-    }
-    ok = all(c["ok"] for c in components.values())
+    """Readiness: 503 while a required component (database, index, Redis when configured)
+    is down; optional ones (workers, breakers with a fallback) only mark it degraded."""
+    components = await _components(request.app.state)
+    status = checks.verdict(components)
     return JSONResponse(
-        {"status": "ready" if ok else "unavailable", "components": components},
-        status_code=200 if ok else 503,
+        {"status": status, "components": components},
+        status_code=503 if status == "unavailable" else 200,
     )
 
 
 @router.get("/metrics", include_in_schema=False)
-async def prometheus_metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
+async def prometheus_metrics(request: Request) -> Response:
+    state = request.app.state
+    # Refreshed at scrape time: the pool and the served index can change without an event
+    # this process saw (an activation through the API swaps the index directly).
+    exposition.publish_pool(state.engine)
+    publish_gauges(state.index_holder)
+    return Response(exposition.render(), media_type=CONTENT_TYPE_PLAIN_0_0_4)

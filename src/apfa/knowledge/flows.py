@@ -16,6 +16,7 @@ from pathlib import Path
 
 import anyio.to_thread
 import structlog
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
@@ -26,9 +27,11 @@ from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.indexing import activate_version, build_version
 from apfa.knowledge.parsing import ParsedDocument, parse_document
 from apfa.models import Chunk, Document
+from apfa.observability import metrics
 from apfa.providers.embeddings import Embedder
 
 log = structlog.get_logger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt"})
 BUNDLED_CORPUS = Path(__file__).resolve().parent / "corpus"
@@ -153,7 +156,11 @@ class Ingestor:
         if not todo:
             return
         encode = partial(self._embedder.encode, batch_size=self._options.batch_size)
-        vectors = await anyio.to_thread.run_sync(encode, list(todo.values()))
+        with (
+            _tracer.start_as_current_span("embedding", attributes={"apfa.texts": len(todo)}),
+            metrics.EMBEDDING.labels("document").time(),
+        ):
+            vectors = await anyio.to_thread.run_sync(encode, list(todo.values()))
         async with session_scope(self._maker) as session:
             await service.store_vectors(session, model, dict(zip(todo, vectors, strict=True)))
         report.embedded += len(todo)

@@ -6,10 +6,15 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 from anyio import CapacityLimiter
+from opentelemetry import trace
 
 from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.index_store import Hit, LoadedIndex
+from apfa.observability import metrics
 from apfa.providers.embeddings import Embedder
+
+_tracer = trace.get_tracer(__name__)
+_query_embedding_seconds = metrics.EMBEDDING.labels("query")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +37,17 @@ class Retriever:
         index = self._holder.current
         if index is None:
             return Retrieval(None, [])
-        hits = await anyio.to_thread.run_sync(
-            self._search_sync, index, query, k, limiter=self._limiter
-        )
-        return Retrieval(index.version, [h for h in hits if h.score >= min_score])
+        with _tracer.start_as_current_span("retrieval") as span:
+            span.set_attribute("apfa.index_version", index.version)
+            hits = await anyio.to_thread.run_sync(
+                self._search_sync, index, query, k, limiter=self._limiter
+            )
+            kept = [h for h in hits if h.score >= min_score]
+            span.set_attribute("apfa.hits", len(kept))
+        return Retrieval(index.version, kept)
 
     def _search_sync(self, index: LoadedIndex, query: str, k: int) -> list[Hit]:
-        vector = self._embedder.encode([query])[0]
-        return index.search(vector, k)
+        with _tracer.start_as_current_span("embedding"), _query_embedding_seconds.time():
+            vector = self._embedder.encode([query])[0]
+        with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
+            return index.search(vector, k)

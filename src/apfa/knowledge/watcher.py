@@ -6,6 +6,7 @@ made elsewhere (the CLI, another API process) within one poll interval.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import anyio
@@ -26,6 +27,8 @@ def publish_gauges(holder: IndexHolder) -> None:
     current = holder.current
     metrics.INDEX_VERSION.set(current.version if current else 0)
     metrics.INDEX_VECTORS.set(len(current) if current else 0)
+    built = datetime.fromisoformat(current.manifest.created_at).timestamp() if current else 0
+    metrics.INDEX_BUILT.set(built)
 
 
 async def sync_once(

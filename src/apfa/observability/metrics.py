@@ -6,6 +6,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+EMBEDDING_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+TASK_BUCKETS = (0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 REQUESTS = Counter(
     "apfa_requests_total", "HTTP requests by route template", ["method", "route", "status"]
@@ -24,9 +26,59 @@ FAISS_SEARCH = Histogram(
 )
 EMBEDDING = Histogram(
     "apfa_embedding_seconds",
-    "Time to embed one batch of texts",
+    "Time to embed one batch of texts (kind: query or document)",
     ["kind"],
-    buckets=LATENCY_BUCKETS,
+    buckets=EMBEDDING_BUCKETS,
 )
-INDEX_VERSION = Gauge("apfa_index_version", "Index version served by this process")
-INDEX_VECTORS = Gauge("apfa_index_vectors", "Vectors in the index version served")
+
+# Gauges say how several worker processes combine (Prometheus multiprocess mode); the
+# "live" modes drop a process's values once it has exited.
+INDEX_VERSION = Gauge("apfa_index_version", "Index version served", multiprocess_mode="livemax")
+INDEX_VECTORS = Gauge(
+    "apfa_index_vectors", "Vectors in the index version served", multiprocess_mode="livemax"
+)
+RATE_LIMIT_STORAGE_ERRORS = Counter(
+    "apfa_rate_limit_storage_errors_total",
+    "Rate-limit checks allowed without a verdict because the limit storage was unreachable",
+)
+INDEX_BUILT = Gauge(
+    "apfa_index_built_timestamp_seconds",
+    "When the index version served was built (Unix time); the oldest across processes",
+    multiprocess_mode="livemin",
+)
+DB_POOL = Gauge(
+    "apfa_db_pool_connections",
+    "Database pool connections: checked_out, size (kept open) and capacity (with overflow)",
+    ["state"],
+    multiprocess_mode="livesum",
+)
+
+# Background jobs: declared here for the task system, updated by its workers.
+TASK_DURATION = Histogram(
+    "apfa_task_duration_seconds",
+    "Background task run time",
+    ["task", "queue"],
+    buckets=TASK_BUCKETS,
+)
+TASKS = Counter("apfa_tasks_total", "Background tasks by final state", ["task", "state"])
+QUEUE_DEPTH = Gauge(
+    "apfa_queue_depth", "Tasks waiting in a queue", ["queue"], multiprocess_mode="livemax"
+)
+
+# LLM providers and circuit breakers; a breaker's state is the worst across processes.
+CIRCUIT_BREAKER_STATE = Gauge(
+    "apfa_circuit_breaker_state",
+    "Circuit breaker state: 0 closed, 1 half-open, 2 open",
+    ["name"],
+    multiprocess_mode="livemax",
+)
+LLM_REQUESTS = Counter(
+    "apfa_llm_requests_total", "LLM generation calls by outcome", ["provider", "outcome"]
+)
+LLM_TOKENS = Counter("apfa_llm_tokens_total", "LLM tokens used", ["provider", "kind"])
+LLM_COST = Counter(
+    "apfa_llm_cost_usd_total", "Estimated LLM cost from configured prices", ["provider"]
+)
+LLM_REJECTED = Counter(
+    "apfa_llm_rejected_total", "LLM answers rejected by figure/citation checks", ["provider"]
+)

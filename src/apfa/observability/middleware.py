@@ -14,10 +14,12 @@ import uuid
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apfa.core.context import reset_request_id, set_request_id
 from apfa.observability import metrics
+from apfa.observability.tracing import REQUEST_ID_ATTRIBUTE
 
 log = structlog.get_logger("apfa.access")
 
@@ -51,6 +53,8 @@ class RequestContextMiddleware:
         request_id = _request_id(scope)
         token = set_request_id(request_id)
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # When tracing is on, FastAPI's server span began before the id was known.
+        trace.get_current_span().set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
         started = time.perf_counter()
         status = 500
         response_started = False

@@ -1,0 +1,114 @@
+"""Anthropic Messages API over httpx (``POST {base_url}/v1/messages``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import httpx
+
+from apfa.providers.http import (
+    HttpOptions,
+    build_client,
+    check_status,
+    decode_json,
+    require_text,
+    sse_data,
+    translating_errors,
+)
+from apfa.providers.llm import Generation, GenerationRequest, ProviderError, Usage
+from apfa.providers.prompt import SYSTEM_PROMPT, user_prompt
+
+PATH = "/v1/messages"
+API_VERSION = "2023-06-01"
+
+
+class AnthropicAdapter:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        model: str,
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.2,
+        name: str = "anthropic",
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+        self._name = name
+
+    @classmethod
+    def create(
+        cls,
+        base_url: str,
+        model: str,
+        api_key: str,
+        options: HttpOptions,
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.2,
+    ) -> AnthropicAdapter:
+        headers = {"x-api-key": api_key, "anthropic-version": API_VERSION}
+        client = build_client(base_url, headers, options)
+        return cls(client, model, max_tokens=max_tokens, temperature=temperature)
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def _body(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "system": SYSTEM_PROMPT,
+            "messages": [{"role": "user", "content": user_prompt(request)}],
+            "max_tokens": self._max_tokens,
+            "temperature": self._temperature,
+        }
+        if stream:
+            body["stream"] = True
+        return body
+
+    async def complete(self, request: GenerationRequest) -> Generation:
+        with translating_errors():
+            response = await self._client.post(PATH, json=self._body(request, stream=False))
+            check_status(response)
+            payload = decode_json(response)
+            text = "".join(
+                block["text"] for block in payload["content"] if block.get("type") == "text"
+            )
+            usage = payload.get("usage") or {}
+            return Generation(
+                require_text(text),
+                Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            )
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[str | Usage, None]:
+        prompt_tokens = 0
+        with translating_errors():
+            body = self._body(request, stream=True)
+            async with self._client.stream("POST", PATH, json=body) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                check_status(response)
+                async for event, data in sse_data(response):
+                    payload = json.loads(data)
+                    if event == "error":
+                        raise ProviderError("stream error", outcome="server_error", retryable=True)
+                    if event == "message_start":
+                        usage = payload["message"].get("usage") or {}
+                        prompt_tokens = int(usage.get("input_tokens") or 0)
+                    elif event == "content_block_delta":
+                        delta = payload.get("delta") or {}
+                        if delta.get("type") == "text_delta" and delta.get("text"):
+                            yield str(delta["text"])
+                    elif event == "message_delta":
+                        usage = payload.get("usage") or {}
+                        yield Usage(prompt_tokens, int(usage.get("output_tokens") or 0))
+                    elif event == "message_stop":
+                        break
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,232 @@
+"""Readiness per component: a throwaway Redis stopped, hung and restarted; breakers; workers.
+
+The Redis here is our own ``redis-server`` on a free port, never the shared one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from apfa.core.config import Settings
+from apfa.knowledge.flows import IngestReport
+from apfa.main import create_app
+from apfa.providers.embeddings import SentenceTransformerEmbedder
+from conftest import unavailable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._workdir = workdir
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self._workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
+            self._process = None
+
+    def pause(self) -> None:
+        assert self._process is not None
+        os.kill(self._process.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._process is not None
+        os.kill(self._process.pid, signal.SIGCONT)
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        if server._process is not None:
+            server.resume()
+        server.stop()
+
+
+@pytest.fixture
+async def redis_client(
+    settings: Settings,
+    embedder: SentenceTransformerEmbedder,
+    ingested: IngestReport,
+    redis_server: RedisServer,
+) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(
+        settings.model_copy(update={"redis_url": redis_server.url}), embedder=embedder
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://apfa.test") as http:
+            yield http
+
+
+async def test_ready_follows_redis(
+    redis_client: httpx.AsyncClient, redis_server: RedisServer
+) -> None:
+    up = await redis_client.get("/ready")
+    assert up.status_code == 200, up.text
+    assert up.json()["components"]["redis"] == {"ok": True, "required": True}
+
+    redis_server.stop()
+    down = await redis_client.get("/ready")
+    assert down.status_code == 503
+    body = down.json()
+    assert body["status"] == "unavailable"
+    assert body["components"]["redis"]["ok"] is False
+    assert body["components"]["redis"]["error"]
+    assert body["components"]["database"]["ok"] is True
+    assert body["components"]["index"]["ok"] is True
+    assert "redis://" not in down.text
+    live = await redis_client.get("/health")
+    assert live.status_code == 200
+
+    redis_server.start()
+    again = await redis_client.get("/ready")
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "ready"
+
+
+async def test_a_hung_redis_times_out_in_two_seconds(
+    redis_client: httpx.AsyncClient, redis_server: RedisServer
+) -> None:
+    redis_server.pause()
+    try:
+        started = time.monotonic()
+        response = await redis_client.get("/ready")
+        took = time.monotonic() - started
+    finally:
+        redis_server.resume()
+    assert response.status_code == 503
+    assert response.json()["components"]["redis"]["error"] == "Timeout"
+    assert 1.5 <= took < 4.0
+    assert (await redis_client.get("/ready")).status_code == 200
+
+
+async def test_redis_is_not_reported_when_not_configured(client: httpx.AsyncClient) -> None:
+    components = (await client.get("/ready")).json()["components"]
+    assert "redis" not in components
+    assert "workers" not in components
+
+
+class Phase(StrEnum):
+    CLOSED = "closed"
+    HALF_OPEN = "half_open"
+    OPEN = "open"
+
+
+@dataclass
+class FakeBreaker:
+    state: Phase | str
+
+
+@pytest.fixture
+def breakers(app: FastAPI) -> Iterator[dict[str, FakeBreaker]]:
+    state = app.state
+    saved = {k: getattr(state, k) for k in ("breakers", "grounded_fallback") if hasattr(state, k)}
+    registry = {"openai": FakeBreaker(Phase.OPEN), "redis": FakeBreaker("half_open")}
+    state.breakers = registry
+    try:
+        yield registry
+    finally:
+        for key in ("breakers", "grounded_fallback"):
+            if key in saved:
+                setattr(state, key, saved[key])
+            elif hasattr(state, key):
+                delattr(state, key)
+
+
+async def test_an_open_breaker_with_a_fallback_only_degrades(
+    client: httpx.AsyncClient, breakers: dict[str, FakeBreaker]
+) -> None:
+    response = await client.get("/ready")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["components"]["breakers"] == {
+        "ok": False,
+        "required": False,
+        "states": {"openai": "open", "redis": "half_open"},
+        "open": ["openai"],
+    }
+    breakers["openai"].state = Phase.CLOSED
+    closed = (await client.get("/ready")).json()
+    assert closed["status"] == "ready"
+    assert closed["components"]["breakers"]["ok"] is True
+
+
+async def test_an_open_breaker_without_a_fallback_is_unready(
+    app: FastAPI, client: httpx.AsyncClient, breakers: dict[str, FakeBreaker]
+) -> None:
+    app.state.grounded_fallback = False
+    response = await client.get("/ready")
+    assert response.status_code == 503
+    assert response.json()["components"]["breakers"]["open"] == ["openai"]
+    assert (await client.get("/health")).status_code == 200
+
+
+async def test_workers_are_reported_for_the_celery_backend(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    configured: Settings = app.state.settings
+    app.state.settings = configured.model_copy(update={"task_backend": "celery"})
+    try:
+        response = await client.get("/ready")
+    finally:
+        app.state.settings = configured
+    assert response.status_code == 200
+    workers = response.json()["components"]["workers"]
+    assert workers["status"] == "not_configured"
+    assert workers["required"] is False
