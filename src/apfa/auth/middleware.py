@@ -3,12 +3,11 @@ history, so a token or key there is treated as already leaked."""
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from apfa.core.context import current_request_id
+from apfa.core.errors import send_error
 
 CREDENTIAL_PARAMS = frozenset(
     {"access_token", "refresh_token", "token", "id_token", "api_key", "apikey", "password", "jwt"}
@@ -30,21 +29,9 @@ class QueryCredentialsGuard:
 
 
 async def _refuse(send: Send) -> None:
-    body = json.dumps(
-        {
-            "error": "credentials_in_query",
-            "detail": "Send credentials in the Authorization or X-API-Key header, never in the URL",
-            "request_id": current_request_id(),
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 400,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    await send_error(
+        send,
+        400,
+        "credentials_in_query",
+        "Send credentials in the Authorization or X-API-Key header, never in the URL",
     )
-    await send({"type": "http.response.body", "body": body})

@@ -4,13 +4,15 @@ as ``{"error", "detail", "request_id"}``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 from apfa.core.context import current_request_id
 
@@ -90,6 +92,28 @@ _STATUS_CODES: dict[int, str] = {
 
 def error_body(code: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"error": code, "detail": detail, "request_id": current_request_id(), **extra}
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    request_id: str | None = None,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer with the error envelope from raw ASGI middleware (outside FastAPI's handlers)."""
+    body = json.dumps(
+        {"error": code, "detail": detail, "request_id": request_id or current_request_id()}
+    ).encode()
+    start_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        *headers,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": start_headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _format_location(loc: tuple[Any, ...] | list[Any]) -> str:

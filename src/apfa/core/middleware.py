@@ -11,7 +11,6 @@ and the security headers cover even the last-resort 500. From the outside in:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import FastAPI
@@ -21,7 +20,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apfa.core.config import Settings, check_cors
-from apfa.core.errors import error_body
+from apfa.core.errors import send_error
 from apfa.core.proxies import TrustedProxyMiddleware
 
 GZIP_MINIMUM_BYTES = 1024
@@ -108,16 +107,13 @@ class BodyTooLarge(HTTPException):
 
 
 async def send_payload_too_large(send: Send, limit: int) -> None:
-    body = json.dumps(
-        error_body("payload_too_large", f"request body is larger than the limit of {limit} bytes")
-    ).encode()
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
-    ]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    await send_error(
+        send,
+        413,
+        "payload_too_large",
+        f"request body is larger than the limit of {limit} bytes",
+        headers=[(b"connection", b"close")],
+    )
 
 
 class BodySizeLimitMiddleware:

@@ -7,7 +7,6 @@ than the raw path, so cardinality stays bounded.
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -18,6 +17,7 @@ from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apfa.core.context import reset_request_id, set_request_id
+from apfa.core.errors import send_error
 from apfa.observability import metrics
 from apfa.observability.tracing import REQUEST_ID_ATTRIBUTE
 
@@ -98,21 +98,6 @@ class RequestContextMiddleware:
 
 
 async def _send_internal_error(send: Send, request_id: str) -> None:
-    body = json.dumps(
-        {
-            "error": "internal_error",
-            "detail": "An internal error occurred",
-            "request_id": request_id,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 500,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
+    await send_error(
+        send, 500, "internal_error", "An internal error occurred", request_id=request_id
     )
-    await send({"type": "http.response.body", "body": body})

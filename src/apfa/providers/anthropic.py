@@ -6,9 +6,8 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import httpx
-
 from apfa.providers.http import (
+    HttpAdapter,
     HttpOptions,
     build_client,
     check_status,
@@ -24,21 +23,8 @@ PATH = "/v1/messages"
 API_VERSION = "2023-06-01"
 
 
-class AnthropicAdapter:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        model: str,
-        *,
-        max_tokens: int = 1024,
-        temperature: float = 0.2,
-        name: str = "anthropic",
-    ) -> None:
-        self._client = client
-        self._model = model
-        self._max_tokens = max_tokens
-        self._temperature = temperature
-        self._name = name
+class AnthropicAdapter(HttpAdapter):
+    default_name = "anthropic"
 
     @classmethod
     def create(
@@ -54,10 +40,6 @@ class AnthropicAdapter:
         headers = {"x-api-key": api_key, "anthropic-version": API_VERSION}
         client = build_client(base_url, headers, options)
         return cls(client, model, max_tokens=max_tokens, temperature=temperature)
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     def _body(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {

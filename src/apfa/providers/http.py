@@ -8,7 +8,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 
@@ -21,6 +21,31 @@ RETRYABLE_STATUS = frozenset({408, 409, 425, 429})
 class HttpOptions:
     connect_timeout: float = 10.0
     read_timeout: float = 110.0
+
+
+class HttpAdapter:
+    """What every HTTP adapter holds: its client, model and sampling settings."""
+
+    default_name: ClassVar[str]
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        model: str,
+        *,
+        max_tokens: int = 1024,
+        temperature: float = 0.2,
+        name: str | None = None,
+    ) -> None:
+        self._client = client
+        self._model = model
+        self._max_tokens = max_tokens
+        self._temperature = temperature
+        self._name = name or self.default_name
+
+    @property
+    def name(self) -> str:
+        return self._name
 
 
 def build_client(base_url: str, headers: dict[str, str], options: HttpOptions) -> httpx.AsyncClient:

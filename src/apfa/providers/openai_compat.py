@@ -10,9 +10,8 @@ import json
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import httpx
-
 from apfa.providers.http import (
+    HttpAdapter,
     HttpOptions,
     build_client,
     check_status,
@@ -33,21 +32,8 @@ def _usage(payload: Any) -> Usage | None:
     return Usage(int(payload.get("prompt_tokens") or 0), int(payload.get("completion_tokens") or 0))
 
 
-class OpenAICompatibleAdapter:
-    def __init__(
-        self,
-        client: httpx.AsyncClient,
-        model: str,
-        *,
-        max_tokens: int = 1024,
-        temperature: float = 0.2,
-        name: str = "openai",
-    ) -> None:
-        self._client = client
-        self._model = model
-        self._max_tokens = max_tokens
-        self._temperature = temperature
-        self._name = name
+class OpenAICompatibleAdapter(HttpAdapter):
+    default_name = "openai"
 
     @classmethod
     def create(
@@ -63,10 +49,6 @@ class OpenAICompatibleAdapter:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         client = build_client(base_url, headers, options)
         return cls(client, model, max_tokens=max_tokens, temperature=temperature)
-
-    @property
-    def name(self) -> str:
-        return self._name
 
     def _body(self, request: GenerationRequest, *, stream: bool) -> dict[str, Any]:
         body: dict[str, Any] = {
