@@ -115,11 +115,37 @@ async def measure(base_url: str, password: str, requests: int) -> dict[str, Any]
                 client, token, concurrency, bodies
             )
         await run_scenario(client, token, 1, [CACHED_QUESTION])
+        headers = {"Authorization": f"Bearer {token}"}
+        async with client.post("/api/v1/advice", json=CACHED_QUESTION, headers=headers) as reply:
+            results["cached_body"] = (await reply.read()).decode()
+        results["token"] = token
         for concurrency in CONCURRENCY:
             results["cached"][f"c{concurrency}"] = await run_scenario(
                 client, token, concurrency, [CACHED_QUESTION] * (requests * 2)
             )
         return results
+
+
+async def stack_overhead(apfa_url: str, bare_url: str, token: str, requests: int) -> dict[str, Any]:
+    """Cached-advice throughput through the full stack vs a bare FastAPI endpoint returning
+    the same JSON, alternating rounds so both see the same machine conditions."""
+    rounds: dict[str, list[float]] = {"apfa": [], "bare": []}
+    for _ in range(3):
+        for name, url in (("apfa", apfa_url), ("bare", bare_url)):
+            connector = aiohttp.TCPConnector(limit=64)
+            async with aiohttp.ClientSession(url, connector=connector) as client:
+                result = await run_scenario(client, token, 10, [CACHED_QUESTION] * requests)
+            rounds[name].append(result["requests_per_second"])
+    apfa_rps = statistics.median(rounds["apfa"])
+    bare_rps = statistics.median(rounds["bare"])
+    return {
+        "concurrency": 10,
+        "requests_per_round": requests,
+        "apfa_full_stack_rps": apfa_rps,
+        "bare_fastapi_rps": bare_rps,
+        "ratio": round(apfa_rps / bare_rps, 3),
+        "rounds": rounds,
+    }
 
 
 def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -159,12 +185,40 @@ def main() -> None:
     password_file.write_text(password)
     base_url = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen([APFA, "serve"], env=env, stderr=subprocess.DEVNULL)
+    bare_url = f"http://127.0.0.1:{args.port + 1}"
+    bare: subprocess.Popen[bytes] | None = None
     try:
         wait_ready(base_url, server)
         results = asyncio.run(measure(base_url, password, args.requests))
+        body_file = var_dir / "bench-cached-answer.json"
+        body_file.write_text(results.pop("cached_body"))
+        token = results.pop("token")
+        bare = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--app-dir",
+                str(Path(__file__).parent),
+                "bare_app:create_app",
+                "--factory",
+                "--port",
+                str(args.port + 1),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env={**env, "BENCH_BARE_BODY": str(body_file)},
+        )
+        wait_ready(bare_url, bare)
+        results["stack_overhead"] = asyncio.run(
+            stack_overhead(base_url, bare_url, token, args.requests * 5)
+        )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, bare):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
     report = {
         "benchmark": "advice_latency",
         "machine": {
@@ -172,7 +226,7 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
-        "server": "apfa serve, 1 uvicorn worker, SQLite, in-process cache",
+        "server": "apfa serve, 1 uvicorn worker, SQLite, in-process cache, full middleware",
         "requests_per_scenario": args.requests,
         "results": results,
         "targets": {
@@ -180,6 +234,8 @@ def main() -> None:
             "cached_c10_p95_ms_below": 20,
             "uncached_c1_p95_met": results["uncached"]["c1"]["p95_ms"] < 150,
             "cached_c10_p95_met": results["cached"]["c10"]["p95_ms"] < 20,
+            "full_stack_vs_bare_ratio_at_least": 0.4,
+            "full_stack_vs_bare_met": results["stack_overhead"]["ratio"] >= 0.4,
         },
     }
     print(json.dumps(report, indent=2))
