@@ -3,6 +3,7 @@ composition rules). Raises ``InvalidInput`` with the reason, so the caller can s
 
 from __future__ import annotations
 
+import hashlib
 import string
 from functools import cache
 from importlib.resources import files
@@ -15,13 +16,15 @@ MIN_DISTINCT = 5
 _TRAILING = string.digits + string.punctuation + string.whitespace
 
 
+def digest(candidate: str) -> str:
+    return hashlib.sha256(candidate.encode()).hexdigest()
+
+
 @cache
 def common_passwords() -> frozenset[str]:
-    """The blocklist shipped with the package, lower-cased, read once on first use."""
-    text = files("apfa.auth").joinpath("common_passwords.txt").read_text(encoding="utf-8")
-    return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
-    )
+    """SHA-256 digests of the lower-cased blocklist shipped with the package, read once."""
+    text = files("apfa.auth").joinpath("common_passwords.sha256").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and line[0] != "#")
 
 
 def is_common(password: str) -> bool:
@@ -29,7 +32,8 @@ def is_common(password: str) -> bool:
     ("Password2024!" is "password" with decoration)."""
     lowered = password.lower()
     listed = common_passwords()
-    return lowered in listed or lowered.strip() in listed or lowered.rstrip(_TRAILING) in listed
+    candidates = {lowered, lowered.strip(), lowered.rstrip(_TRAILING)}
+    return any(digest(candidate) in listed for candidate in candidates)
 
 
 def check_password(password: str, *, username: str | None) -> None:
