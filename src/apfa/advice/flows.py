@@ -21,7 +21,6 @@ from apfa.advice.generation import GenerationChain, Inputs
 from apfa.advice.generator import DISCLAIMER
 from apfa.advice.schemas import (
     AdviceBody,
-    AdviceResponse,
     Citation,
     LoanQuery,
     RiskOut,
@@ -97,9 +96,6 @@ class Answer:
     def render(self, user: str, request_id: str | None) -> bytes:
         extra = json.dumps(self.envelope(user, request_id), separators=(",", ":"))
         return b"{" + self.members_json + b"," + extra[1:].encode()
-
-    def to_response(self, user: str, request_id: str | None) -> AdviceResponse:
-        return AdviceResponse(**self.body.model_dump(), **self.envelope(user, request_id))
 
 
 class AdvicePipeline:

@@ -24,12 +24,7 @@ async def get_token_service(request: Request) -> TokenService:
     return cast(TokenService, request.app.state.tokens)
 
 
-async def get_principal_cache(request: Request) -> PrincipalCache:
-    return cast(PrincipalCache, request.app.state.principals)
-
-
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
-PrincipalCacheDep = Annotated[PrincipalCache, Depends(get_principal_cache)]
 _INVALID = "Invalid or expired credentials"
 
 
@@ -97,8 +92,5 @@ AdviceHistoryViewer = Annotated[
     Principal, Depends(RequirePermission(Permission.ADVICE_VIEW_HISTORY))
 ]
 IndexManager = Annotated[Principal, Depends(RequirePermission(Permission.INDEX_MANAGE))]
-CeleryViewer = Annotated[Principal, Depends(RequirePermission(Permission.CELERY_VIEW))]
-MetricsViewer = Annotated[Principal, Depends(RequirePermission(Permission.METRICS_VIEW))]
 UsersManager = Annotated[Principal, Depends(RequirePermission(Permission.USERS_MANAGE))]
 AuditViewer = Annotated[Principal, Depends(RequirePermission(Permission.AUDIT_VIEW))]
-CeleryManager = Annotated[Principal, Depends(RequirePermission(Permission.CELERY_MANAGE))]

@@ -50,11 +50,6 @@ class Conflict(AppError):
     code = "conflict"
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
-
-
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported_media_type"
@@ -68,11 +63,6 @@ class InvalidInput(AppError):
 class TooManyRequests(AppError):
     status_code = 429
     code = "rate_limited"
-
-
-class ServiceUnavailable(AppError):
-    status_code = 503
-    code = "unavailable"
 
 
 _STATUS_CODES: dict[int, str] = {
