@@ -59,3 +59,22 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Refresh the vendored Socket.IO browser client (ESM build) from the npm registry; the
+# console imports it as a plain ES module, so there is no Node build step.
+SOCKET_IO_CLIENT ?= 4
+VENDOR_JS := src/apfa/web/static/vendor
+.PHONY: vendor-js
+vendor-js:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  (cd "$$tmp" && npm pack --silent socket.io-client@$(SOCKET_IO_CLIENT) >/dev/null \
+	    && tar xzf socket.io-client-*.tgz); \
+	  version=$$(node -p "require('$$tmp/package/package.json').version"); \
+	  cp "$$tmp/package/dist/socket.io.esm.min.js" $(VENDOR_JS)/socket.io.esm.min.js; \
+	  cp "$$tmp/package/LICENSE" $(VENDOR_JS)/socket.io-client.LICENSE; \
+	  sha=$$(sha256sum $(VENDOR_JS)/socket.io.esm.min.js | cut -d' ' -f1); \
+	  printf '%s\n' "# Vendored browser code" "" \
+	    "- \`socket.io.esm.min.js\`: socket.io-client $$version, \`dist/socket.io.esm.min.js\` of the npm package \`socket.io-client@$$version\` (https://www.npmjs.com/package/socket.io-client), MIT licence in \`socket.io-client.LICENSE\`; sha256 \`$$sha\`." \
+	    "" "Refresh with \`make vendor-js\` (\`SOCKET_IO_CLIENT=4.x.y\` pins a version)." \
+	    > $(VENDOR_JS)/README.md; \
+	  echo "vendored socket.io-client $$version"

@@ -5,17 +5,19 @@ routers. Everything stateful is built in ``lifespan`` and held on ``app.state``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import anyio.to_thread
 import structlog
 from fastapi import FastAPI
 
 from apfa import __version__
+from apfa.admin.index_endpoints import router as admin_index_router
+from apfa.admin.task_endpoints import router as admin_tasks_router
 from apfa.advice.endpoints import router as advice_router
 from apfa.advice.flows import AdvicePipeline, PipelineOptions
 from apfa.advice.generation import GenerationChain
@@ -29,32 +31,39 @@ from apfa.auth.principals import PrincipalCache
 from apfa.auth.revocation import RevocationList
 from apfa.auth.routes_endpoints import router as routes_router
 from apfa.auth.tokens import TokenService
-from apfa.core.cache import LocalCache
+from apfa.core.cache import build_cache
+from apfa.core.cache_redis import is_redis_failure
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
 from apfa.core.errors import install_error_handlers
 from apfa.core.middleware import install_edge
 from apfa.core.ratelimit import RateLimiter
+from apfa.core.routing import register_routers
 from apfa.core.secrets import jwt_keyring
+from apfa.documents.endpoints import router as documents_router
 from apfa.health.endpoints import router as health_router
+from apfa.jobs.engine import start_task_system
 from apfa.knowledge.endpoints import router as knowledge_router
 from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.indexing import load_active
 from apfa.knowledge.retrieval import Retriever
-from apfa.knowledge.watcher import publish_gauges, watch
+from apfa.knowledge.watcher import listen, publish_gauges, sync_once, watch
 from apfa.observability import metrics
 from apfa.observability.exposition import start_process_metrics
 from apfa.observability.logging import configure_logging
 from apfa.observability.middleware import RequestContextMiddleware
 from apfa.observability.tracing import setup_tracing
+from apfa.providers.breaker import CircuitBreaker
 from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
 from apfa.providers.registry import build_providers
+from apfa.realtime.server import install_realtime, start_realtime, stop_realtime
 from apfa.users.endpoints import router as users_router
+from apfa.web.endpoints import router as web_router
 
 log = structlog.get_logger(__name__)
 
-INDEX_POLL_SECONDS = 5.0
 REVOCATION_POLL_SECONDS = 2.0
+SHUTDOWN_STEP_SECONDS = 10.0
 
 
 async def _load_embedder(settings: Settings) -> Embedder:
@@ -63,6 +72,16 @@ async def _load_embedder(settings: Settings) -> Embedder:
     )
     await anyio.to_thread.run_sync(embedder.encode, ["warm up"])
     return embedder
+
+
+async def _bounded(name: str, step: Awaitable[Any]) -> None:
+    """One shutdown step; a step that hangs is logged and abandoned so shutdown finishes."""
+    try:
+        await asyncio.wait_for(step, SHUTDOWN_STEP_SECONDS)
+    except TimeoutError:
+        log.error("shutdown_step_timed_out", step=name, seconds=SHUTDOWN_STEP_SECONDS)
+    except Exception as exc:
+        log.error("shutdown_step_failed", step=name, error=str(exc))
 
 
 def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
@@ -76,13 +95,27 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         start_process_metrics(engine)
         model = embedder or await _load_embedder(settings)
         holder = IndexHolder()
-        holder.swap(await load_active(maker, settings.index_dir))
+        served, stamp = await load_active(maker, settings.index_dir)
+        holder.swap(served, stamp)
         publish_gauges(holder)
         retriever = Retriever(holder, model)
-        cache = LocalCache(
-            "apfa",
-            maxsize=settings.advice_cache_size,
-            ttls={"advice": settings.advice_cache_ttl_seconds},
+        # L2 (Redis) sits behind its own breaker; an open one only costs hit rate.
+        cache_breakers = (
+            {
+                "redis": CircuitBreaker(
+                    "redis",
+                    failure_threshold=settings.breaker_failure_threshold,
+                    open_seconds=settings.breaker_open_seconds,
+                    is_failure=is_redis_failure,
+                )
+            }
+            if settings.redis_url
+            else {}
+        )
+        cache = build_cache(
+            settings,
+            cache_breakers.get("redis"),
+            on_error=lambda operation: metrics.CACHE_ERRORS.labels("l2", operation).inc(),
         )
         state = app.state
         state.settings, state.engine, state.sessionmaker = settings, engine, maker
@@ -105,7 +138,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         # One HTTP client and one circuit breaker per LLM provider; readiness reads the
         # breakers by name (0 closed, 1 half-open, 2 open also as a gauge).
         state.providers = await build_providers(settings)
-        state.breakers = state.providers.breakers
+        state.breakers = {**state.providers.breakers, **cache_breakers}
+        state.cache = cache
         state.advice_pipeline = AdvicePipeline(
             retriever,
             cache,
@@ -114,6 +148,12 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         )
         state.history_writer = HistoryWriter(maker)
         state.history_writer.start()
+        # Socket.IO on /ws/socket.io; what this process publishes reaches every API process.
+        state.events = await start_realtime(app)
+        # Background jobs: the embedded engine runs them here; under Celery this process
+        # only records and sends them.
+        state.task_system = await start_task_system(settings, maker, model, state.events, holder)
+        state.tasks = state.task_system.runtime
         # Everything loaded so far (model, index, tables) lives until shutdown; freezing it
         # keeps full garbage collections from walking it, which otherwise shows up as
         # tens-of-milliseconds pauses in tail latency.
@@ -123,23 +163,37 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         log.info("started", version=__version__, index_version=current and current.version)
         background = [
             asyncio.create_task(
-                watch(maker, settings.index_dir, holder, INDEX_POLL_SECONDS), name="index-watcher"
+                watch(maker, settings.index_dir, holder, settings.index_poll_seconds),
+                name="index-watcher",
             ),
             asyncio.create_task(
                 state.revocations.watch(maker, REVOCATION_POLL_SECONDS), name="revocation-sync"
             ),
         ]
+        if settings.redis_url:
+            redis_url = settings.redis_url
+
+            async def resync() -> bool:
+                return await sync_once(maker, settings.index_dir, holder)
+
+            background.append(asyncio.create_task(listen(redis_url, resync), name="index-listen"))
         try:
             yield
         finally:
             for task in background:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await state.history_writer.aclose()
-            await state.providers.aclose()
-            await state.api_keys.drain()
-            await engine.dispose()
+            steps: list[tuple[str, Awaitable[Any]]] = [
+                ("task system", state.task_system.aclose()),
+                ("real-time channel", stop_realtime(app)),
+                ("background tasks", asyncio.gather(*background, return_exceptions=True)),
+                ("history writer", state.history_writer.aclose()),
+                ("providers", state.providers.aclose()),
+                ("cache", cache.aclose()),
+                ("api keys", state.api_keys.drain()),
+                ("database", engine.dispose()),
+            ]
+            for name, step in steps:
+                await _bounded(name, step)
 
     app = FastAPI(
         title="APFA",
@@ -149,18 +203,24 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     )
     install_error_handlers(app)
     setup_tracing(app, settings)
+    # Routes are matched in this order; advice, the busiest, goes first. Add a router here
+    # (see core/routing.py for how it is registered).
     routers = (
+        advice_router,
         health_router,
         auth_router,
         users_router,
         api_keys_router,
         audit_router,
-        advice_router,
         knowledge_router,
+        documents_router,
         routes_router,
+        admin_tasks_router,
+        admin_index_router,
+        web_router,
     )
-    for router in routers:
-        app.include_router(router)
+    register_routers(app, routers)
+    install_realtime(app, settings)
     app.add_middleware(QueryCredentialsGuard)
     install_edge(app, settings, request_context=RequestContextMiddleware)
     return app

@@ -5,11 +5,7 @@ The Redis here is our own ``redis-server`` on a free port, never the shared one.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -19,82 +15,19 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from apfa.core.config import Settings
 from apfa.knowledge.flows import IngestReport
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
-from conftest import unavailable
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class RedisServer:
-    def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self._workdir = workdir
-        self._process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self._process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self._workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=10)
-            self._process = None
-
-    def pause(self) -> None:
-        assert self._process is not None
-        os.kill(self._process.pid, signal.SIGSTOP)
-
-    def resume(self) -> None:
-        assert self._process is not None
-        os.kill(self._process.pid, signal.SIGCONT)
+from apfa.workers.heartbeat import worker_key
+from services import RedisServer, running_redis
 
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        unavailable("redis-server is not installed")
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        if server._process is not None:
-            server.resume()
-        server.stop()
+    yield from running_redis(tmp_path)
 
 
 @pytest.fixture
@@ -158,7 +91,9 @@ async def test_a_hung_redis_times_out_in_two_seconds(
 async def test_redis_is_not_reported_when_not_configured(client: httpx.AsyncClient) -> None:
     components = (await client.get("/ready")).json()["components"]
     assert "redis" not in components
-    assert "workers" not in components
+    # The embedded engine's workers run in this process.
+    assert components["workers"]["ok"] is True
+    assert components["workers"]["required"] is True
 
 
 class Phase(StrEnum):
@@ -217,16 +152,24 @@ async def test_an_open_breaker_without_a_fallback_is_unready(
     assert (await client.get("/health")).status_code == 200
 
 
-async def test_workers_are_reported_for_the_celery_backend(
-    app: FastAPI, client: httpx.AsyncClient
+async def test_celery_workers_are_required_and_read_from_their_heartbeats(
+    app: FastAPI, client: httpx.AsyncClient, redis_server: RedisServer
 ) -> None:
     configured: Settings = app.state.settings
-    app.state.settings = configured.model_copy(update={"task_backend": "celery"})
+    app.state.settings = configured.model_copy(
+        update={"task_backend": "celery", "redis_url": redis_server.url}
+    )
+    beats = Redis.from_url(redis_server.url)
     try:
         response = await client.get("/ready")
+        assert response.status_code == 503
+        assert response.json()["components"]["workers"]["ok"] is False
+        record = {"name": "w1", "queues": ["embedding"], "heartbeat_at": time.time()}
+        await beats.set(worker_key("w1"), json.dumps(record), ex=30)
+        response = await client.get("/ready")
+        assert response.status_code == 200, response.text
+        workers = response.json()["components"]["workers"]
+        assert workers == {"ok": True, "required": True, "count": 1, "queues": ["embedding"]}
     finally:
         app.state.settings = configured
-    assert response.status_code == 200
-    workers = response.json()["components"]["workers"]
-    assert workers["status"] == "not_configured"
-    assert workers["required"] is False
+        await beats.aclose()

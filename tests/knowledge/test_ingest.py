@@ -79,7 +79,7 @@ async def test_changed_document_reembeds_only_new_chunks_and_publishes(
             assert active.id == second.index_version
             chunk_rows = await session.scalar(select(func.count()).select_from(Chunk))
             stats = await service.corpus_stats(session)
-        loaded = await load_active(maker, root)
+        loaded, _ = await load_active(maker, root)
         assert loaded is not None
         assert chunk_rows == stats["chunks"] == len(loaded)
         assert any("Income-driven payments" in p.text for p in loaded._passages)
@@ -120,7 +120,7 @@ async def test_corrupt_version_cannot_be_activated(
         assert before is not None
         assert after is not None
         assert after.id == before.id
-        loaded = await load_active(maker, isolated_settings.index_dir)
+        loaded, _ = await load_active(maker, isolated_settings.index_dir)
         assert loaded is not None
         assert loaded.version == before.id
     finally:

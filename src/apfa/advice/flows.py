@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry import trace
 
 from apfa.advice.extraction import extract_profile
-from apfa.advice.generation import GenerationChain, Inputs
+from apfa.advice.generation import Generated, GenerationChain, Inputs
 from apfa.advice.generator import DISCLAIMER
 from apfa.advice.schemas import (
     AdviceBody,
@@ -27,14 +28,18 @@ from apfa.advice.schemas import (
     YearRow,
 )
 from apfa.advice.wording import describe
-from apfa.core.cache import LocalCache
+from apfa.core.cache import Lookup, TieredCache
 from apfa.finance import LoanProfile, analyse
+from apfa.knowledge.index_store import Hit, LoadedIndex
 from apfa.knowledge.retrieval import Retriever
 from apfa.observability import metrics as m
 
 CACHE_KIND = "advice"
 SNIPPET_CHARS = 320
 _tracer = trace.get_tracer(__name__)
+# What turns the prepared inputs into text; the chain's ``generate`` unless a caller (the
+# streamed endpoint) brings its own.
+Generate = Callable[[Inputs], Awaitable[Generated]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,18 @@ def _snippet(text: str) -> str:
     return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1].rstrip() + "…"
 
 
+def citation(n: int, hit: Hit) -> Citation:
+    return Citation(
+        n=n,
+        document_id=hit.passage.document_id,
+        title=hit.passage.title,
+        section=" > ".join(hit.passage.heading_path) or None,
+        snippet=_snippet(hit.passage.text),
+        score=round(hit.score, 4),
+        source=hit.passage.source,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     """An answer, serialised once: a cache hit only splices in the per-request fields."""
@@ -98,11 +115,34 @@ class Answer:
         return b"{" + self.members_json + b"," + extra[1:].encode()
 
 
+class AnswerCodec:
+    """L2 holds an answer's JSON members. Reading them back validates and re-serialises
+    them, so what is spliced into a response always has this release's schema (and is byte
+    for byte what the process that computed it served, when the schemas agree)."""
+
+    def encode(self, value: tuple[AdviceBody, bytes]) -> bytes:
+        return value[1]
+
+    def decode(self, data: bytes) -> tuple[AdviceBody, bytes]:
+        body = AdviceBody.model_validate_json(b"{" + data + b"}")
+        return body, body.model_dump_json().encode()[1:-1]
+
+
+ANSWER_CODEC = AnswerCodec()
+
+
+def _count(lookup: Lookup[Any]) -> None:
+    for tier in lookup.missed:
+        m.CACHE_MISSES.labels(tier).inc()
+    if lookup.tier is not None:
+        m.CACHE_HITS.labels(lookup.tier).inc()
+
+
 class AdvicePipeline:
     def __init__(
         self,
         retriever: Retriever,
-        cache: LocalCache,
+        cache: TieredCache,
         options: PipelineOptions | None = None,
         chain: GenerationChain | None = None,
     ) -> None:
@@ -111,7 +151,11 @@ class AdvicePipeline:
         self._options = options or PipelineOptions()
         self._chain = chain or GenerationChain()
 
-    async def answer(self, query: LoanQuery) -> Answer:
+    @property
+    def chain(self) -> GenerationChain:
+        return self._chain
+
+    async def answer(self, query: LoanQuery, generate: Generate | None = None) -> Answer:
         started = time.perf_counter()
         given = given_profile(query)
         served = self._retriever.holder.current
@@ -119,26 +163,39 @@ class AdvicePipeline:
         # The effective profile is a function of the question and the given fields, so the
         # key needs only those: a hit skips extraction entirely.
         key = cache_key(query.query, given, version, self._chain.names)
-        hit: tuple[AdviceBody, bytes] | None = self._cache.get(CACHE_KIND, key)
+        hit = await self._cached(key)
         if hit is not None:
-            m.CACHE_HITS.labels("l1").inc()
             body, members = hit
         else:
-            m.CACHE_MISSES.labels("l1").inc()
             profile, read_notes = effective_profile(query.query, given)
-            body = await self._compute(query.query, profile, read_notes)
+            body = await self._compute(
+                query.query, profile, read_notes, generate or self._chain.generate, served
+            )
             members = body.model_dump_json().encode()[1:-1]
-            if body.index_version is not None and body.fallback_reason is None:
-                self._cache.set(CACHE_KIND, key, (body, members))
+            self._store(key, body, members)
         latency = round((time.perf_counter() - started) * 1000, 2)
         m.ADVICE.labels(body.provider, str(hit is not None).lower()).inc()
         return Answer(body, members, hit is not None, latency)
 
+    async def _cached(self, key: str) -> tuple[AdviceBody, bytes] | None:
+        lookup = await self._cache.get(CACHE_KIND, key, ANSWER_CODEC)
+        _count(lookup)
+        return lookup.value
+
+    def _store(self, key: str, body: AdviceBody, members: bytes) -> None:
+        if body.index_version is not None and body.fallback_reason is None:
+            self._cache.set(CACHE_KIND, key, (body, members), ANSWER_CODEC)
+
     async def _compute(
-        self, question: str, profile: dict[str, Any], read_notes: list[str]
+        self,
+        question: str,
+        profile: dict[str, Any],
+        read_notes: list[str],
+        generate: Generate,
+        served: LoadedIndex | None = None,
     ) -> AdviceBody:
         retrieval = await self._retriever.search(
-            question, self._options.top_k, self._options.min_score
+            question, self._options.top_k, self._options.min_score, served
         )
         analysis = analyse(LoanProfile(**profile))
         risk = analysis.risk
@@ -152,19 +209,8 @@ class AdvicePipeline:
             index_available=retrieval.version is not None,
         )
         with _tracer.start_as_current_span("generation"):
-            draft = await self._chain.generate(inputs)
-        citations = [
-            Citation(
-                n=c.n,
-                document_id=c.hit.passage.document_id,
-                title=c.hit.passage.title,
-                section=" > ".join(c.hit.passage.heading_path) or None,
-                snippet=_snippet(c.hit.passage.text),
-                score=round(c.hit.score, 4),
-                source=c.hit.passage.source,
-            )
-            for c in draft.cited
-        ]
+            draft = await generate(inputs)
+        citations = [citation(c.n, c.hit) for c in draft.cited]
         return AdviceBody(
             advice=draft.text,
             citations=citations,

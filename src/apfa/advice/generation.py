@@ -74,12 +74,20 @@ class GenerationChain:
     def names(self) -> tuple[str, ...]:
         return (*(g.name for g in self._llms), self._grounded.name)
 
+    @property
+    def llms(self) -> tuple[TextGenerator, ...]:
+        return self._llms
+
     async def generate(self, inputs: Inputs) -> Generated:
         reasons: list[str] = []
         if self._llms:
             answer = await self._first_verified(inputs, reasons)
             if answer is not None:
                 return answer
+        return self.grounded(inputs, reasons)
+
+    def grounded(self, inputs: Inputs, reasons: Sequence[str] = ()) -> Generated:
+        """The grounded answer; ``reasons`` say why the LLMs before it were passed over."""
         draft = self._grounded.compose(
             inputs.question,
             inputs.hits,
@@ -98,12 +106,22 @@ class GenerationChain:
             except ProviderError as exc:
                 reasons.append(f"{llm.name}: {exc.reason}")
                 continue
-            verdict = verify(generation.text, request)
-            if verdict.problem is not None:
-                m.LLM_REJECTED.labels(llm.name).inc()
-                log.warning("llm_answer_rejected", provider=llm.name, problem=verdict.problem)
-                reasons.append(f"{llm.name}: {verdict.problem}")
-                continue
-            cited = [CitedPassage(n, inputs.hits[n - 1]) for n in verdict.cited]
-            return Generated(generation.text.strip(), cited, llm.name, "; ".join(reasons) or None)
+            answer = checked(llm.name, generation.text, request, inputs, reasons)
+            if answer is not None:
+                return answer
         return None
+
+
+def checked(
+    name: str, text: str, request: GenerationRequest, inputs: Inputs, reasons: list[str]
+) -> Generated | None:
+    """``text`` from the LLM ``name`` as the answer when it passes verification; otherwise
+    None, with the problem added to ``reasons``."""
+    verdict = verify(text, request)
+    if verdict.problem is not None:
+        m.LLM_REJECTED.labels(name).inc()
+        log.warning("llm_answer_rejected", provider=name, problem=verdict.problem)
+        reasons.append(f"{name}: {verdict.problem}")
+        return None
+    cited = [CitedPassage(n, inputs.hits[n - 1]) for n in verdict.cited]
+    return Generated(text.strip(), cited, name, "; ".join(reasons) or None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from starlette.datastructures import State
 
 from apfa.auth.api_keys import ApiKeyAuthenticator
 from apfa.auth.permissions import Permission
@@ -37,16 +38,23 @@ async def _from_api_key(request: Request, presented: str) -> Principal:
 
 
 async def _from_access_token(request: Request, tokens: TokenService, token: str) -> Principal:
+    return await principal_from_access_token(request.app.state, tokens, token)
+
+
+async def principal_from_access_token(state: State, tokens: TokenService, token: str) -> Principal:
+    """Who an access token stands for, checked as on every request (signature, expiry,
+    revocation, user still active, ``tokens_valid_after``); else ``NotAuthenticated``.
+    Also used by the real-time channel at connect and while a connection lives."""
     try:
         claims = tokens.decode_access(token)
         user_id = int(claims.subject)
     except (InvalidToken, ValueError) as exc:
         raise NotAuthenticated(_INVALID) from exc
-    revocations = cast(RevocationList, request.app.state.revocations)
+    revocations = cast(RevocationList, state.revocations)
     if revocations.is_revoked(claims.jti, claims.session_id):
         raise NotAuthenticated(_INVALID)
-    principals = cast(PrincipalCache, request.app.state.principals)
-    principal = await principals.resolve(request.app.state.sessionmaker, user_id)
+    principals = cast(PrincipalCache, state.principals)
+    principal = await principals.resolve(state.sessionmaker, user_id)
     if principal is None:
         raise NotAuthenticated(_INVALID)
     cutoff = principal.tokens_valid_after
@@ -56,20 +64,31 @@ async def _from_access_token(request: Request, tokens: TokenService, token: str)
     return replace(principal, session_id=claims.session_id, jti=claims.jti)
 
 
-async def get_principal(
-    request: Request,
-    tokens: TokenServiceDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-    api_key: Annotated[str | None, Depends(api_key_scheme)],
-) -> Principal:
+async def authenticate(request: Request, token: str | None, api_key: str | None) -> Principal:
+    """The caller presenting ``api_key``, else the bearer ``token``; ``NotAuthenticated``
+    when neither is presented or valid. Records the caller's id for the access log."""
     if api_key:
         principal = await _from_api_key(request, api_key)
     elif token:
-        principal = await _from_access_token(request, tokens, token)
+        principal = await _from_access_token(request, await get_token_service(request), token)
     else:
         raise NotAuthenticated()
     request.state.user_id = principal.user_id
     return principal
+
+
+async def authenticate_request(request: Request) -> Principal:
+    """``authenticate`` reading the credentials the way the two security schemes do, for a
+    guard that must not pay for them as separate dependencies."""
+    return await authenticate(request, await oauth2_scheme(request), await api_key_scheme(request))
+
+
+async def get_principal(
+    request: Request,
+    token: Annotated[str | None, Depends(oauth2_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> Principal:
+    return await authenticate(request, token, api_key)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
@@ -82,9 +101,19 @@ class RequirePermission:
         self.permission = permission
 
     async def __call__(self, principal: CurrentPrincipal) -> Principal:
+        return self.admit(principal)
+
+    def admit(self, principal: Principal) -> Principal:
         if self.permission not in principal.permissions:
             raise PermissionDenied(f"requires permission {self.permission.value}")
         return principal
+
+
+# What the two credential schemes add to an operation in the OpenAPI document, for routes
+# whose guard reads the credentials itself (``authenticate_request``).
+CREDENTIALS_OPENAPI: dict[str, Any] = {
+    "security": [{scheme.scheme_name: []} for scheme in (oauth2_scheme, api_key_scheme)]
+}
 
 
 AdviceGenerator = Annotated[Principal, Depends(RequirePermission(Permission.ADVICE_GENERATE))]

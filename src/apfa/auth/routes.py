@@ -40,6 +40,9 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/docs/oauth2-redirect"),
         ("GET", "/redoc"),
         ("GET", "/openapi.json"),
+        # The browser pages hold no data; they call the API with the user's token.
+        ("GET", "/"),
+        ("GET", "/admin"),
     }
 )
 

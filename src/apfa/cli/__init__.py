@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.panel import Panel
 
-from apfa.cli import auth, index, kb, users
+from apfa.cli import auth, index, kb, users, workers
 from apfa.cli.runtime import console, database, run, settings
 from apfa.core.db import session_scope
 from apfa.core.migrate import upgrade_to_head
@@ -22,6 +22,8 @@ app.add_typer(users.app, name="users")
 app.add_typer(kb.app, name="kb")
 app.add_typer(index.app, name="index")
 app.add_typer(auth.app, name="auth")
+app.command("worker")(workers.worker)
+app.command("beat")(workers.beat)
 
 
 @app.command()

@@ -9,6 +9,7 @@ from apfa.core.db import session_scope
 from apfa.core.errors import AppError
 from apfa.knowledge import service
 from apfa.knowledge.indexing import activate_version
+from apfa.knowledge.watcher import announce
 
 app = typer.Typer(help="Index versions: list, activate, roll back.", no_args_is_help=True)
 
@@ -45,12 +46,17 @@ def list_versions() -> None:
 
 @app.command("activate")
 def activate(version: int) -> None:
-    """Serve VERSION (also how to roll back). Running servers switch within seconds."""
+    """Serve VERSION (also how to roll back). Running servers switch within a second."""
     loaded = settings()
 
     async def _activate() -> None:
         async with database(loaded) as maker:
-            await activate_version(maker, loaded.index_dir, version)
+            await activate_version(
+                maker,
+                loaded.index_dir,
+                version,
+                on_activated=lambda v, stamp: announce(loaded.redis_url, v, stamp),
+            )
             await audit.record_now(
                 maker,
                 cli_actor(),

@@ -75,6 +75,46 @@ class Settings(BaseSettings):
     hsts: bool = False
     max_body_bytes: int = Field(default=MIB, ge=1)
     max_upload_bytes: int = Field(default=50 * MIB, ge=1)
+
+    # Document uploads (POST /api/v1/documents): per-file size, enforced while streaming;
+    # parser limits so a PDF or HTML bomb is rejected instead of inflated.
+    upload_max_file_bytes: int = Field(default=20 * MIB, ge=1)
+    upload_max_files: int = Field(default=20, ge=1, le=1000)
+    upload_max_pdf_pages: int = Field(default=500, ge=1)
+    upload_max_extracted_chars: int = Field(default=2_000_000, ge=1000)
+    # Decompressed PDF page and form streams, summed over the document.
+    upload_max_decompressed_bytes: int = Field(default=100 * MIB, ge=1024)
+
+    # Background jobs. Local engine: worker count inside `apfa serve`. Both engines:
+    # retries with exponential backoff and jitter; a running job whose heartbeat is older
+    # than task_stale_seconds is re-enqueued by the sweeper, as is a pending one.
+    task_workers: int = Field(default=2, ge=1, le=64)
+    task_max_retries: int = Field(default=3, ge=0, le=20)
+    task_retry_base_seconds: float = Field(default=2.0, ge=0)
+    task_retry_max_seconds: float = Field(default=300.0, ge=0)
+    task_time_limit_seconds: int = Field(default=3600, ge=10)
+    task_stale_seconds: float = Field(default=120.0, ge=1)
+    task_sweep_seconds: float = Field(default=30.0, ge=0.1)
+    task_heartbeat_seconds: float = Field(default=10.0, ge=0.1)
+    # Above the longest task's time limit, or Redis would redeliver a job still running.
+    celery_visibility_timeout_seconds: int = Field(default=7200, ge=10)
+    index_keep_versions: int = Field(default=5, ge=1, le=1000)
+    # Safety net behind the Redis "index activated" message (the only signal without Redis).
+    index_poll_seconds: float = Field(default=1.0, ge=0.1, le=60)
+
+    # Two-tier cache: L1 in process, L2 Redis when APFA_REDIS_URL is set.
+    cache_namespace: str = "apfa"
+    cache_l1_size: int = Field(default=10_000, ge=0)
+    redis_timeout_seconds: float = Field(default=0.25, gt=0)
+
+    # Real-time admin channel (Socket.IO on /ws/socket.io).
+    ws_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ws_max_connections_per_user: int = Field(default=5, ge=1)
+    ws_max_connections: int = Field(default=10_000, ge=1)
+    ws_ping_interval_seconds: float = Field(default=30.0, gt=0)
+    ws_max_updates_per_second: float = Field(default=10.0, gt=0)
+    ws_replay_events: int = Field(default=1000, ge=0)
+    ws_metrics_interval_seconds: float = Field(default=5.0, gt=0)
     # LLM generators, tried in order; "grounded" (always last) needs no network.
     llm_providers: str = "grounded"
     llm_connect_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -113,7 +153,7 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite://" + value.split("://", 1)[1]
         return value
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "ws_allowed_origins", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept a JSON list or a comma-separated string from the environment."""
@@ -163,6 +203,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'apfa.db').resolve()}"
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.var_dir / "uploads"
 
     @property
     def index_dir(self) -> Path:

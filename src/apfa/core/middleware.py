@@ -58,8 +58,8 @@ CORS_EXPOSED = (
 CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def _has(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> bool:
-    return any(key.lower() == name for key, _ in headers)
+def _names(headers: Sequence[tuple[bytes, bytes]]) -> set[bytes]:
+    return {key.lower() for key, _ in headers}
 
 
 def _content_type(headers: Sequence[tuple[bytes, bytes]]) -> bytes:
@@ -83,12 +83,13 @@ class SecurityHeadersMiddleware:
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.extend(item for item in ALWAYS if not _has(headers, item[0]))
-                if hsts and not _has(headers, b"strict-transport-security"):
+                headers = list(message.get("headers", ()))
+                present = _names(headers)
+                headers.extend(item for item in ALWAYS if item[0] not in present)
+                if hsts and b"strict-transport-security" not in present:
                     headers.append((b"strict-transport-security", HSTS_VALUE))
                 html = _content_type(headers).startswith(b"text/html")
-                if html and not _has(headers, b"content-security-policy"):
+                if html and b"content-security-policy" not in present:
                     headers.append((b"content-security-policy", csp))
                 message = {**message, "headers": headers}
             await send(message)
@@ -183,10 +184,11 @@ class StateHeadersMiddleware:
         async def send_with_state(message: Message) -> None:
             extra: Mapping[str, str] | None = state.get("response_headers")
             if extra and message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = list(message.get("headers", ()))
+                present = _names(headers)
                 for name, value in extra.items():
                     key = name.lower().encode("latin-1")
-                    if not _has(headers, key):
+                    if key not in present:
                         headers.append((key, value.encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)

@@ -67,13 +67,29 @@ async def redis(url: str) -> Component:
     return {"ok": True, "required": True}
 
 
-def workers() -> Component:
-    return {
-        "ok": None,
-        "required": False,
-        "status": "not_configured",
-        "detail": "worker heartbeats are not checked yet",
-    }
+async def workers(redis_url: str) -> Component:
+    """Celery workers that beat within the last 30 s (their Redis heartbeat keys)."""
+    import redis.asyncio as aioredis
+
+    from apfa.workers.heartbeat import live_workers
+
+    client = aioredis.from_url(redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS)
+    try:
+        async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+            found = await live_workers(client)
+    except Exception as exc:
+        log.warning("readiness_workers_unknown", error=str(exc))
+        return _down(exc)
+    finally:
+        await client.aclose()
+    queues = sorted({q for w in found for q in w.get("queues", [])})
+    return {"ok": bool(found), "required": True, "count": len(found), "queues": queues}
+
+
+def local_workers(engine: Any) -> Component:
+    """The embedded engine: its worker coroutines run inside this process."""
+    alive = engine is not None and engine.alive
+    return {"ok": alive, "required": True, "count": engine.concurrency if alive else 0}
 
 
 def _state_name(breaker: Any) -> str:

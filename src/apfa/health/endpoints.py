@@ -32,8 +32,11 @@ async def _components(state: Any) -> dict[str, checks.Component]:
     results = await asyncio.gather(*probes.values())
     components = dict(zip(probes, results, strict=True))
     components["index"] = checks.index(state.index_holder)
-    if settings.task_backend == "celery":
-        components["workers"] = checks.workers()
+    if settings.task_backend == "celery" and settings.redis_url:
+        components["workers"] = await checks.workers(settings.redis_url)
+    else:
+        system = getattr(state, "task_system", None)
+        components["workers"] = checks.local_workers(system.local if system else None)
     registry = getattr(state, "breakers", None)
     if registry:
         # The grounded generator ends every provider chain unless the app says otherwise.
@@ -45,8 +48,8 @@ async def _components(state: Any) -> dict[str, checks.Component]:
 @router.get("/ready")
 @router.get("/api/v1/readiness", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
-    """Readiness: 503 while a required component (database, index, Redis when configured)
-    is down; optional ones (workers, breakers with a fallback) only mark it degraded."""
+    """Readiness: 503 while a required component (database, index, Redis when configured,
+    job workers) is down; breakers with a grounded fallback only mark it degraded."""
     components = await _components(request.app.state)
     status = checks.verdict(components)
     return JSONResponse(

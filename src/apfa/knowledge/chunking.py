@@ -50,7 +50,7 @@ class Chunk:
     @property
     def embedding_text(self) -> str:
         """Title and headings travel with the text so the vector carries the context."""
-        return _embedding_text(self.title, self.heading_path, self.text)
+        return embedding_text_for(self.title, self.heading_path, self.text)
 
 
 def approx_token_count(text: str) -> int:
@@ -95,12 +95,12 @@ def chunk_document(
 def _make_chunk(
     ordinal: int, title: str, path: tuple[str, ...], text: str, count: TokenCounter
 ) -> Chunk:
-    normalised = " ".join(_embedding_text(title, path, text).split())
+    normalised = " ".join(embedding_text_for(title, path, text).split())
     digest = hashlib.sha256(normalised.encode("utf-8")).hexdigest()
     return Chunk(ordinal, title, path, text, count(text), digest)
 
 
-def _embedding_text(title: str, path: tuple[str, ...], text: str) -> str:
+def embedding_text_for(title: str, path: tuple[str, ...], text: str) -> str:
     parts = [title, " > ".join(path), text] if path else [title, text]
     return "\n".join(parts)
 

@@ -124,8 +124,10 @@ class Ingestor:
                 report.duplicates.append(f"{path.name} duplicates {duplicate.filename}")
                 return
         parsed = await anyio.to_thread.run_sync(parse_document, data, path.name)
-        chunks = await anyio.to_thread.run_sync(self._chunk, parsed)
-        await self._ensure_embeddings(chunks, report)
+        prepared = await prepare_chunks(self._maker, self._embedder, parsed, self._options)
+        report.embedded += prepared.embedded
+        report.reused += prepared.reused
+        chunks = prepared.chunks
         async with session_scope(self._maker) as session:
             document = await service.get_document_by_key(session, key)
             if document is None:
@@ -136,34 +138,69 @@ class Ingestor:
                 report.updated += 1
             _fill_document(document, parsed, path, data, content_hash, len(chunks))
             await session.flush()
-            await service.replace_chunks(session, document.id, _rows(document.id, chunks))
+            await service.replace_chunks(session, document.id, chunk_rows(document.id, chunks))
         report.chunks += len(chunks)
 
-    def _chunk(self, parsed: ParsedDocument) -> list[TextChunk]:
-        return chunk_document(
-            parsed,
-            max_tokens=self._options.max_tokens,
-            overlap_tokens=self._options.overlap_tokens,
-            count_tokens=self._embedder.count_tokens,
-        )
 
-    async def _ensure_embeddings(self, chunks: list[TextChunk], report: IngestReport) -> None:
-        model = self._embedder.model_name
-        async with session_scope(self._maker) as session:
-            known = await service.cached_vectors(session, model, (c.content_hash for c in chunks))
-        todo = {c.content_hash: c.embedding_text for c in chunks if c.content_hash not in known}
-        report.reused += len(chunks) - len(todo)
-        if not todo:
-            return
-        encode = partial(self._embedder.encode, batch_size=self._options.batch_size)
-        with (
-            _tracer.start_as_current_span("embedding", attributes={"apfa.texts": len(todo)}),
-            metrics.EMBEDDING.labels("document").time(),
-        ):
-            vectors = await anyio.to_thread.run_sync(encode, list(todo.values()))
-        async with session_scope(self._maker) as session:
-            await service.store_vectors(session, model, dict(zip(todo, vectors, strict=True)))
-        report.embedded += len(todo)
+@dataclass(frozen=True)
+class PreparedChunks:
+    """A document's chunks, each with a vector in the embedding cache."""
+
+    chunks: list[TextChunk]
+    embedded: int
+    reused: int
+
+
+def chunk_parsed(
+    parsed: ParsedDocument, embedder: Embedder, options: IngestOptions
+) -> list[TextChunk]:
+    return chunk_document(
+        parsed,
+        max_tokens=options.max_tokens,
+        overlap_tokens=options.overlap_tokens,
+        count_tokens=embedder.count_tokens,
+    )
+
+
+async def ensure_embeddings(
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    chunks: list[TextChunk],
+    *,
+    batch_size: int,
+) -> tuple[int, int]:
+    """Embed the chunks whose text has no cached vector yet; returns (embedded, reused)."""
+    model = embedder.model_name
+    async with session_scope(maker) as session:
+        known = await service.cached_vectors(session, model, (c.content_hash for c in chunks))
+    todo = {c.content_hash: c.embedding_text for c in chunks if c.content_hash not in known}
+    reused = len(chunks) - len(todo)
+    if not todo:
+        return 0, reused
+    encode = partial(embedder.encode, batch_size=batch_size)
+    with (
+        _tracer.start_as_current_span("embedding", attributes={"apfa.texts": len(todo)}),
+        metrics.EMBEDDING.labels("document").time(),
+    ):
+        vectors = await anyio.to_thread.run_sync(encode, list(todo.values()))
+    async with session_scope(maker) as session:
+        await service.store_vectors(session, model, dict(zip(todo, vectors, strict=True)))
+    return len(todo), reused
+
+
+async def prepare_chunks(
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    parsed: ParsedDocument,
+    options: IngestOptions,
+) -> PreparedChunks:
+    """Parse result -> chunks -> cached embeddings; the caller then stores the chunk rows
+    (``chunk_rows`` + ``service.replace_chunks``) in its own transaction."""
+    chunks = await anyio.to_thread.run_sync(chunk_parsed, parsed, embedder, options)
+    embedded, reused = await ensure_embeddings(
+        maker, embedder, chunks, batch_size=options.batch_size
+    )
+    return PreparedChunks(chunks, embedded, reused)
 
 
 def _fill_document(
@@ -185,7 +222,7 @@ def _fill_document(
     document.meta = dict(parsed.metadata)
 
 
-def _rows(document_id: str, chunks: list[TextChunk]) -> list[Chunk]:
+def chunk_rows(document_id: str, chunks: list[TextChunk]) -> list[Chunk]:
     return [
         Chunk(
             document_id=document_id,

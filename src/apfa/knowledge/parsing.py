@@ -47,6 +47,8 @@ class ParsedDocument:
 _MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 _TEXT_SUFFIXES = frozenset({".txt"})
 _MAX_TEXT_TITLE_CHARS = 100
+_MAX_FRONT_MATTER_NODES = 10_000
+_MAX_FRONT_MATTER_CHARS = 100_000
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?:(.*?)\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -215,7 +217,26 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
         loaded = {}
     if not isinstance(loaded, dict):
         raise DocumentParseError("front matter must be a YAML mapping")
+    _check_expansion(loaded)
     return loaded, text[match.end() :]
+
+
+def _check_expansion(value: object) -> None:
+    """YAML aliases share one object, but rendering metadata as text copies every use: a few
+    lines of nested aliases would expand exponentially (a "billion laughs")."""
+    nodes, chars = _MAX_FRONT_MATTER_NODES, _MAX_FRONT_MATTER_CHARS
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        nodes -= 1
+        chars -= len(item) if isinstance(item, str) else 1
+        if nodes < 0 or chars < 0:
+            raise DocumentParseError("front matter is too large once its aliases are expanded")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def _to_str(value: object) -> str:

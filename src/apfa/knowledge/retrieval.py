@@ -33,8 +33,12 @@ class Retriever:
     def holder(self) -> IndexHolder:
         return self._holder
 
-    async def search(self, query: str, k: int, min_score: float = -1.0) -> Retrieval:
-        index = self._holder.current
+    async def search(
+        self, query: str, k: int, min_score: float = -1.0, index: LoadedIndex | None = None
+    ) -> Retrieval:
+        """Search ``index`` (by default the version served now). A caller that keyed a cache
+        entry by a version passes that version, so the entry holds that version's answer."""
+        index = index or self._holder.current
         if index is None:
             return Retrieval(None, [])
         with _tracer.start_as_current_span("retrieval") as span:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.knowledge.index_store import Passage
@@ -56,15 +58,23 @@ async def cached_vectors(
 
 
 async def store_vectors(session: AsyncSession, model: str, vectors: dict[str, Vectors]) -> None:
-    existing = await cached_vectors(session, model, vectors)
-    session.add_all(
-        EmbeddingCache(
-            content_hash=h, model=model, dim=int(v.shape[0]), vector=v.astype(np.float32).tobytes()
-        )
+    """Insert-or-ignore: concurrent jobs may embed the same chunk text at the same time."""
+    rows = [
+        {
+            "content_hash": h,
+            "model": model,
+            "dim": int(v.shape[0]),
+            "vector": v.astype(np.float32).tobytes(),
+        }
         for h, v in vectors.items()
-        if h not in existing
+    ]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(EmbeddingCache).on_conflict_do_nothing(
+        index_elements=["content_hash", "model"]
     )
-    await session.flush()
+    for start in range(0, len(rows), 500):
+        await session.execute(statement, rows[start : start + 500])
 
 
 async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
@@ -100,17 +110,25 @@ async def list_versions(session: AsyncSession) -> list[IndexVersion]:
     return list(result.scalars())
 
 
-async def mark_active(session: AsyncSession, version_id: int) -> None:
-    """Make one version the only active one, inside the caller's transaction."""
+async def mark_active(session: AsyncSession, version_id: int) -> datetime:
+    """Make one version the only active one, inside the caller's transaction; returns the
+    activation time, which orders activations across processes."""
+    now = utcnow()
     await session.execute(
         update(IndexVersion).where(IndexVersion.is_active.is_(True)).values(is_active=False)
     )
     await session.execute(
         update(IndexVersion)
         .where(IndexVersion.id == version_id)
-        .values(is_active=True, activated_at=utcnow())
+        .values(is_active=True, activated_at=now)
     )
     await session.flush()
+    return now
+
+
+async def version_for_task(session: AsyncSession, task_id: str) -> IndexVersion | None:
+    result = await session.execute(select(IndexVersion).where(IndexVersion.task_id == task_id))
+    return result.scalar_one_or_none()
 
 
 async def corpus_stats(session: AsyncSession) -> dict[str, int]:

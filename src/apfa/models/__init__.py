@@ -12,6 +12,7 @@ from apfa.models.security import (
     RefreshToken,
     RevokedAccessToken,
 )
+from apfa.models.task import BackgroundTask
 from apfa.models.user import User
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ApiKey",
     "AuditLog",
     "AuthSession",
+    "BackgroundTask",
     "Base",
     "Chunk",
     "Document",

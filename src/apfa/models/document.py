@@ -31,6 +31,11 @@ class Document(Base):
     error: Mapped[str | None] = mapped_column(Text)
     chunk_count: Mapped[int] = mapped_column(Integer, default=0)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    # Uploads: the detected type, the stored original (named by id, under var/uploads) and
+    # who sent it. Bundled and CLI-ingested files have no stored copy.
+    media_type: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str | None] = mapped_column(String(128))
+    uploaded_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

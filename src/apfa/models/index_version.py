@@ -34,5 +34,8 @@ class IndexVersion(Base):
     checksum: Mapped[str | None] = mapped_column(String(64))
     build_seconds: Mapped[float | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # The build job that made it: a job delivered twice finds its version instead of
+    # building another.
+    task_id: Mapped[str | None] = mapped_column(String(36), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -21,6 +21,11 @@ RESPONSE_TIME = Histogram(
 ADVICE = Counter("apfa_advice_total", "Advice answers served", ["provider", "cached"])
 CACHE_HITS = Counter("apfa_cache_hits_total", "Cache hits", ["tier"])
 CACHE_MISSES = Counter("apfa_cache_misses_total", "Cache misses", ["tier"])
+CACHE_ERRORS = Counter(
+    "apfa_cache_errors_total",
+    "Cache tier operations that failed, timed out or were skipped by an open breaker",
+    ["tier", "operation"],
+)
 FAISS_SEARCH = Histogram(
     "apfa_faiss_search_seconds", "Vector search time per query", buckets=FAST_BUCKETS
 )

@@ -1,8 +1,10 @@
 """Pure ASGI middleware: request id, access log, metrics, and a last-resort 500.
 
-It binds ``X-Request-ID`` (a safe client value is echoed, otherwise one is generated)
-into the log context and error bodies, and labels metrics with the route template rather
-than the raw path, so cardinality stays bounded.
+It sets ``X-Request-ID`` (a safe client value is echoed, otherwise one is generated) as the
+request's correlation id, which every log line of the request carries (see
+``observability/logging.py``) and error bodies repeat, and labels metrics with the route
+template rather than the raw path, so cardinality stays bounded. A client that disconnects
+mid-response is logged as such, not as a server error.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import structlog
 from opentelemetry import trace
+from prometheus_client.metrics import Counter, Histogram
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from apfa.core.context import reset_request_id, set_request_id
@@ -25,11 +29,12 @@ log = structlog.get_logger("apfa.access")
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 _QUIET_ROUTES = frozenset({"/health", "/metrics", "/ready"})
+_REQUEST_ID = b"x-request-id"
 
 
 def _request_id(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"x-request-id":
+    for name, value in scope.get("headers", ()):
+        if name == _REQUEST_ID:
             candidate = str(value.decode("latin-1"))
             if _SAFE_ID.fullmatch(candidate):
                 return candidate
@@ -42,9 +47,18 @@ def _route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+def _client_left(exc: BaseException) -> bool:
+    """A write to a client that had disconnected (alone or as all of an exception group)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_client_left(inner) for inner in exc.exceptions)
+    return isinstance(exc, ClientDisconnect)
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Label lookups cost more than the updates; route templates and statuses are few.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,41 +66,50 @@ class RequestContextMiddleware:
             return
         request_id = _request_id(scope)
         token = set_request_id(request_id)
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         # When tracing is on, FastAPI's server span began before the id was known.
         trace.get_current_span().set_attribute(REQUEST_ID_ATTRIBUTE, request_id)
         started = time.perf_counter()
         status = 500
         response_started = False
+        disconnected = False
+        id_header = (_REQUEST_ID, request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status, response_started
             if message["type"] == "http.response.start":
                 status = message["status"]
                 response_started = True
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", ()), id_header]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("unhandled_error", path=scope.get("path"))
-            if not response_started:
-                await _send_internal_error(send_with_id, request_id)
+        except Exception as exc:
+            if response_started and _client_left(exc):
+                disconnected = True
+            else:
+                log.exception("unhandled_error", path=scope.get("path"))
+                if not response_started:
+                    await _send_internal_error(send_with_id, request_id)
         finally:
-            self._observe(scope, status, time.perf_counter() - started)
-            structlog.contextvars.unbind_contextvars("request_id")
+            self._observe(scope, status, time.perf_counter() - started, disconnected)
             reset_request_id(token)
 
-    def _observe(self, scope: Scope, status: int, seconds: float) -> None:
+    def _observe(self, scope: Scope, status: int, seconds: float, disconnected: bool) -> None:
         method = scope.get("method", "GET")
         route = _route_template(scope)
-        metrics.REQUESTS.labels(method, route, str(status)).inc()
-        metrics.RESPONSE_TIME.labels(method, route).observe(seconds)
-        state = scope.get("state") or {}
+        key = (method, route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = (
+                metrics.REQUESTS.labels(method, route, str(status)),
+                metrics.RESPONSE_TIME.labels(method, route),
+            )
+        series[0].inc()
+        series[1].observe(seconds)
         emit = log.debug if route in _QUIET_ROUTES else log.info
+        state = scope.get("state") or {}
+        fields: dict[str, Any] = {"client_disconnected": True} if disconnected else {}
         emit(
             "request",
             method=method,
@@ -94,6 +117,7 @@ class RequestContextMiddleware:
             status=status,
             duration_ms=round(seconds * 1000, 2),
             user_id=state.get("user_id"),
+            **fields,
         )
 
 

@@ -1,0 +1,55 @@
+"""``apfa worker`` and ``apfa beat``: the Celery side of APFA_TASK_BACKEND=celery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from apfa.cli.runtime import err_console, settings
+from apfa.core.config import Settings
+from apfa.tasks.registry import QUEUES
+
+ALL_QUEUES = ",".join(QUEUES)
+
+
+def _checked_settings() -> Settings:
+    loaded = settings()
+    if not loaded.redis_url:
+        err_console.print("[red]error:[/red] set APFA_REDIS_URL: Celery uses Redis as its broker")
+        raise typer.Exit(code=2)
+    return loaded
+
+
+def worker(
+    queues: Annotated[
+        str, typer.Option(help="Comma-separated queues, highest priority first")
+    ] = ALL_QUEUES,
+    concurrency: Annotated[int, typer.Option(min=1, help="Processes (or threads)")] = 1,
+    pool: Annotated[str, typer.Option(help="Celery pool: prefork, threads or solo")] = "prefork",
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """Run a Celery worker for background jobs (embedding, indexing, maintenance)."""
+    from apfa.workers.worker import run_worker
+
+    loaded = _checked_settings()
+    names = [q.strip() for q in queues.split(",") if q.strip()]
+    unknown = [q for q in names if q not in QUEUES]
+    if unknown or not names:
+        err_console.print(f"[red]error:[/red] unknown queues {unknown}; known: {ALL_QUEUES}")
+        raise typer.Exit(code=2)
+    if pool not in ("prefork", "threads", "solo"):
+        err_console.print("[red]error:[/red] --pool must be prefork, threads or solo")
+        raise typer.Exit(code=2)
+    run_worker(loaded, names, concurrency, pool, loglevel)
+
+
+def beat(
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+) -> None:
+    """Run Celery beat: cleanup_old_embeddings daily at 02:00 UTC, compute_index_stats
+    every 5 minutes. Run exactly one."""
+    from apfa.workers.worker import run_beat
+
+    loaded = _checked_settings()
+    run_beat(loaded, loglevel)

@@ -1,0 +1,110 @@
+"""The task system of an API process: a runtime, the configured engine, the sweeper and
+(embedded engine only) the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+import apfa.jobs  # noqa: F401 - registers the job bodies
+from apfa.core.config import Settings
+from apfa.events.sink import EventSink
+from apfa.providers.embeddings import Embedder
+from apfa.tasks.local import LocalEngine
+from apfa.tasks.registry import TaskSpec
+from apfa.tasks.runtime import TaskRuntime
+from apfa.tasks.schedules import run_scheduler
+from apfa.tasks.sweeper import run_sweeper
+
+log = structlog.get_logger(__name__)
+
+
+class CeleryDispatch:
+    """Sends jobs to the Celery broker from an API process, off the event loop: a slow or
+    absent broker delays a send, never a request (the sweeper resends what was lost)."""
+
+    name = "celery"
+
+    def __init__(self, settings: Settings) -> None:
+        from apfa.workers.celery_app import create_celery
+
+        self.app = create_celery(settings)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="celery-send")
+
+    def enqueue(self, task_id: str, spec: TaskSpec, delay: float = 0.0) -> None:
+        from apfa.workers.celery_app import send
+
+        future = self._pool.submit(send, self.app, task_id, spec, delay)
+        future.add_done_callback(_log_send_failure(task_id))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _log_send_failure(task_id: str) -> Any:
+    def check(future: Any) -> None:
+        error = future.exception()
+        if error is not None:
+            log.warning("task_send_failed", task_id=task_id, error=str(error))
+
+    return check
+
+
+@dataclass
+class TaskSystem:
+    runtime: TaskRuntime
+    local: LocalEngine | None = None
+    celery: CeleryDispatch | None = None
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        for task in self.background:
+            task.cancel()
+        for task in self.background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.local is not None:
+            await self.local.stop()
+        if self.celery is not None:
+            self.celery.close()
+
+
+async def start_task_system(
+    settings: Settings,
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    events: EventSink,
+    holder: Any,
+) -> TaskSystem:
+    runtime = TaskRuntime(
+        settings,
+        maker,
+        events,
+        engine=settings.task_backend,
+        embedder=lambda: embedder,
+        holder=holder,
+    )
+    system = TaskSystem(runtime)
+    interval, stale = settings.task_sweep_seconds, settings.task_stale_seconds
+    if settings.task_backend == "local":
+        system.local = LocalEngine(runtime, settings.task_workers)
+        await system.local.start()
+        system.background.append(asyncio.create_task(run_scheduler(runtime), name="task-scheduler"))
+        first = 0.0  # pick up what a previous run left behind
+    else:
+        system.celery = CeleryDispatch(settings)
+        runtime.bind(system.celery.enqueue)
+        first = interval
+    system.background.append(
+        asyncio.create_task(
+            run_sweeper(runtime, interval=interval, stale_seconds=stale, first_delay=first),
+            name="task-sweeper",
+        )
+    )
+    return system

@@ -1,0 +1,1 @@
+"""Scale-out job execution: the Celery application, its worker processes and beat."""

@@ -1,0 +1,84 @@
+"""Routers registered flat behave as included ones: same paths, OpenAPI, dependencies,
+dependency overrides and order; routers with mounts are included as FastAPI does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import httpx
+from fastapi import APIRouter, Depends, FastAPI, Header
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from apfa.core.routing import register_routers
+from apfa.main import create_app
+
+
+async def caller(x_caller: Annotated[str, Header()]) -> str:
+    return x_caller
+
+
+def _routers(tmp: str) -> tuple[APIRouter, APIRouter, APIRouter]:
+    items = APIRouter(tags=["items"], dependencies=[Depends(caller)])
+
+    @items.get("/items/{item_id}", summary="One item")
+    async def item(item_id: int, who: Annotated[str, Depends(caller)]) -> dict[str, object]:
+        return {"id": item_id, "who": who}
+
+    @items.post("/items", status_code=201, include_in_schema=False)
+    async def create() -> dict[str, str]:
+        return {"created": "yes"}
+
+    catch_all = APIRouter()
+
+    @catch_all.get("/{anything}")
+    async def anything(anything: str) -> dict[str, str]:
+        return {"fallback": anything}
+
+    static = APIRouter()
+    static.mount("/static", StaticFiles(directory=tmp), name="static")
+    return items, catch_all, static
+
+
+async def _get(app: FastAPI, path: str, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        return await http.get(path, headers=headers)
+
+
+async def test_flat_routes_match_included_ones(tmp_path: object) -> None:
+    included, flat = FastAPI(), FastAPI()
+    for router in _routers(str(tmp_path)):
+        included.include_router(router)
+    register_routers(flat, _routers(str(tmp_path)))
+    assert included.openapi()["paths"] == flat.openapi()["paths"]
+    kinds = [type(r).__name__ for r in flat.router.routes[-4:]]
+    assert kinds[:3] == ["APIRoute", "APIRoute", "APIRoute"]  # items x2, then catch-all
+    for app in (included, flat):
+        assert (await _get(app, "/items/3", **{"X-Caller": "ann"})).json() == {
+            "id": 3,
+            "who": "ann",
+        }
+        assert (await _get(app, "/items/3")).status_code == 422  # router dependency kept
+        assert (await _get(app, "/elsewhere")).json() == {"fallback": "elsewhere"}
+        assert (await _get(app, "/static/missing.txt")).status_code == 404
+
+    async def overridden() -> str:
+        return "override"
+
+    flat.dependency_overrides[caller] = overridden
+    assert (await _get(flat, "/items/1")).json()["who"] == "override"
+
+
+def test_the_app_serves_its_plain_routers_flat() -> None:
+    app = create_app()
+    flat = [r for r in app.router.routes if isinstance(r, APIRoute)]
+    paths = [r.path for r in flat]
+    # The busiest routes are matched first.
+    assert set(paths[:3]) == {"/api/v1/advice", "/generate-advice", "/api/v1/advice/stream"}
+    assert "/api/v1/users/me" in paths
+    security = app.openapi()["paths"]["/api/v1/advice"]["post"]["security"]
+    assert security == [{"OAuth2PasswordBearer": []}, {"APIKeyHeader": []}]
+    stream = app.openapi()["paths"]["/api/v1/advice/stream"]["post"]
+    assert stream["security"] == security
+    assert "text/event-stream" in stream["responses"]["200"]["content"]

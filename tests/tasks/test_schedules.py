@@ -1,0 +1,67 @@
+"""Periodic jobs: slots, and one run per slot however many processes fire it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from apfa.core.config import Settings
+from apfa.core.db import session_scope
+from apfa.main import create_app
+from apfa.models import BackgroundTask
+from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.tasks.schedules import SCHEDULES, Schedule, current_slot, fire, next_slot
+from apfa.workers.celery_app import celery_config
+
+DAILY = Schedule("cleanup_old_embeddings", daily_at=(2, 0))
+EVERY_5_MIN = Schedule("compute_index_stats", every_seconds=300)
+
+
+def test_daily_slot_is_the_last_02_00_utc() -> None:
+    before = datetime(2026, 11, 22, 1, 59, tzinfo=UTC)
+    after = datetime(2026, 11, 22, 2, 0, 30, tzinfo=UTC)
+    assert current_slot(DAILY, before) == datetime(2026, 11, 21, 2, 0, tzinfo=UTC)
+    assert current_slot(DAILY, after) == datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+    assert next_slot(DAILY, after) == datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def test_interval_slots_align_to_the_interval() -> None:
+    now = datetime(2026, 11, 22, 10, 7, 12, tzinfo=UTC)
+    assert current_slot(EVERY_5_MIN, now) == datetime(2026, 11, 22, 10, 5, tzinfo=UTC)
+    assert next_slot(EVERY_5_MIN, now) == datetime(2026, 11, 22, 10, 10, tzinfo=UTC)
+
+
+def test_celery_beat_runs_the_same_schedules() -> None:
+    beat = celery_config(Settings(_env_file=None, redis_url="redis://x/0"))["beat_schedule"]  # type: ignore[call-arg]
+    assert set(beat) == {s.task for s in SCHEDULES}
+    assert beat["compute_index_stats"]["schedule"].total_seconds() == 300
+    daily = beat["cleanup_old_embeddings"]["schedule"]
+    assert daily.hour == {2}
+    assert daily.minute == {0}
+
+
+@pytest.fixture
+async def app_running(
+    isolated_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> AsyncIterator[FastAPI]:
+    application = create_app(isolated_settings, embedder=embedder)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_a_slot_fired_by_two_processes_runs_once(app_running: FastAPI) -> None:
+    runtime = app_running.state.tasks
+    slot = current_slot(EVERY_5_MIN, datetime.now(UTC))
+    assert await fire(runtime, EVERY_5_MIN, slot) is True
+    assert await fire(runtime, EVERY_5_MIN, slot) is False
+    async with session_scope(app_running.state.sessionmaker) as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(BackgroundTask)
+            .where(BackgroundTask.name == "compute_index_stats")
+        )
+    assert count == 1
