@@ -31,7 +31,15 @@ RECORDED = (
 async def serving(app: FastAPI) -> AsyncIterator[str]:
     """Serve an app whose lifespan is already running; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="error")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="error",
+        # An open long-poll request must not hold the shutdown past the wait below.
+        timeout_graceful_shutdown=3,
+    )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

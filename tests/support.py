@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
+
+from apfa.auth.permissions import Role
+from apfa.auth.service import create_user
+from apfa.core.db import session_scope
 
 PASSWORD = "correct horse battery staple"
 
@@ -16,3 +21,16 @@ async def login(client: httpx.AsyncClient, username: str, password: str = PASSWO
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+async def client_as(
+    app: FastAPI, username: str, role: Role
+) -> tuple[httpx.AsyncClient, dict[str, str]]:
+    """A new user of ``role`` in ``app``'s database, and an open client with its token
+    (the caller closes the client)."""
+    async with session_scope(app.state.sessionmaker) as session:
+        await create_user(session, username, PASSWORD, role)
+    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://apfa.test")
+    login = await client.post("/token", data={"username": username, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return client, bearer(login.json()["access_token"])

@@ -12,12 +12,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.errors import Conflict
@@ -29,18 +27,7 @@ from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from conftest import CORPUS, make_settings
 from services import RedisServer, running_redis
-from support import PASSWORD, bearer
-
-
-async def _app_client(
-    app: FastAPI, username: str, role: Role
-) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    async with session_scope(app.state.sessionmaker) as session:
-        await create_user(session, username, PASSWORD, role)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://apfa.test")
-    login = await client.post("/token", data={"username": username, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    return client, bearer(login.json()["access_token"])
+from support import client_as
 
 
 @pytest.fixture
@@ -62,8 +49,8 @@ async def test_swaps_under_load_fail_no_request_and_never_go_backwards(
     two_versions: tuple[FastAPI, list[int]],
 ) -> None:
     app, versions = two_versions
-    admin, admin_headers = await _app_client(app, "swap-admin", Role.ADMIN)
-    user, user_headers = await _app_client(app, "swap-user", Role.USER)
+    admin, admin_headers = await client_as(app, "swap-admin", Role.ADMIN)
+    user, user_headers = await client_as(app, "swap-user", Role.USER)
     # (when the activate call started, when it returned, version)
     activations: list[tuple[float, float, int]] = []
     observed: list[tuple[float, float, int, int]] = []  # (start, end, status, version)
@@ -140,7 +127,7 @@ async def test_a_second_api_process_serves_an_activation_within_a_second(
     async with one.router.lifespan_context(one), two.router.lifespan_context(two):
         assert two.state.index_holder.current.version == first.index_version
         await asyncio.sleep(0.3)  # both subscribed
-        client, headers = await _app_client(one, "swap-admin-2", Role.ADMIN)
+        client, headers = await client_as(one, "swap-admin-2", Role.ADMIN)
         try:
             started = time.monotonic()
             response = await client.post(

@@ -36,16 +36,19 @@ async def test_reingesting_unchanged_content_embeds_nothing(
     settings: Settings, embedder: SentenceTransformerEmbedder, ingested: IngestReport
 ) -> None:
     engine = create_engine(settings)
+    maker = create_sessionmaker(engine)
     try:
-        report = await ingest_and_publish(
-            create_sessionmaker(engine), embedder, settings.index_dir, [CORPUS]
-        )
+        async with session_scope(maker) as session:
+            active = await service.active_version(session)
+        report = await ingest_and_publish(maker, embedder, settings.index_dir, [CORPUS])
     finally:
         await engine.dispose()
     assert report.unchanged == 4
     assert report.embedded == 0
     assert report.added == report.updated == 0
-    assert report.index_version == ingested.index_version
+    # Nothing changed, so nothing was built: the version served before is still active.
+    assert active is not None
+    assert report.index_version == active.id
 
 
 async def test_changed_document_reembeds_only_new_chunks_and_publishes(

@@ -8,13 +8,11 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.knowledge import service
@@ -27,7 +25,7 @@ from apfa.tasks.context import TaskContext
 from apfa.tasks.registry import RetryableError, task
 from apfa.tasks.sweeper import sweep_once
 from conftest import CORPUS
-from support import PASSWORD, bearer
+from support import client_as
 
 ATTEMPTS: dict[str, int] = {}
 GATE: dict[str, asyncio.Event] = {}
@@ -133,17 +131,6 @@ async def test_a_second_delivery_does_not_run_the_job_again(engine_app: FastAPI)
     assert ATTEMPTS["twice"] == 1
 
 
-async def _client_as(
-    app: FastAPI, username: str, role: Role
-) -> tuple[httpx.AsyncClient, dict[str, str]]:
-    async with session_scope(app.state.sessionmaker) as session:
-        await create_user(session, username, PASSWORD, role)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://apfa.test")
-    login = await client.post("/token", data={"username": username, "password": PASSWORD})
-    assert login.status_code == 200, login.text
-    return client, bearer(login.json()["access_token"])
-
-
 async def test_progress_is_recorded_and_a_running_job_can_be_revoked(engine_app: FastAPI) -> None:
     task_id = await _submit(engine_app, "test_slow", {"key": "revoke-me"})
     await _until(engine_app, task_id, {"running"})
@@ -153,8 +140,8 @@ async def test_progress_is_recorded_and_a_running_job_can_be_revoked(engine_app:
     assert 0 < row.progress["done"] < 1000
     assert row.progress["rate_per_second"] > 0
     assert row.progress["eta_seconds"] > 0
-    advisor, advisor_headers = await _client_as(engine_app, "advisor-r", Role.FINANCIAL_ADVISOR)
-    admin, admin_headers = await _client_as(engine_app, "admin-r", Role.ADMIN)
+    advisor, advisor_headers = await client_as(engine_app, "advisor-r", Role.FINANCIAL_ADVISOR)
+    admin, admin_headers = await client_as(engine_app, "admin-r", Role.ADMIN)
     try:
         denied = await advisor.post(
             f"/api/admin/celery/tasks/{task_id}/revoke", headers=advisor_headers
@@ -224,7 +211,7 @@ async def test_rebuild_through_the_api_builds_and_activates_with_the_request_id(
     await ingest_and_publish(
         engine_app.state.sessionmaker, embedder, isolated_settings.index_dir, [CORPUS]
     )
-    client, headers = await _client_as(engine_app, "ops-admin", Role.ADMIN)
+    client, headers = await client_as(engine_app, "ops-admin", Role.ADMIN)
     headers |= {"X-Request-ID": "rebuild-req-1"}
     try:
         started = await client.post("/api/admin/index/rebuild", headers=headers)

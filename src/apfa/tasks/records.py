@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from apfa.models import BackgroundTask
 from apfa.models.base import utcnow
@@ -20,6 +21,15 @@ from apfa.models.task import FINAL_STATES
 from apfa.tasks.registry import TaskSpec
 
 WAITING = ("pending", "retrying")
+
+
+def _held_by(task_id: str, worker: str) -> tuple[ColumnElement[bool], ...]:
+    """The row is running under this worker (not revoked, not taken over)."""
+    return (
+        BackgroundTask.id == task_id,
+        BackgroundTask.state == "running",
+        BackgroundTask.worker == worker,
+    )
 
 
 def new_record(
@@ -97,11 +107,7 @@ async def beat(
         values["progress"] = progress
     result = await session.execute(
         update(BackgroundTask)
-        .where(
-            BackgroundTask.id == task_id,
-            BackgroundTask.state == "running",
-            BackgroundTask.worker == worker,
-        )
+        .where(*_held_by(task_id, worker))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -125,11 +131,7 @@ async def finish(
         values["progress"] = progress
     outcome = await session.execute(
         update(BackgroundTask)
-        .where(
-            BackgroundTask.id == task_id,
-            BackgroundTask.state == "running",
-            BackgroundTask.worker == worker,
-        )
+        .where(*_held_by(task_id, worker))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -141,11 +143,7 @@ async def schedule_retry(
 ) -> bool:
     outcome = await session.execute(
         update(BackgroundTask)
-        .where(
-            BackgroundTask.id == task_id,
-            BackgroundTask.state == "running",
-            BackgroundTask.worker == worker,
-        )
+        .where(*_held_by(task_id, worker))
         .values(
             state="retrying",
             error=error,
@@ -162,11 +160,7 @@ async def release(session: AsyncSession, task_id: str, worker: str) -> None:
     """Hand an interrupted job back (a graceful shutdown): it runs again on the next start."""
     await session.execute(
         update(BackgroundTask)
-        .where(
-            BackgroundTask.id == task_id,
-            BackgroundTask.state == "running",
-            BackgroundTask.worker == worker,
-        )
+        .where(*_held_by(task_id, worker))
         .values(state="pending", worker=None, heartbeat_at=None)
         .execution_options(synchronize_session=False)
     )
