@@ -42,6 +42,7 @@ DOCS_CSP = (
     "font-src 'self' https://fonts.gstatic.com; worker-src 'self' blob:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+_CONSOLE_CSP, _DOCS_CSP = CONSOLE_CSP.encode(), DOCS_CSP.encode()
 ALWAYS = (
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -79,7 +80,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         hsts = self.hsts or scope.get("scheme") == "https"
-        csp = (DOCS_CSP if scope.get("path") in DOCS_PATHS else CONSOLE_CSP).encode()
+        csp = _DOCS_CSP if scope.get("path") in DOCS_PATHS else _CONSOLE_CSP
 
         async def send_secured(message: Message) -> None:
             if message["type"] == "http.response.start":

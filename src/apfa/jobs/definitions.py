@@ -33,13 +33,15 @@ async def process_document(ctx: TaskContext, params: dict[str, Any]) -> dict[str
 @task("embed_document_batch", queue="embedding")
 async def embed_document_batch(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Process the documents of one upload, then build and activate a new version."""
-    ids: list[str] = list(params["document_ids"])
-    embedder = ctx.embedder()
-    statuses: dict[str, str] = {}
-    for done, document_id in enumerate(ids, start=1):
-        outcome = await process_one(ctx.maker, embedder, ctx.settings, document_id)
-        statuses[document_id] = str(outcome.get("status"))
-        await ctx.progress(done, len(ids), batch=True)
+    from apfa.documents.batch import process_documents
+
+    async def progress(done: int, total: int) -> None:
+        await ctx.progress(done, total, batch=True)
+
+    outcomes = await process_documents(
+        ctx.maker, ctx.embedder(), ctx.settings, list(params["document_ids"]), progress
+    )
+    statuses = {document_id: str(o.get("status")) for document_id, o in outcomes.items()}
     result: dict[str, Any] = {"documents": statuses}
     if params.get("build", True) and "indexed" in statuses.values():
         result["build_job_id"] = await ctx.submit("build_faiss_index", {"activate": True})

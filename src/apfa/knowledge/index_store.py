@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import uuid
@@ -29,21 +28,13 @@ from typing import Any
 import faiss
 import numpy as np
 
+from apfa.knowledge.index_types import INDEX_TYPES, build_faiss
+from apfa.knowledge.index_types import choose_index_type as choose_index_type
 from apfa.providers.embeddings import Vectors
 
 INDEX_FILE = "index.faiss"
 CHUNKS_FILE = "chunks.jsonl"
 MANIFEST_FILE = "manifest.json"
-INDEX_TYPES = ("flat", "ivf", "hnsw")
-IVF_THRESHOLD = 50_000
-# nlist = 4 * sqrt(n), capped so the k-means training stays within the build budget.
-IVF_LISTS_PER_ROOT = 4
-IVF_MAX_LISTS = 512
-# Training points per list: faiss wants at least 39; more only slows the build.
-IVF_TRAIN_PER_LIST = 40
-IVF_TRAIN_ITERATIONS = 10
-IVF_TRAIN_SEED = 1234
-HNSW_NEIGHBOURS = 32
 
 
 class CorruptIndexError(Exception):
@@ -109,63 +100,32 @@ class LoadedIndex:
         ]
 
 
-def choose_index_type(count: int) -> str:
-    return "flat" if count < IVF_THRESHOLD else "ivf"
+def _write_file(path: Path, data: Any) -> str:
+    """Write a buffer, fsync it, and return its SHA-256."""
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return hashlib.sha256(data).hexdigest()
 
 
-def ivf_lists(count: int) -> int:
-    return max(1, min(IVF_MAX_LISTS, count, round(IVF_LISTS_PER_ROOT * math.sqrt(count))))
-
-
-def ivf_probes(nlist: int) -> int:
-    """Lists searched per query: an eighth of them (at least 16), for recall@10 near 1."""
-    return min(nlist, max(16, nlist // 8))
-
-
-def _train_sample(vectors: Vectors, size: int) -> Vectors:
-    if size >= len(vectors):
-        return vectors
-    rows = np.random.default_rng(IVF_TRAIN_SEED).choice(len(vectors), size, replace=False)
-    return np.ascontiguousarray(vectors[np.sort(rows)])
-
-
-def _build_ivf(vectors: Vectors) -> tuple[Any, int, int]:
-    dim = vectors.shape[1]
-    nlist = ivf_lists(len(vectors))
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    index.cp.niter = IVF_TRAIN_ITERATIONS
-    index.cp.seed = IVF_TRAIN_SEED
-    index.cp.min_points_per_centroid = 1  # small corpora built as IVF on request
-    index.train(_train_sample(vectors, nlist * IVF_TRAIN_PER_LIST))
-    nprobe = ivf_probes(nlist)
-    index.nprobe = nprobe
-    return index, nlist, nprobe
-
-
-def _build_faiss(vectors: Vectors, index_type: str) -> tuple[Any, int | None, int | None]:
-    """The index with its vectors, and (nlist, nprobe) for IVF."""
-    dim = vectors.shape[1]
-    index: Any
-    nlist = nprobe = None
-    if index_type == "ivf":
-        index, nlist, nprobe = _build_ivf(vectors)
-    elif index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dim, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 64
-    else:
-        index = faiss.IndexFlatIP(dim)
-    if len(vectors):
-        index.add(vectors)
-    return index, nlist, nprobe
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _passage_lines(passages: list[Passage]) -> bytes:
+    # An explicit dict: dataclasses.asdict deep-copies and is twice as slow at 100k rows.
+    return "".join(
+        json.dumps(
+            {
+                "chunk_id": p.chunk_id,
+                "document_id": p.document_id,
+                "title": p.title,
+                "heading_path": list(p.heading_path),
+                "text": p.text,
+                "source": p.source,
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+        for p in passages
+    ).encode("utf-8")
 
 
 def _fsync(path: Path) -> None:
@@ -212,13 +172,13 @@ def write_version(
     tmp = root / f".tmp-{version_dirname(version)}-{uuid.uuid4().hex}"
     tmp.mkdir()
     try:
-        index, nlist, nprobe = _build_faiss(vectors, index_type)
-        faiss.write_index(index, str(tmp / INDEX_FILE))
+        index, nlist, nprobe = build_faiss(vectors, index_type)
+        # Written from memory and hashed on the way, rather than read back to be hashed.
+        files = {
+            INDEX_FILE: _write_file(tmp / INDEX_FILE, faiss.serialize_index(index)),
+            CHUNKS_FILE: _write_file(tmp / CHUNKS_FILE, _passage_lines(passages)),
+        }
         del index
-        with (tmp / CHUNKS_FILE).open("w", encoding="utf-8") as handle:
-            for passage in passages:
-                handle.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
-        files = {name: _sha256(tmp / name) for name in (INDEX_FILE, CHUNKS_FILE)}
         manifest = Manifest(
             version=version,
             model=model,
@@ -233,8 +193,7 @@ def write_version(
             nprobe=nprobe,
         )
         (tmp / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2), "utf-8")
-        for name in (INDEX_FILE, CHUNKS_FILE, MANIFEST_FILE):
-            _fsync(tmp / name)
+        _fsync(tmp / MANIFEST_FILE)
         _fsync(tmp)
         tmp.rename(final)
         _fsync(root)
@@ -252,24 +211,43 @@ def read_manifest(directory: Path) -> Manifest:
         raise CorruptIndexError(f"unreadable manifest in {directory}: {exc}") from exc
 
 
-def load_version(directory: Path) -> LoadedIndex:
-    """Load and verify a version. Blocking: run it off the event loop."""
-    manifest = read_manifest(directory)
-    for name, expected in manifest.files.items():
-        path = directory / name
-        if not path.is_file() or _sha256(path) != expected:
-            raise CorruptIndexError(f"{path} does not match its manifest checksum")
+def _verified_files(directory: Path, manifest: Manifest) -> dict[str, bytes]:
+    """Every file of the manifest, read once and checked against its SHA-256."""
     if _overall_checksum(manifest.files) != manifest.checksum:
         raise CorruptIndexError(f"manifest checksum mismatch in {directory}")
-    index = faiss.read_index(str(directory / INDEX_FILE))
-    if manifest.index_type == "ivf" and manifest.nprobe:
-        faiss.extract_index_ivf(index).nprobe = manifest.nprobe
+    contents: dict[str, bytes] = {}
+    for name, expected in manifest.files.items():
+        path = directory / name
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorruptIndexError(f"{path} is unreadable: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != expected:
+            raise CorruptIndexError(f"{path} does not match its manifest checksum")
+        contents[name] = data
+    if INDEX_FILE not in contents or CHUNKS_FILE not in contents:
+        raise CorruptIndexError(f"{directory}: the manifest does not list every file")
+    return contents
+
+
+def _read_passages(data: bytes) -> list[Passage]:
     passages: list[Passage] = []
-    with (directory / CHUNKS_FILE).open(encoding="utf-8") as handle:
-        for line in handle:
+    for line in data.split(b"\n"):
+        if line:
             raw = json.loads(line)
             raw["heading_path"] = tuple(raw["heading_path"])
             passages.append(Passage(**raw))
+    return passages
+
+
+def load_version(directory: Path) -> LoadedIndex:
+    """Load and verify a version. Blocking: run it off the event loop."""
+    manifest = read_manifest(directory)
+    contents = _verified_files(directory, manifest)
+    index = faiss.deserialize_index(np.frombuffer(contents.pop(INDEX_FILE), dtype=np.uint8))
+    if manifest.index_type == "ivf" and manifest.nprobe:
+        faiss.extract_index_ivf(index).nprobe = manifest.nprobe
+    passages = _read_passages(contents.pop(CHUNKS_FILE))
     if index.ntotal != len(passages) or len(passages) != manifest.vector_count:
         raise CorruptIndexError(f"{directory}: vector count does not match passages")
     return LoadedIndex(manifest, index, passages)

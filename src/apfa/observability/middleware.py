@@ -9,9 +9,9 @@ mid-response is logged as such, not as a server error.
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from typing import Any
 
 import structlog
@@ -38,7 +38,8 @@ def _request_id(scope: Scope) -> str:
             candidate = str(value.decode("latin-1"))
             if _SAFE_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    # 32 random hex digits, like uuid4().hex at a third of the cost.
+    return os.urandom(16).hex()
 
 
 def _route_template(scope: Scope) -> str:

@@ -7,6 +7,7 @@ only needs *some* normalised vectors.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import re
@@ -63,7 +64,9 @@ class SentenceTransformerEmbedder:
         if not isinstance(dim, int):
             raise RuntimeError("the embedding model does not report its dimension")
         self._dim = dim
-        self._tokenizer: Any = self._model.tokenizer
+        # A copy for counting: ``encode`` resets the model's tokenizer (truncation, padding)
+        # while it runs, and a count from another thread at that moment breaks the encode.
+        self._tokenizer: Any = copy.deepcopy(self._model.tokenizer)
         # The model is not safe to call from several threads at once.
         self._lock = threading.Lock()
 
