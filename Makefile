@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 APFA_HOST ?= 127.0.0.1
 
-.PHONY: install run test lint format bench clean promtool
+.PHONY: install run test lint format bench clean promtool chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +40,17 @@ promtool:
 	      || echo "promtool: install failed; the monitoring checks will skip"; \
 	  else echo "promtool: not installed; the monitoring checks will skip"; fi; }
 
-test: $(DEV_STAMP) promtool
+# The browser tests drive Debian's Chromium (Playwright downloads no browser here).
+# Installed when missing and we can; otherwise those tests skip (fail in CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      --no-install-recommends chromium >/dev/null) \
+	      || echo "chromium: install failed; the browser tests will skip"; \
+	  else echo "chromium: not installed; the browser tests will skip"; fi; }
+
+test: $(DEV_STAMP) promtool chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest

@@ -181,7 +181,8 @@ async def test_sweeper_reenqueues_a_job_whose_message_was_lost(engine_app: FastA
     row.created_at = utcnow() - timedelta(minutes=10)
     async with session_scope(engine_app.state.sessionmaker) as session:
         session.add(row)  # recorded, never enqueued: as if the broker lost it
-    assert await sweep_once(runtime, stale_seconds=60) == 1
+    # This sweep or the app's own periodic one (whichever runs first) enqueues it.
+    assert await sweep_once(runtime, stale_seconds=60) in (0, 1)
     done = await _until(engine_app, row.id, {"succeeded"})
     assert done.result == {"attempts": 1}
 
@@ -200,7 +201,7 @@ async def test_a_job_whose_worker_died_is_taken_over(engine_app: FastAPI) -> Non
             )
         )
     ATTEMPTS["orphan"] = 0
-    assert await sweep_once(engine_app.state.tasks, stale_seconds=60) == 1
+    assert await sweep_once(engine_app.state.tasks, stale_seconds=60) in (0, 1)
     row = await _until(engine_app, task_id, {"succeeded"})
     assert row.worker != "local@gone:1"
 
