@@ -9,6 +9,8 @@ within the TTL.
 
 from __future__ import annotations
 
+from typing import cast
+
 from cachetools import TTLCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +18,9 @@ from apfa.auth.permissions import Role
 from apfa.auth.service import Principal, get_by_id
 
 _INACTIVE = None
+
+
+_MISSING = object()
 
 
 class PrincipalCache:
@@ -31,8 +36,11 @@ class PrincipalCache:
 
         A session is opened only on a miss, so a cached caller costs no database work.
         """
-        if self._cache is not None and user_id in self._cache:
-            return self._cache[user_id]
+        if self._cache is not None:
+            # One lookup: between a membership test and a read the entry can expire.
+            cached = self._cache.get(user_id, _MISSING)
+            if cached is not _MISSING:
+                return cast(Principal | None, cached)
         async with maker() as session:
             user = await get_by_id(session, user_id)
         principal = (
