@@ -54,7 +54,11 @@ from apfa.observability.logging import configure_logging
 from apfa.observability.middleware import RequestContextMiddleware
 from apfa.observability.tracing import setup_tracing
 from apfa.providers.breaker import CircuitBreaker
-from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
+from apfa.providers.embeddings import (
+    Embedder,
+    SentenceTransformerEmbedder,
+    share_the_interpreter,
+)
 from apfa.providers.registry import build_providers
 from apfa.realtime.server import install_realtime, start_realtime, stop_realtime
 from apfa.users.endpoints import router as users_router
@@ -67,6 +71,7 @@ SHUTDOWN_STEP_SECONDS = 10.0
 
 
 async def _load_embedder(settings: Settings) -> Embedder:
+    share_the_interpreter(settings.gil_switch_interval_ms)
     embedder = await anyio.to_thread.run_sync(
         lambda: SentenceTransformerEmbedder(device=settings.embedding_device)
     )

@@ -283,3 +283,39 @@ def test_chunking_arbitrary_text_never_raises(text: str, max_tokens: int) -> Non
     doc = make_doc(Section(("Any",), text))
     chunks = chunk_document(doc, max_tokens=max_tokens, overlap_tokens=max_tokens // 3)
     assert_no_words_lost(doc, chunks, max_tokens, max_tokens // 3)
+
+
+def test_a_section_that_fits_is_counted_once() -> None:
+    counted: list[str] = []
+
+    def counter(text: str) -> int:
+        counted.append(text)
+        return word_count(text)
+
+    text = "One short sentence. Another one follows. And a third closes it."
+    chunks = chunk_document(
+        make_doc(Section((), text)), max_tokens=50, overlap_tokens=10, count_tokens=counter
+    )
+    assert [chunk.text for chunk in chunks] == [text]
+    assert chunks[0].token_count == word_count(text)
+    assert counted == [text]
+
+
+def test_fast_path_gives_the_chunks_packing_gives() -> None:
+    """The whole-section shortcut and sentence packing agree wherever the section fits."""
+    for n in range(1, 8):
+        text = long_section_text(n, "Fit")
+        limit = word_count(text)
+        fitted = chunk_document(
+            make_doc(Section((), text)), max_tokens=limit, overlap_tokens=0, count_tokens=word_count
+        )
+        packed = chunk_document(
+            make_doc(Section((), text + " Overflow.")),
+            max_tokens=limit,
+            overlap_tokens=0,
+            count_tokens=word_count,
+        )
+        assert [chunk.text for chunk in fitted] == [text]
+        # Packing fills the first window with exactly the fitting text (a tiny tail may
+        # then merge into it).
+        assert packed[0].text in (text, text + " Overflow.")

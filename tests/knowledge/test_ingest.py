@@ -185,3 +185,21 @@ async def test_rollback_by_activating_an_older_version(
             assert active.id == current.id
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lenders look at the debt-to-income ratio, which should stay under 43%.",
+        "Préstamo hipotecario: ¿qué es PMI? 住宅ローン 한국어 텍스트 café naïve",
+        "x" * 3000,
+        "",
+        "APR (annual percentage rate) vs. APY: $1,234.56 at 6.875% for 30-yr terms.",
+    ],
+)
+def test_token_counts_match_the_model_tokenizer(
+    embedder: SentenceTransformerEmbedder, text: str
+) -> None:
+    """Chunking counts with the Rust tokenizer directly; it must count what the model's
+    tokenizer produces, with no truncation."""
+    assert embedder.count_tokens(text) == len(embedder._tokenizer.tokenize(text))

@@ -50,7 +50,7 @@ _tracer = trace.get_tracer(__name__)
 # A group is at most this many documents, and about this many chunks once the first
 # groups show how many chunks a document makes. The first group is small, so the model
 # starts early and a batch of large files is sized before much of it is read.
-GROUP_DOCUMENTS = 256
+GROUP_DOCUMENTS = 1024
 GROUP_TEXTS = 2048
 FIRST_GROUP_DOCUMENTS = 32
 

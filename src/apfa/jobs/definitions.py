@@ -12,9 +12,7 @@ from apfa.tasks.context import TaskContext
 from apfa.tasks.registry import task
 
 
-async def process_one(
-    maker: Any, embedder: Any, settings: Any, document_id: str
-) -> dict[str, Any]:
+async def process_one(maker: Any, embedder: Any, settings: Any, document_id: str) -> dict[str, Any]:
     from apfa.documents.processing import process_document as process
 
     return await process(maker, embedder, settings, document_id)

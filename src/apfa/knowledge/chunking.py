@@ -84,12 +84,26 @@ def chunk_document(
         raise ValueError("max_tokens must be positive")
     if not 0 <= overlap_tokens < max_tokens:
         raise ValueError("overlap_tokens must be in [0, max_tokens)")
-    count = count_tokens or approx_token_count
+    count = _memoised(count_tokens or approx_token_count)
     chunks: list[Chunk] = []
     for section in doc.sections:
         for text in _chunk_section(section.text, max_tokens, overlap_tokens, count):
             chunks.append(_make_chunk(len(chunks), doc.title, section.heading_path, text, count))
     return chunks
+
+
+def _memoised(count: TokenCounter) -> TokenCounter:
+    """``count`` remembering its answers for one document: a chunk's own count is the count
+    of the window that was measured to form it."""
+    known: dict[str, int] = {}
+
+    def counted(text: str) -> int:
+        tokens = known.get(text)
+        if tokens is None:
+            tokens = known[text] = count(text)
+        return tokens
+
+    return counted
 
 
 def _make_chunk(
@@ -108,10 +122,16 @@ def embedding_text_for(title: str, path: tuple[str, ...], text: str) -> str:
 def _chunk_section(
     text: str, max_tokens: int, overlap_tokens: int, count: TokenCounter
 ) -> list[str]:
+    sentences = list(_sentence_spans(text))
+    if not sentences:
+        return []
+    whole = text[sentences[0][0] : sentences[-1][1]]
+    if count(whole) <= max_tokens:
+        # A section that fits is one chunk: counts only grow as text is added, so every
+        # sentence fits and the greedy packing below would take them all into one window.
+        return [whole]
     units = [
-        unit
-        for sentence in _sentence_spans(text)
-        for unit in _fit_span(text, sentence, max_tokens, count)
+        unit for sentence in sentences for unit in _fit_span(text, sentence, max_tokens, count)
     ]
     if not units:
         return []
