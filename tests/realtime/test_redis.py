@@ -157,7 +157,7 @@ async def test_replay_after_reconnect_comes_from_the_redis_log(
     first = await connected(clients, one.url, tokens[Role.ADMIN], TASKS_ROOM)
     seen = str(uuid.uuid4())
     await asyncio.to_thread(publish_from_another_process, redis_server.url, seen)
-    await eventually(lambda: task_ids(first) == [seen], 5.0)
+    await eventually(lambda: task_ids(first) == [seen], 15.0)
     since = int(first.events(TASK_UPDATE)[-1]["event_id"])
     await first.close()
 
@@ -173,7 +173,7 @@ async def test_replay_after_reconnect_comes_from_the_redis_log(
     }
     live = str(uuid.uuid4())
     one.app.state.events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": live, "state": "pending"})
-    await eventually(lambda: task_ids(second) == [*missed, live], 5.0)
+    await eventually(lambda: task_ids(second) == [*missed, live], 15.0)
 
 
 async def test_events_published_while_the_relay_was_cut_off_are_caught_up(
