@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     # How long a Python thread may hold the GIL while another waits for it (the interpreter
     # default is 5 ms). Embedding on CPU needs the GIL between the model's layers while
     # parsing, chunking and database work run in other threads; at 5 ms the model's cores
-    # sat idle about a tenth of the time (docs/ingest.md).
+    # sat idle about a tenth of a 3,000-document run (not confirmed at 10k: docs/ingest.md).
     gil_switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
     chunk_max_tokens: int = Field(default=200, ge=32, le=512)
     chunk_overlap_tokens: int = Field(default=40, ge=0, le=256)
