@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from apfa import __version__
 from apfa.admin.index_endpoints import router as admin_index_router
 from apfa.admin.task_endpoints import router as admin_tasks_router
+from apfa.advice.endpoints import SELF_ENCODING
 from apfa.advice.endpoints import router as advice_router
 from apfa.advice.flows import AdvicePipeline, PipelineOptions
 from apfa.advice.generation import GenerationChain
@@ -46,6 +47,7 @@ from apfa.jobs.engine import start_task_system
 from apfa.knowledge.endpoints import router as knowledge_router
 from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.indexing import load_active
+from apfa.knowledge.preload import Preloader
 from apfa.knowledge.retrieval import Retriever
 from apfa.knowledge.watcher import listen, publish_gauges, sync_once, watch
 from apfa.observability import metrics
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         holder.swap(served, stamp)
         publish_gauges(holder)
         retriever = Retriever(holder, model)
+        # Finished builds are loaded before their activation (one more version in memory).
+        preloader = Preloader(maker, settings.index_dir, holder) if settings.index_preload else None
         # L2 (Redis) sits behind its own breaker; an open one only costs hit rate.
         cache_breakers = (
             {
@@ -157,7 +161,9 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         state.events = await start_realtime(app)
         # Background jobs: the embedded engine runs them here; under Celery this process
         # only records and sends them.
-        state.task_system = await start_task_system(settings, maker, model, state.events, holder)
+        state.task_system = await start_task_system(
+            settings, maker, model, state.events, holder, preloader
+        )
         state.tasks = state.task_system.runtime
         # Everything loaded so far (model, index, tables) lives until shutdown; freezing it
         # keeps full garbage collections from walking it, which otherwise shows up as
@@ -168,7 +174,13 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         log.info("started", version=__version__, index_version=current and current.version)
         background = [
             asyncio.create_task(
-                watch(maker, settings.index_dir, holder, settings.index_poll_seconds),
+                watch(
+                    maker,
+                    settings.index_dir,
+                    holder,
+                    settings.index_poll_seconds,
+                    preloader=preloader,
+                ),
                 name="index-watcher",
             ),
             asyncio.create_task(
@@ -181,7 +193,13 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
             async def resync() -> bool:
                 return await sync_once(maker, settings.index_dir, holder)
 
-            background.append(asyncio.create_task(listen(redis_url, resync), name="index-listen"))
+            on_built = preloader.request if preloader is not None else None
+            background.append(
+                asyncio.create_task(listen(redis_url, resync, on_built), name="index-listen")
+            )
+        if preloader is not None:
+            preloader.request()  # a version built while this process was down
+            background.append(asyncio.create_task(preloader.run(), name="index-preload"))
         try:
             yield
         finally:
@@ -227,5 +245,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     register_routers(app, routers)
     install_realtime(app, settings)
     app.add_middleware(QueryCredentialsGuard)
-    install_edge(app, settings, request_context=RequestContextMiddleware)
+    install_edge(
+        app, settings, request_context=RequestContextMiddleware, self_encoding=SELF_ENCODING
+    )
     return app

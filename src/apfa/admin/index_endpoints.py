@@ -37,11 +37,14 @@ def _version(row: IndexVersion) -> IndexVersionOut:
 
 @router.get("/api/admin/index", response_model=IndexVersionsOut)
 async def list_versions(_: CeleryViewer, session: SessionDep, request: Request) -> IndexVersionsOut:
-    """Every version, newest first, and the one this process serves."""
-    current = request.app.state.index_holder.current
+    """Every version, newest first, the one this process serves and the one it has loaded
+    ahead of its activation."""
+    holder = request.app.state.index_holder
+    current, staged = holder.current, holder.staged
     return IndexVersionsOut(
         items=[_version(row) for row in await service.list_versions(session)],
         served_version=current.version if current is not None else None,
+        staged_version=staged.version if staged is not None else None,
     )
 
 

@@ -97,6 +97,8 @@ class IndexVersionOut(BaseModel):
 class IndexVersionsOut(BaseModel):
     items: list[IndexVersionOut]
     served_version: int | None
+    # Loaded ahead of its activation (APFA_INDEX_PRELOAD), so activating it is instant.
+    staged_version: int | None = None
 
 
 class ActivatedOut(BaseModel):

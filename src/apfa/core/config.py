@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     index_keep_versions: int = Field(default=5, ge=1, le=1000)
     # Safety net behind the Redis "index activated" message (the only signal without Redis).
     index_poll_seconds: float = Field(default=1.0, ge=0.1, le=60)
+    # Load a version when its build finishes, before it is activated, so activation is a
+    # pointer switch in every process; costs one more loaded version per process.
+    index_preload: bool = True
 
     # Two-tier cache: L1 in process, L2 Redis when APFA_REDIS_URL is set.
     cache_namespace: str = "apfa"

@@ -7,7 +7,7 @@ from typing import Any
 from apfa.core.db import session_scope
 from apfa.knowledge import corpus_jobs, service
 from apfa.knowledge.indexing import build_version
-from apfa.knowledge.publishing import activate_everywhere
+from apfa.knowledge.publishing import activate_everywhere, on_built_everywhere
 from apfa.tasks.context import TaskContext
 from apfa.tasks.registry import task
 
@@ -64,7 +64,16 @@ async def embed_all_documents(ctx: TaskContext, params: dict[str, Any]) -> dict[
 
 @task("build_faiss_index", queue="indexing")
 async def build_faiss_index(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
-    built = await build_version(ctx.maker, ctx.embedder(), ctx.index_root, task_id=ctx.task_id)
+    settings = ctx.settings
+    built = await build_version(
+        ctx.maker,
+        ctx.embedder(),
+        ctx.index_root,
+        task_id=ctx.task_id,
+        on_built=on_built_everywhere(settings.redis_url, ctx.preloader)
+        if settings.index_preload
+        else None,
+    )
     result: dict[str, Any] = {
         "version": built.version,
         "vectors": built.vector_count,

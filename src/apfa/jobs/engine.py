@@ -81,6 +81,7 @@ async def start_task_system(
     embedder: Embedder,
     events: EventSink,
     holder: Any,
+    preloader: Any = None,
 ) -> TaskSystem:
     runtime = TaskRuntime(
         settings,
@@ -89,6 +90,7 @@ async def start_task_system(
         engine=settings.task_backend,
         embedder=lambda: embedder,
         holder=holder,
+        preloader=preloader,
     )
     system = TaskSystem(runtime)
     interval, stale = settings.task_sweep_seconds, settings.task_stale_seconds

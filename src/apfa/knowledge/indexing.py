@@ -3,7 +3,8 @@
 A build snapshots the indexed corpus into a new immutable version; activation verifies
 the version on disk before the database points at it, so a half-written or corrupt
 version can never become active. A build job delivered twice finds the version its first
-delivery made (``task_id``) instead of making another.
+delivery made (``task_id``) instead of making another. A finished build can be announced
+(``on_built``), so that serving processes load it before it is activated.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from apfa.core.db import session_scope
 from apfa.core.errors import Conflict, NotFound
 from apfa.knowledge import service
-from apfa.knowledge.holder import IndexHolder
+from apfa.knowledge.holder import IndexHolder, obtain
 from apfa.knowledge.index_store import (
     LoadedIndex,
     Manifest,
@@ -37,6 +38,8 @@ log = structlog.get_logger(__name__)
 
 # Called after a version became active: (version, activation time as epoch seconds).
 ActivationHook = Callable[[int, float], None]
+# Called once a version is ready (also when a redelivered job finds it built): its number.
+BuildHook = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +79,13 @@ async def build_version(
     index_root: Path,
     *,
     task_id: str | None = None,
+    on_built: BuildHook | None = None,
 ) -> BuildResult:
     """Snapshot every indexed chunk into a new version (status ``ready``, not active)."""
     version_id, earlier = await _start_row(maker, embedder, task_id)
     if earlier is not None:
+        if on_built is not None:
+            on_built(earlier.version)
         return earlier
     started = time.perf_counter()
     try:
@@ -130,6 +136,8 @@ async def build_version(
         ready.checksum = manifest.checksum
         ready.build_seconds = seconds
     log.info("index_built", version=version_id, vectors=manifest.vector_count, seconds=seconds)
+    if on_built is not None:
+        on_built(version_id)
     return BuildResult(version_id, manifest.vector_count, manifest.document_count, seconds)
 
 
@@ -141,6 +149,7 @@ async def activate_version(
     on_activated: ActivationHook | None = None,
 ) -> LoadedIndex:
     """Verify a ready version on disk, record it as active, and serve it in this process.
+    A version the holder keeps (previous or staged) was verified when it was loaded.
 
     Requests already running finish on the version they started with; ``on_activated``
     tells the other processes (a Redis message)."""
@@ -151,9 +160,7 @@ async def activate_version(
         if row.status != "ready" or not row.directory:
             raise Conflict(f"index version {version_id} is {row.status}, not ready")
         directory = index_root / row.directory
-    loaded = holder.loaded(version_id) if holder is not None else None
-    if loaded is None:
-        loaded = await anyio.to_thread.run_sync(load_version, directory)
+    loaded = await obtain(holder, version_id, directory)
     async with session_scope(maker) as session:
         activated_at = await service.mark_active(session, version_id)
     stamp = activated_at.timestamp()

@@ -105,6 +105,27 @@ async def active_version(session: AsyncSession) -> IndexVersion | None:
     return result.scalar_one_or_none()
 
 
+async def version_to_stage(session: AsyncSession) -> IndexVersion | None:
+    """The newest ready version built after the active one (any ready one when none is
+    active): the one an activation is expected to serve next."""
+    active = (
+        select(func.coalesce(func.max(IndexVersion.id), 0))
+        .where(IndexVersion.is_active.is_(True))
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        select(IndexVersion)
+        .where(
+            IndexVersion.status == "ready",
+            IndexVersion.directory.is_not(None),
+            IndexVersion.id > active,
+        )
+        .order_by(IndexVersion.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def list_versions(session: AsyncSession) -> list[IndexVersion]:
     result = await session.execute(select(IndexVersion).order_by(IndexVersion.id.desc()))
     return list(result.scalars())

@@ -5,6 +5,9 @@ the CLI, another API process) arrive as a Redis message when Redis is configured
 the database is polled every ``index_poll_seconds`` as the safety net (the only signal
 without Redis). Swaps are ordered by activation time, so a late message or poll never
 takes the served version backwards.
+
+With preloading on (``APFA_INDEX_PRELOAD``), the same listener and poll also stage a
+finished build before its activation (``knowledge.preload``).
 """
 
 from __future__ import annotations
@@ -15,19 +18,19 @@ from datetime import datetime
 from pathlib import Path
 
 import anyio
-import anyio.to_thread
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
 from apfa.knowledge import service
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.index_store import load_version
+from apfa.knowledge.holder import IndexHolder, obtain
+from apfa.knowledge.preload import Preloader
 from apfa.observability import metrics
 
 log = structlog.get_logger(__name__)
 
 INDEX_CHANNEL = "apfa:index:activated"
+BUILT_CHANNEL = "apfa:index:built"
 SwapHook = Callable[[int, float], None]
 
 
@@ -55,13 +58,11 @@ async def sync_once(
     if stamp <= holder.stamp:
         return False
     current = holder.current
-    loaded = holder.loaded(row.id)
-    if loaded is None:
-        try:
-            loaded = await anyio.to_thread.run_sync(load_version, index_root / row.directory)
-        except Exception as exc:
-            log.error("index_swap_failed", version=row.id, error=str(exc))
-            return False
+    try:
+        loaded = await obtain(holder, row.id, index_root / row.directory)
+    except Exception as exc:
+        log.error("index_swap_failed", version=row.id, error=str(exc))
+        return False
     if not holder.swap_if_newer(loaded, stamp) or loaded is current:
         return False
     publish_gauges(holder)
@@ -77,6 +78,7 @@ async def watch(
     holder: IndexHolder,
     interval: float,
     on_swap: SwapHook | None = None,
+    preloader: Preloader | None = None,
 ) -> None:
     while True:
         await anyio.sleep(interval)
@@ -84,22 +86,35 @@ async def watch(
             await sync_once(maker, index_root, holder, on_swap)
         except Exception as exc:
             log.warning("index_watch_error", error=str(exc))
+        if preloader is not None:
+            preloader.request()
 
 
-async def listen(redis_url: str, resync: Callable[[], Awaitable[bool]]) -> None:
-    """Resync at once whenever any process announces an activation on Redis; reconnects
-    after a Redis outage (the poll covers the gap)."""
+async def listen(
+    redis_url: str,
+    resync: Callable[[], Awaitable[bool]],
+    on_built: Callable[[], None] | None = None,
+) -> None:
+    """Resync at once whenever any process announces an activation on Redis, and call
+    ``on_built`` when one announces a finished build; reconnects after a Redis outage
+    (the poll covers the gap)."""
     import redis.asyncio as aioredis
 
+    channels = [INDEX_CHANNEL, *([BUILT_CHANNEL] if on_built is not None else [])]
     while True:
         client = aioredis.from_url(redis_url, socket_connect_timeout=2)
         try:
             async with client.pubsub() as pubsub:
-                await pubsub.subscribe(INDEX_CHANNEL)
+                await pubsub.subscribe(*channels)
                 async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        with contextlib.suppress(Exception):
-                            await resync()
+                    if message.get("type") != "message":
+                        continue
+                    if message.get("channel") in (BUILT_CHANNEL, BUILT_CHANNEL.encode()):
+                        if on_built is not None:
+                            on_built()
+                        continue
+                    with contextlib.suppress(Exception):
+                        await resync()
         except Exception as exc:
             log.warning("index_listen_error", error=str(exc))
         finally:
@@ -110,6 +125,15 @@ async def listen(redis_url: str, resync: Callable[[], Awaitable[bool]]) -> None:
 
 def announce(redis_url: str | None, version: int, stamp: float) -> None:
     """Tell every process about an activation (sync: callable from workers and the CLI)."""
+    _publish(redis_url, INDEX_CHANNEL, f"{version}:{stamp}", version)
+
+
+def announce_built(redis_url: str | None, version: int) -> None:
+    """Tell every process a version is ready, so each can load it before its activation."""
+    _publish(redis_url, BUILT_CHANNEL, str(version), version)
+
+
+def _publish(redis_url: str | None, channel: str, message: str, version: int) -> None:
     if not redis_url:
         return
     import redis
@@ -117,8 +141,8 @@ def announce(redis_url: str | None, version: int, stamp: float) -> None:
     try:
         client = redis.Redis.from_url(redis_url, socket_timeout=2, socket_connect_timeout=2)
         try:
-            client.publish(INDEX_CHANNEL, f"{version}:{stamp}")
+            client.publish(channel, message)
         finally:
             client.close()
     except Exception as exc:  # the database poll still delivers it
-        log.warning("index_announce_failed", version=version, error=str(exc))
+        log.warning("index_announce_failed", channel=channel, version=version, error=str(exc))

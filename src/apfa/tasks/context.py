@@ -51,6 +51,11 @@ class TaskContext:
         """The index holder of this process when it serves requests (local engine), else None."""
         return self.runtime.holder
 
+    @property
+    def preloader(self) -> Any:
+        """What stages finished builds in this process when it serves requests, else None."""
+        return self.runtime.preloader
+
     def embedder(self) -> Embedder:
         return self.runtime.embedder()
 

@@ -53,6 +53,7 @@ class TaskRuntime:
         engine: str,
         embedder: Callable[[], Embedder],
         holder: Any = None,
+        preloader: Any = None,
     ) -> None:
         self.settings = settings
         self.maker = maker
@@ -60,6 +61,7 @@ class TaskRuntime:
         self.engine = engine
         self.embedder = embedder
         self.holder = holder
+        self.preloader = preloader
         self.worker = worker_name(engine)
         self._enqueue: Enqueue | None = None
 
