@@ -1,31 +1,58 @@
-"""Cross-process swap latency for bench/ingest.py: two ``apfa serve`` processes on one
-database and a Redis of our own (a free port; never the shared one); activate a version
-through process A's admin API and poll process B until it serves it."""
+"""Cross-process swap latency: two ``apfa serve`` processes on one database and a Redis
+of our own (a free port; never the shared one); activate a version through process A's
+admin API and poll process B until it serves it.
+
+bench/ingest.py calls ``cross_process`` on the versions its corpus built. Run on its own,
+it needs no corpus: it writes synthetic versions (random unit vectors of the model's
+dimension through the real write path, with the database rows a build job records) and,
+with index preloading on and then off, activates versions the servers have never served:
+
+    .venv/bin/python bench/ingest_swap.py --vectors 100000 [--rounds 3]
+        [--preload both|on|off] [--device cpu|cuda|auto] [--seed 7] [--out FILE]
+
+Each round writes a new version; with preloading on it is announced as a finished build
+is and the round waits until both servers have staged it; then it is activated on A and
+B is polled until it serves it. With preloading off, B loads it from disk on activation.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
+import datetime as dt
+import json
 import os
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+from ingest_support import machine
+from ingest_synthetic import SyntheticVersions
+from pydantic import SecretStr
 
 from apfa.auth.permissions import Role
 from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
+from apfa.core.migrate import upgrade_to_head
+from apfa.knowledge.index_types import choose_index_type
+from apfa.knowledge.watcher import announce_built
+from apfa.observability.logging import configure_logging
 
 APFA = str(Path(sys.executable).parent / "apfa")
 POLL_SECONDS = 0.003
+# Quiet time before each activation, after any staging.
+SETTLE_SECONDS = 1.0
+STAGE_TIMEOUT_SECONDS = 600.0
 
 
 def free_port() -> int:
@@ -64,7 +91,7 @@ def redis_server() -> Iterator[str]:
         server.wait(timeout=10)
 
 
-def _env(var_dir: Path, redis_url: str, device: str, secret: str) -> dict[str, str]:
+def _env(var_dir: Path, redis_url: str, device: str, secret: str, preload: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
     env.update(
         APFA_VAR_DIR=str(var_dir),
@@ -72,6 +99,7 @@ def _env(var_dir: Path, redis_url: str, device: str, secret: str) -> dict[str, s
         APFA_REDIS_URL=redis_url,
         APFA_EMBEDDING_DEVICE=device,
         APFA_LOG_LEVEL="WARNING",
+        APFA_INDEX_PRELOAD=str(preload).lower(),
     )
     return env
 
@@ -123,11 +151,22 @@ async def _admin(settings: Settings) -> tuple[str, str]:
     return name, password
 
 
-async def _served(http: httpx.AsyncClient, url: str) -> int | None:
+async def _index_state(http: httpx.AsyncClient, url: str) -> tuple[int | None, int | None]:
+    """The version a server serves and the one it has staged."""
     response = await http.get(f"{url}/api/admin/index")
     response.raise_for_status()
-    served: int | None = response.json()["served_version"]
-    return served
+    body = response.json()
+    return body["served_version"], body.get("staged_version")
+
+
+async def _served(http: httpx.AsyncClient, url: str) -> int | None:
+    return (await _index_state(http, url))[0]
+
+
+async def _login(http: httpx.AsyncClient, url: str, user: tuple[str, str]) -> None:
+    login = await http.post(f"{url}/token", data={"username": user[0], "password": user[1]})
+    login.raise_for_status()
+    http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
 
 
 async def _one_swap(
@@ -154,9 +193,7 @@ async def _one_swap(
 
 async def _measure(a: str, b: str, user: tuple[str, str], versions: list[int], rounds: int) -> Any:
     async with httpx.AsyncClient(timeout=120) as http:
-        login = await http.post(f"{a}/token", data={"username": user[0], "password": user[1]})
-        login.raise_for_status()
-        http.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+        await _login(http, a, user)
         start = await _served(http, b)
         first, other = (versions[1], versions[0]) if start == versions[0] else versions[:2]
         swaps = []
@@ -167,14 +204,16 @@ async def _measure(a: str, b: str, user: tuple[str, str], versions: list[int], r
 
 
 def cross_process(
-    settings: Settings, device: str, versions: list[int], rounds: int = 7
+    settings: Settings, device: str, versions: list[int], rounds: int = 7, preload: bool = False
 ) -> dict[str, Any]:
     """The first swap is to a version neither process holds (each loads it from disk);
-    later ones alternate between two versions both processes keep in memory."""
+    later ones alternate between two versions both processes keep in memory. Preloading is
+    off by default: with it on, both servers would stage the newer version at startup and
+    the first swap would no longer measure a load from disk (``main`` measures both)."""
     secret = secrets.token_urlsafe(48)
     user = asyncio.run(_admin(settings))
     with redis_server() as redis_url:
-        env = _env(settings.var_dir, redis_url, device, secret)
+        env = _env(settings.var_dir, redis_url, device, secret, preload)
         started = time.perf_counter()
         with servers(env, settings.var_dir) as ports:
             startup = time.perf_counter() - started
@@ -191,4 +230,144 @@ def cross_process(
         else None,
         "swaps": swaps,
         "poll_interval_ms": POLL_SECONDS * 1000,
+        "preload": preload,
     }
+
+
+# -- standalone: synthetic versions, preloading on and off --------------------------------
+
+
+async def _until_staged(http: httpx.AsyncClient, urls: list[str], version: int) -> None:
+    started = time.perf_counter()
+    while True:
+        states = [await _index_state(http, url) for url in urls]
+        if all(staged == version for _, staged in states):
+            return
+        if time.perf_counter() - started > STAGE_TIMEOUT_SECONDS:
+            raise RuntimeError(f"version {version} was not staged everywhere: {states}")
+        await asyncio.sleep(0.05)
+
+
+async def _new_version_swaps(
+    settings: Settings,
+    versions: SyntheticVersions,
+    urls: list[str],
+    user: tuple[str, str],
+    redis_url: str,
+    preload: bool,
+    rounds: int,
+) -> list[dict[str, Any]]:
+    """Per round: write a version, announce it as a finished build is (preloading on) and
+    wait until both servers staged it, then activate it on A until B serves it."""
+    engine = create_engine(settings)
+    maker = create_sessionmaker(engine)
+    a, b = urls
+    swaps: list[dict[str, Any]] = []
+    try:
+        async with httpx.AsyncClient(timeout=600) as http:
+            await _login(http, a, user)
+            for _ in range(rounds):
+                version, write_seconds = await versions.add(maker)
+                staged_seconds = None
+                if preload:
+                    started = time.perf_counter()
+                    announce_built(redis_url, version)
+                    await _until_staged(http, urls, version)
+                    staged_seconds = round(time.perf_counter() - started, 2)
+                await asyncio.sleep(SETTLE_SECONDS)
+                swap = await _one_swap(http, a, b, version)
+                swaps.append(
+                    {
+                        **swap,
+                        "write_seconds": round(write_seconds, 2),
+                        "staged_in_both_seconds": staged_seconds,
+                    }
+                )
+    finally:
+        await engine.dispose()
+    return swaps
+
+
+def _mode(
+    settings: Settings,
+    versions: SyntheticVersions,
+    user: tuple[str, str],
+    device: str,
+    preload: bool,
+    rounds: int,
+) -> dict[str, Any]:
+    with redis_server() as redis_url:
+        env = _env(settings.var_dir, redis_url, device, secrets.token_urlsafe(48), preload)
+        env["APFA_DATABASE_URL"] = settings.resolved_database_url
+        started = time.perf_counter()
+        with servers(env, settings.var_dir) as ports:
+            startup = time.perf_counter() - started
+            urls = [f"http://127.0.0.1:{port}" for port in ports]
+            swaps = asyncio.run(
+                _new_version_swaps(settings, versions, urls, user, redis_url, preload, rounds)
+            )
+    serving = sorted(s["b_serving_ms"] for s in swaps)
+    return {
+        "preload": preload,
+        "servers_startup_seconds": round(startup, 1),
+        "b_serving_ms": [s["b_serving_ms"] for s in swaps],
+        "b_serving_p50_ms": serving[len(serving) // 2],
+        "b_serving_max_ms": serving[-1],
+        "a_request_ms": [s["a_request_ms"] for s in swaps],
+        "swaps": swaps,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--vectors", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3, help="activations per mode")
+    parser.add_argument("--preload", choices=("both", "on", "off"), default="both")
+    parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, help="also write the JSON here")
+    args = parser.parse_args()
+    configure_logging("ERROR")
+    modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.preload]
+    report: dict[str, Any] = {
+        "benchmark": "swap",
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": machine(args.device),
+        "vectors": args.vectors,
+        "index_type": choose_index_type(args.vectors),
+        "rounds": args.rounds,
+        "poll_interval_ms": POLL_SECONDS * 1000,
+    }
+    with tempfile.TemporaryDirectory(prefix="apfa-bench-swap-") as tmp:
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None,
+            var_dir=Path(tmp),
+            jwt_secret=SecretStr("bench-swap-" + "x" * 40),
+            log_level="ERROR",
+        )
+        upgrade_to_head(settings)
+        versions = SyntheticVersions(settings.index_dir, args.vectors, args.seed)
+        initial = asyncio.run(_initial(settings, versions))
+        report["initially_active"] = initial
+        user = asyncio.run(_admin(settings))
+        report["modes"] = [
+            _mode(settings, versions, user, args.device, preload, args.rounds) for preload in modes
+        ]
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", "utf-8")
+
+
+async def _initial(settings: Settings, versions: SyntheticVersions) -> int:
+    engine = create_engine(settings)
+    try:
+        version, _ = await versions.add(create_sessionmaker(engine), activate=True)
+    finally:
+        await engine.dispose()
+    return version
+
+
+if __name__ == "__main__":
+    main()
