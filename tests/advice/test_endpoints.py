@@ -251,3 +251,16 @@ async def test_without_an_index_the_answer_says_so(
     assert body["index_version"] is None
     assert "cites no sources" in body["advice"]
     assert body["metrics"]["monthly_payment"] == 1896.20
+
+
+async def test_openapi_documents_the_advice_body_and_credentials(client: httpx.AsyncClient) -> None:
+    # The route reads its body itself (core/bodies.py); OpenAPI must still show it as the
+    # streamed route, which declares the same body, shows it.
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    advice, stream = paths["/api/v1/advice"]["post"], paths["/api/v1/advice/stream"]["post"]
+    assert advice["requestBody"] == stream["requestBody"]
+    assert advice["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LoanQuery"
+    }
+    assert advice["security"] == stream["security"]
+    assert advice["responses"]["422"] == stream["responses"]["422"]

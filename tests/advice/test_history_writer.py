@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from apfa.advice.history import HistoryWriter
+from apfa.advice.service import HistoryEntry
 from apfa.models import AdviceRequest, User
 
 
@@ -17,20 +18,23 @@ async def _count(app: FastAPI, marker: str) -> int:
         return int(await session.scalar(stmt) or 0)
 
 
-async def _row(app: FastAPI, marker: str) -> dict[str, object]:
+async def _row(app: FastAPI, marker: str) -> HistoryEntry:
     async with app.state.sessionmaker() as session:
         user_id = await session.scalar(select(User.id).limit(1))
-    return {
+    members = b'"advice":"x"'
+    row = {
         "user_id": user_id,
         "request_id": None,
         "query": marker,
         "profile": {},
-        "response_json": '{"advice": "x"}',
+        "answer_digest": "d" * 64,
+        "response_tail": '"cached":false}',
         "provider": "grounded",
         "cached": False,
         "index_version": None,
         "latency_ms": 1.0,
     }
+    return HistoryEntry(row, "d" * 64, members)
 
 
 async def test_flush_makes_every_submitted_row_visible(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from apfa.advice.flows import cache_key
 from apfa.advice.generation import GenerationChain, Inputs
+from apfa.advice.schemas import LoanQuery, ProfileIn
 from apfa.knowledge.index_store import Hit, Passage
 from apfa.providers.llm import Generation, GenerationRequest, ProviderError
 from apfa.providers.registry import ProviderConfigError, parse_chain
@@ -104,12 +105,26 @@ async def test_default_chain_is_grounded_only() -> None:
 
 
 def test_cache_key_depends_on_the_chain() -> None:
-    grounded = cache_key("q", {}, 3)
-    assert grounded == cache_key("q", {}, 3, ("grounded",))
-    assert grounded != cache_key("q", {}, 3, ("openai", "grounded"))
-    assert cache_key("q", {}, 3, ("openai", "grounded")) != cache_key(
-        "q", {}, 3, ("anthropic", "grounded")
+    grounded = cache_key("q", None, 3)
+    assert grounded == cache_key("q", None, 3, ("grounded",))
+    assert grounded != cache_key("q", None, 3, ("openai", "grounded"))
+    assert cache_key("q", None, 3, ("openai", "grounded")) != cache_key(
+        "q", None, 3, ("anthropic", "grounded")
     )
+
+
+def test_cache_key_normalises_the_question_and_the_profile() -> None:
+    given = LoanQuery.model_validate_json(
+        '{"query": "Can I  afford IT?", "profile": {"credit_score": 700, "annual_income": 85000}}'
+    )
+    same = LoanQuery.model_validate(
+        {"query": " can i afford it? ", "profile": {"annual_income": 85000.0, "credit_score": 700}}
+    )
+    assert cache_key(given.query, given.profile, 1) == cache_key(same.query, same.profile, 1)
+    other = same.model_copy(update={"profile": ProfileIn(annual_income=85001, credit_score=700)})
+    assert cache_key(same.query, same.profile, 1) != cache_key(other.query, other.profile, 1)
+    assert cache_key(same.query, None, 1) != cache_key(same.query, same.profile, 1)
+    assert cache_key(same.query, same.profile, 1) != cache_key(same.query, same.profile, 2)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from apfa.core.db import session_scope
 from apfa.knowledge import service
 from apfa.knowledge.flows import ingest_and_publish
 from apfa.main import create_app
-from apfa.models import BackgroundTask
+from apfa.models import AdviceAnswer, BackgroundTask
 from apfa.models.base import utcnow
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from apfa.tasks.context import TaskContext
@@ -260,3 +260,19 @@ async def test_rebuild_through_the_api_builds_and_activates_with_the_request_id(
         assert gone.status_code == 404
     finally:
         await client.aclose()
+
+
+async def test_daily_cleanup_prunes_advice_answers_no_history_row_uses(
+    engine_app: FastAPI,
+) -> None:
+    stale = utcnow() - timedelta(days=2)
+    async with session_scope(engine_app.state.sessionmaker) as session:
+        session.add(
+            AdviceAnswer(digest="e" * 64, members_json='"advice":"old"', last_used_at=stale)
+        )
+    task_id = await _submit(engine_app, "cleanup_old_embeddings", {})
+    row = await _until(engine_app, task_id, {"succeeded", "failed"})
+    assert row.state == "succeeded", row.error
+    assert row.result["advice_answers_removed"] == 1
+    async with session_scope(engine_app.state.sessionmaker) as session:
+        assert await session.get(AdviceAnswer, "e" * 64) is None

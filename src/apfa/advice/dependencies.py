@@ -61,4 +61,5 @@ class AdviceGuard(RequirePermission):
         return principal
 
 
-AdviceCaller = Annotated[Principal, Depends(AdviceGuard())]
+ADVICE_GUARD = AdviceGuard()
+AdviceCaller = Annotated[Principal, Depends(ADVICE_GUARD)]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import gzip
 from collections.abc import AsyncIterator
 from typing import Annotated, cast
 
@@ -8,13 +8,20 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from apfa.advice import service
-from apfa.advice.dependencies import AdviceCaller
+from apfa.advice.dependencies import ADVICE_GUARD, AdviceCaller
 from apfa.advice.flows import AdvicePipeline, Answer
 from apfa.advice.history import HistoryWriter
 from apfa.advice.schemas import AdviceResponse, HistoryItem, HistoryPage, LoanQuery
 from apfa.advice.streaming import AdviceStream
-from apfa.auth.dependencies import CREDENTIALS_OPENAPI, AdviceHistoryViewer
-from apfa.core.compression import ENCODED_HEADERS, MAX_STORED, PrefixGzip, accepts_gzip
+from apfa.auth.dependencies import CREDENTIALS_OPENAPI, AdviceHistoryViewer, guarded_by
+from apfa.core.bodies import json_body_openapi, read_json_body
+from apfa.core.compression import (
+    ENCODED_HEADERS,
+    MAX_STORED,
+    VARY_HEADERS,
+    PrefixGzip,
+    accepts_gzip,
+)
 from apfa.core.context import current_request_id
 from apfa.core.dependencies import SessionDep
 from apfa.core.middleware import GZIP_LEVEL, GZIP_MINIMUM_BYTES
@@ -40,40 +47,53 @@ async def get_history_writer(request: Request) -> HistoryWriter:
 HistoryDep = Annotated[HistoryWriter, Depends(get_history_writer)]
 
 
-@router.post("/api/v1/advice", response_model=AdviceResponse, openapi_extra=CREDENTIALS_OPENAPI)
+# The busiest route reads its guard and body itself (the same checks, order and errors;
+# see advice/dependencies.py and core/bodies.py): FastAPI's dependency solving and body
+# validation cost more than a cached answer.
+ADVICE_OPENAPI = {**CREDENTIALS_OPENAPI, **json_body_openapi(LoanQuery)}
+
+
+@router.post("/api/v1/advice", response_model=AdviceResponse, openapi_extra=ADVICE_OPENAPI)
 @router.post(
     "/generate-advice",
     response_model=AdviceResponse,
     include_in_schema=False,
-    openapi_extra=CREDENTIALS_OPENAPI,
+    openapi_extra=ADVICE_OPENAPI,
 )
-async def generate_advice(request: Request, body: LoanQuery, principal: AdviceCaller) -> Response:
+@guarded_by(ADVICE_GUARD)
+async def generate_advice(request: Request) -> Response:
     """Grounded, personalised advice with numbered citations and computed figures."""
+    principal = await ADVICE_GUARD(request)
+    body = await read_json_body(request, LoanQuery)
     answer = await pipeline_of(request).answer(body)
     request_id = current_request_id()
     rendered = answer.render(principal.username, request_id)
-    row = service.history_row(principal.user_id, request_id, body, answer, rendered)
-    await history_of(request).submit(row)
+    entry = service.history_entry(principal.user_id, request_id, body, answer, rendered)
+    await history_of(request).submit(entry)
     return answer_response(request, answer, rendered)
 
 
 # Answers repeat (the cache serves the same members to everyone who asks), so their gzip
 # encoding is built from a compressed copy of the members kept here; see core/compression.
+# The GZip middleware leaves these paths to the endpoint (core/middleware.py); their error
+# responses are short JSON, below its size threshold.
 _GZIP = PrefixGzip(GZIP_LEVEL)
+SELF_ENCODING = frozenset({"/api/v1/advice", "/generate-advice"})
 
 
 def answer_response(request: Request, answer: Answer, rendered: bytes) -> Response:
     """``rendered`` as the response, gzip-encoded when the GZip middleware would have
     encoded it (same size threshold, same Accept-Encoding test, same level)."""
+    if len(rendered) < GZIP_MINIMUM_BYTES:
+        return Response(rendered, media_type="application/json")
+    if not accepts_gzip(request.scope):
+        return Response(rendered, media_type="application/json", headers=VARY_HEADERS)
     head = len(answer.members_json) + 2  # the opening brace, the members and a comma
-    if (
-        len(rendered) >= GZIP_MINIMUM_BYTES
-        and len(rendered) - head <= MAX_STORED
-        and accepts_gzip(request.scope)
-    ):
+    if len(rendered) - head <= MAX_STORED:
         encoded = _GZIP.compress(rendered[:head], rendered[head:])
-        return Response(encoded, media_type="application/json", headers=ENCODED_HEADERS)
-    return Response(rendered, media_type="application/json")
+    else:
+        encoded = gzip.compress(rendered, GZIP_LEVEL)
+    return Response(encoded, media_type="application/json", headers=ENCODED_HEADERS)
 
 
 @router.post(
@@ -114,9 +134,9 @@ async def advice_history(
                 request_id=r.request_id,
                 query=r.query,
                 created_at=r.created_at.isoformat(),
-                response=json.loads(r.response_json),
+                response=service.stored_response(r, members),
             )
-            for r in page
+            for r, members in page
         ],
-        next_cursor=encode_cursor(page[-1].id) if len(rows) > limit else None,
+        next_cursor=encode_cursor(page[-1][0].id) if len(rows) > limit else None,
     )

@@ -24,6 +24,7 @@ from apfa.advice.schemas import (
     AdviceBody,
     Citation,
     LoanQuery,
+    ProfileIn,
     RiskOut,
     YearRow,
 )
@@ -35,6 +36,7 @@ from apfa.knowledge.retrieval import Retriever
 from apfa.observability import metrics as m
 
 CACHE_KIND = "advice"
+_SEPARATOR = "\x1f"
 SNIPPET_CHARS = 320
 _tracer = trace.get_tracer(__name__)
 # What turns the prepared inputs into text; the chain's ``generate`` unless a caller (the
@@ -68,12 +70,17 @@ def effective_profile(question: str, given: dict[str, Any]) -> tuple[dict[str, A
 
 def cache_key(
     question: str,
-    profile: dict[str, Any],
+    profile: ProfileIn | None,
     version: int | None,
     chain: tuple[str, ...] = ("grounded",),
 ) -> str:
+    """The answer cache's key: the question with case and spacing normalised, the given
+    profile (serialised in the model's field order, so the same profile always gives the
+    same text), the index version and the generator chain. The parts are joined with a
+    control character that validation keeps out of questions."""
     normalised = " ".join(question.lower().split())
-    payload = json.dumps([normalised, profile, version, chain], sort_keys=True, default=str)
+    given = profile.model_dump_json(exclude_none=True) if profile is not None else "{}"
+    payload = _SEPARATOR.join((normalised, given, str(version), ",".join(chain)))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -93,12 +100,19 @@ def citation(n: int, hit: Hit) -> Citation:
     )
 
 
+def members_digest(members: bytes) -> str:
+    """The name an answer's members are stored under in the history (``AdviceAnswer``)."""
+    return hashlib.sha256(members).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """An answer, serialised once: a cache hit only splices in the per-request fields."""
+    """An answer, serialised once: a cache hit only splices in the per-request fields.
+    ``digest`` is ``members_digest(members_json)``, computed once with the members."""
 
     body: AdviceBody
     members_json: bytes
+    digest: str
     cached: bool
     latency_ms: float
 
@@ -114,18 +128,27 @@ class Answer:
         extra = json.dumps(self.envelope(user, request_id), separators=(",", ":"))
         return b"{" + self.members_json + b"," + extra[1:].encode()
 
+    def tail(self, rendered: bytes) -> bytes:
+        """What ``rendered`` (from ``render``) adds after the members and their comma."""
+        return rendered[len(self.members_json) + 2 :]
+
+
+# A cached answer: the body, its JSON members and their digest.
+Stored = tuple[AdviceBody, bytes, str]
+
 
 class AnswerCodec:
     """L2 holds an answer's JSON members. Reading them back validates and re-serialises
     them, so what is spliced into a response always has this release's schema (and is byte
     for byte what the process that computed it served, when the schemas agree)."""
 
-    def encode(self, value: tuple[AdviceBody, bytes]) -> bytes:
+    def encode(self, value: Stored) -> bytes:
         return value[1]
 
-    def decode(self, data: bytes) -> tuple[AdviceBody, bytes]:
+    def decode(self, data: bytes) -> Stored:
         body = AdviceBody.model_validate_json(b"{" + data + b"}")
-        return body, body.model_dump_json().encode()[1:-1]
+        members = body.model_dump_json().encode()[1:-1]
+        return body, members, members_digest(members)
 
 
 ANSWER_CODEC = AnswerCodec()
@@ -133,9 +156,9 @@ ANSWER_CODEC = AnswerCodec()
 
 def _count(lookup: Lookup[Any]) -> None:
     for tier in lookup.missed:
-        m.CACHE_MISSES.labels(tier).inc()
+        m.series(m.CACHE_MISSES, tier).inc()
     if lookup.tier is not None:
-        m.CACHE_HITS.labels(lookup.tier).inc()
+        m.series(m.CACHE_HITS, lookup.tier).inc()
 
 
 class AdvicePipeline:
@@ -157,34 +180,35 @@ class AdvicePipeline:
 
     async def answer(self, query: LoanQuery, generate: Generate | None = None) -> Answer:
         started = time.perf_counter()
-        given = given_profile(query)
         served = self._retriever.holder.current
         version = served.version if served is not None else None
         # The effective profile is a function of the question and the given fields, so the
         # key needs only those: a hit skips extraction entirely.
-        key = cache_key(query.query, given, version, self._chain.names)
+        key = cache_key(query.query, query.profile, version, self._chain.names)
         hit = await self._cached(key)
         if hit is not None:
-            body, members = hit
+            body, members, digest = hit
         else:
-            profile, read_notes = effective_profile(query.query, given)
+            profile, read_notes = effective_profile(query.query, given_profile(query))
             body = await self._compute(
                 query.query, profile, read_notes, generate or self._chain.generate, served
             )
             members = body.model_dump_json().encode()[1:-1]
-            self._store(key, body, members)
+            digest = members_digest(members)
+            self._store(key, (body, members, digest))
         latency = round((time.perf_counter() - started) * 1000, 2)
-        m.ADVICE.labels(body.provider, str(hit is not None).lower()).inc()
-        return Answer(body, members, hit is not None, latency)
+        m.series(m.ADVICE, body.provider, "true" if hit is not None else "false").inc()
+        return Answer(body, members, digest, hit is not None, latency)
 
-    async def _cached(self, key: str) -> tuple[AdviceBody, bytes] | None:
+    async def _cached(self, key: str) -> Stored | None:
         lookup = await self._cache.get(CACHE_KIND, key, ANSWER_CODEC)
         _count(lookup)
         return lookup.value
 
-    def _store(self, key: str, body: AdviceBody, members: bytes) -> None:
+    def _store(self, key: str, stored: Stored) -> None:
+        body = stored[0]
         if body.index_version is not None and body.fallback_reason is None:
-            self._cache.set(CACHE_KIND, key, (body, members), ANSWER_CODEC)
+            self._cache.set(CACHE_KIND, key, stored, ANSWER_CODEC)
 
     async def _compute(
         self,

@@ -3,7 +3,8 @@
 Answers never wait on the history insert: rows are queued and written in batches by one
 writer task (one transaction per batch, and on SQLite one writer, so no lock contention).
 Readers call ``flush()`` first, so a caller always sees their own latest answers, and
-shutdown drains the queue.
+shutdown drains the queue. A batch writes each answer it refers to once (an upsert that
+also refreshes ``last_used_at``), then its rows, in one transaction.
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ import contextlib
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
+from sqlalchemy import Insert, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from apfa.advice.service import HistoryEntry
 from apfa.core.db import session_scope
-from apfa.models import AdviceRequest
+from apfa.models import AdviceAnswer, AdviceRequest
 from apfa.models.base import utcnow
 
 log = structlog.get_logger(__name__)
@@ -32,6 +35,8 @@ class HistoryWriter:
     def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self._maker = maker
         self._pending: list[dict[str, Any]] = []
+        # Members of the answers the pending rows refer to, by digest.
+        self._answers: dict[str, bytes] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -39,9 +44,10 @@ class HistoryWriter:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="advice-history-writer")
 
-    async def submit(self, row: dict[str, Any]) -> None:
+    async def submit(self, entry: HistoryEntry) -> None:
         """Queue one row; writes inline only when MAX_PENDING rows are already waiting."""
-        self._pending.append({**row, "created_at": utcnow()})
+        self._pending.append({**entry.row, "created_at": utcnow()})
+        self._answers[entry.digest] = entry.members
         self._wake.set()
         if len(self._pending) >= MAX_PENDING:
             await self.flush()
@@ -51,7 +57,9 @@ class HistoryWriter:
         async with self._lock:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                await self._write(batch)
+                used = {row["answer_digest"] for row in batch}
+                await self._write(batch, {digest: self._answers[digest] for digest in used})
+            self._answers.clear()
 
     async def aclose(self) -> None:
         if self._task is not None:
@@ -69,13 +77,34 @@ class HistoryWriter:
             self._wake.clear()
             await self.flush()
 
-    async def _write(self, batch: list[dict[str, Any]]) -> None:
+    async def _write(self, batch: list[dict[str, Any]], answers: dict[str, bytes]) -> None:
+        now = utcnow()
+        answer_rows = [
+            {"digest": digest, "members_json": members.decode(), "last_used_at": now}
+            for digest, members in answers.items()
+        ]
         for attempt in range(3):
             try:
                 async with session_scope(self._maker) as session:
+                    if answer_rows:
+                        await session.execute(_answer_upsert(session), answer_rows)
                     await session.execute(insert(AdviceRequest), batch)
                 return
             except Exception as exc:
                 log.error("history_write_failed", rows=len(batch), attempt=attempt, error=str(exc))
                 await asyncio.sleep(0.2 * (attempt + 1))
         log.error("history_rows_dropped", rows=len(batch))
+
+
+def _answer_upsert(session: AsyncSession) -> Insert:
+    """Insert answers, or refresh ``last_used_at`` of those already stored."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        pg = postgresql.insert(AdviceAnswer)
+        return pg.on_conflict_do_update(
+            index_elements=["digest"], set_={"last_used_at": pg.excluded.last_used_at}
+        )
+    lite = sqlite.insert(AdviceAnswer)
+    return lite.on_conflict_do_update(
+        index_elements=["digest"], set_={"last_used_at": lite.excluded.last_used_at}
+    )

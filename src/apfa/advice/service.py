@@ -1,39 +1,99 @@
-"""Advice history: what each caller asked and was answered."""
+"""Advice history: what each caller asked and was answered.
+
+A row keeps the question, the profile and the per-request end of the response; the
+answer's members, the same for everyone a cached answer was served to, are stored once
+(``AdviceAnswer``) and joined back when the history is read.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.advice.flows import Answer
 from apfa.advice.schemas import LoanQuery
-from apfa.models import AdviceRequest
+from apfa.models import AdviceAnswer, AdviceRequest
+from apfa.models.base import utcnow
+
+# Answers unused for this long and referenced by no history row are pruned. Far longer
+# than a history batch takes to commit, which refreshes the answers it uses.
+ANSWER_GRACE = timedelta(hours=1)
 
 
-def history_row(
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One history row to write, with the answer members it refers to."""
+
+    row: dict[str, Any]
+    digest: str
+    members: bytes
+
+
+def history_entry(
     user_id: int, request_id: str | None, query: LoanQuery, answer: Answer, rendered: bytes
-) -> dict[str, Any]:
+) -> HistoryEntry:
     profile = query.profile.model_dump(exclude_none=True, mode="json") if query.profile else {}
-    return {
+    row = {
         "user_id": user_id,
         "request_id": request_id,
         "query": query.query,
         "profile": profile,
-        "response_json": rendered.decode(),
+        "answer_digest": answer.digest,
+        "response_tail": answer.tail(rendered).decode(),
         "provider": answer.body.provider,
         "cached": answer.cached,
         "index_version": answer.body.index_version,
         "latency_ms": answer.latency_ms,
     }
+    return HistoryEntry(row, answer.digest, answer.members_json)
+
+
+def stored_response(row: AdviceRequest, members: str | None) -> dict[str, Any]:
+    """The response as it was sent. (Without its members, which pruning never removes
+    while a row refers to them, only the per-request fields would be left.)"""
+    if row.response_json is not None:
+        loaded: dict[str, Any] = json.loads(row.response_json)
+        return loaded
+    tail = row.response_tail or "}"
+    text = "{" + (members + "," + tail if members else tail)
+    whole: dict[str, Any] = json.loads(text)
+    return whole
 
 
 async def history(
     session: AsyncSession, user_id: int, *, limit: int, before_id: int | None
-) -> list[AdviceRequest]:
-    stmt = select(AdviceRequest).where(AdviceRequest.user_id == user_id)
+) -> list[tuple[AdviceRequest, str | None]]:
+    """The caller's rows, newest first, each with its answer members (None for rows that
+    hold their whole response)."""
+    stmt = (
+        select(AdviceRequest, AdviceAnswer.members_json)
+        .outerjoin(AdviceAnswer, AdviceAnswer.digest == AdviceRequest.answer_digest)
+        .where(AdviceRequest.user_id == user_id)
+    )
     if before_id is not None:
         stmt = stmt.where(AdviceRequest.id < before_id)
     result = await session.execute(stmt.order_by(AdviceRequest.id.desc()).limit(limit))
-    return list(result.scalars())
+    return [(found[0], found[1]) for found in result]
+
+
+async def prune_answers(session: AsyncSession, grace: timedelta = ANSWER_GRACE) -> int:
+    """Delete answers no history row refers to and none has used for ``grace``; the
+    number deleted. (A history batch refreshes ``last_used_at`` of the answers it writes
+    in its own transaction, so an answer a batch is about to refer to is never taken.)"""
+    referenced = (
+        select(AdviceRequest.answer_digest)
+        .where(AdviceRequest.answer_digest.is_not(None))
+        .distinct()
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        delete(AdviceAnswer)
+        .where(AdviceAnswer.last_used_at < utcnow() - grace)
+        .where(AdviceAnswer.digest.not_in(referenced))
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -230,6 +230,6 @@ class AdviceStream:
         principal = self._principal
         rendered = answer.render(principal.username, request_id)
         await self._history.submit(
-            service.history_row(principal.user_id, request_id, query, answer, rendered)
+            service.history_entry(principal.user_id, request_id, query, answer, rendered)
         )
         emit(Event("done", rendered.decode()))

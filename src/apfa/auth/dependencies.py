@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -111,6 +112,21 @@ class RequirePermission:
 
 # What the two credential schemes add to an operation in the OpenAPI document, for routes
 # whose guard reads the credentials itself (``authenticate_request``).
+GUARD_ATTRIBUTE = "apfa_guard"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def guarded_by(guard: RequirePermission) -> Callable[[Endpoint], Endpoint]:
+    """Marks an endpoint that calls ``guard`` itself rather than declaring it as a
+    dependency, so the route table (``auth/routes.py``) still reads its permission."""
+
+    def mark(endpoint: Endpoint) -> Endpoint:
+        setattr(endpoint, GUARD_ATTRIBUTE, guard)
+        return endpoint
+
+    return mark
+
+
 CREDENTIALS_OPENAPI: dict[str, Any] = {
     "security": [{scheme.scheme_name: []} for scheme in (oauth2_scheme, api_key_scheme)]
 }

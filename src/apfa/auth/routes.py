@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from apfa.auth.dependencies import RequirePermission, get_principal
+from apfa.auth.dependencies import GUARD_ATTRIBUTE, RequirePermission, get_principal
 from apfa.auth.permissions import ROLE_PERMISSIONS, Permission, Role
 
 PUBLIC = "public"
@@ -55,6 +55,9 @@ class RouteAccess:
 
 
 def _calls(dependant: Dependant) -> Iterator[object]:
+    guard = getattr(dependant.call, GUARD_ATTRIBUTE, None)
+    if guard is not None:
+        yield guard
     for sub in dependant.dependencies:
         if sub.call is not None:
             yield sub.call

@@ -22,6 +22,8 @@ from starlette.types import Scope
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no mtime
 MAX_STORED = 0xFFFF
 ENCODED_HEADERS = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+# What the GZip middleware sets on a response it could have encoded but was not asked to.
+VARY_HEADERS = {"Vary": "Accept-Encoding"}
 
 
 def accepts_gzip(scope: Scope) -> bool:

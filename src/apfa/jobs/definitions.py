@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apfa.advice import service as advice_history
 from apfa.core.db import session_scope
 from apfa.knowledge import corpus_jobs, service
 from apfa.knowledge.indexing import build_version
@@ -109,12 +110,19 @@ async def activate(ctx: TaskContext, version: int) -> None:
 
 @task("cleanup_old_embeddings", queue="maintenance")
 async def cleanup_old_embeddings(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Daily: drop unused cached vectors and the files of old index versions."""
+    """Daily: drop unused cached vectors, the files of old index versions, and stored
+    advice answers that no history row refers to any more."""
     embeddings = await corpus_jobs.prune_embeddings(ctx.maker)
     versions = await corpus_jobs.prune_versions(
         ctx.maker, ctx.index_root, ctx.settings.index_keep_versions
     )
-    return {"embeddings_removed": embeddings, "versions_removed": versions}
+    async with session_scope(ctx.maker) as session:
+        answers = await advice_history.prune_answers(session)
+    return {
+        "embeddings_removed": embeddings,
+        "versions_removed": versions,
+        "advice_answers_removed": answers,
+    }
 
 
 @task("compute_index_stats", queue="maintenance")

@@ -1,6 +1,6 @@
 """SQLAlchemy tables. Importing this package registers every table on ``Base.metadata``."""
 
-from apfa.models.advice import AdviceRequest
+from apfa.models.advice import AdviceAnswer, AdviceRequest
 from apfa.models.base import Base
 from apfa.models.document import Chunk, Document, EmbeddingCache
 from apfa.models.index_version import IndexVersion
@@ -16,6 +16,7 @@ from apfa.models.task import BackgroundTask
 from apfa.models.user import User
 
 __all__ = [
+    "AdviceAnswer",
     "AdviceRequest",
     "ApiKey",
     "AuditLog",

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TypeVar
+
 from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client.metrics import MetricWrapperBase
+
+Metric = TypeVar("Metric", bound=MetricWrapperBase)
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 FAST_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
@@ -87,3 +93,11 @@ LLM_COST = Counter(
 LLM_REJECTED = Counter(
     "apfa_llm_rejected_total", "LLM answers rejected by figure/citation checks", ["provider"]
 )
+
+
+@cache
+def series(metric: Metric, *labels: str) -> Metric:
+    """``metric.labels(*labels)``, looked up once per label set: for counters updated on
+    every request, where ``labels()`` (validation and a lock) costs more than the update.
+    Only for label values from a small fixed set (tiers, providers, flags)."""
+    return metric.labels(*labels)
