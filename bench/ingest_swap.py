@@ -8,11 +8,20 @@ dimension through the real write path, with the database rows a build job record
 with index preloading on and then off, activates versions the servers have never served:
 
     .venv/bin/python bench/ingest_swap.py --vectors 100000 [--rounds 3]
-        [--preload both|on|off] [--device cpu|cuda|auto] [--seed 7] [--out FILE]
+        [--flow activate|hot-swap|both] [--preload both|on|off] [--stage-wait 30]
+        [--device cpu|cuda|auto] [--seed 7] [--out FILE]
 
-Each round writes a new version; with preloading on it is announced as a finished build
-is and the round waits until both servers have staged it; then it is activated on A and
-B is polled until it serves it. With preloading off, B loads it from disk on activation.
+``--flow activate`` (the default), an operator's activation: each round writes a new
+version; with preloading on it is announced as a finished build is and the round waits
+until both servers have staged it; then it is activated on A and B is polled until it
+serves it. With preloading off, B loads it from disk on activation.
+
+``--flow hot-swap``, the activation after a build (preloading on): each round writes a
+version, announces it as the build job does and at once runs the real ``hot_swap_index``
+job in this process, as a Celery worker would. The job waits (at most ``--stage-wait``
+seconds) until both servers report the version staged, then activates it; A and B are
+polled until each serves it. Per round: the job's wait, build -> activation, and
+activation -> A and -> B serving (from the activation time the database records).
 """
 
 from __future__ import annotations
@@ -35,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from ingest_hotswap import HotSwapWorker
 from ingest_support import machine
 from ingest_synthetic import SyntheticVersions
 from pydantic import SecretStr
@@ -50,6 +60,8 @@ from apfa.observability.logging import configure_logging
 
 APFA = str(Path(sys.executable).parent / "apfa")
 POLL_SECONDS = 0.003
+# Polling a server that has not staged the version yet, so polls do not slow its load.
+STAGING_POLL_SECONDS = 0.05
 # Quiet time before each activation, after any staging.
 SETTLE_SECONDS = 1.0
 STAGE_TIMEOUT_SECONDS = 600.0
@@ -308,6 +320,7 @@ def _mode(
             )
     serving = sorted(s["b_serving_ms"] for s in swaps)
     return {
+        "flow": "activate",
         "preload": preload,
         "servers_startup_seconds": round(startup, 1),
         "b_serving_ms": [s["b_serving_ms"] for s in swaps],
@@ -318,11 +331,135 @@ def _mode(
     }
 
 
+# -- standalone: the activation after a build (hot_swap_index) ----------------------------
+
+
+async def _first_serving(http: httpx.AsyncClient, url: str, version: int) -> float:
+    """Epoch seconds at which ``url`` was first seen serving ``version``."""
+    started = time.perf_counter()
+    while True:
+        served, staged = await _index_state(http, url)
+        if served == version:
+            return time.time()
+        if time.perf_counter() - started > STAGE_TIMEOUT_SECONDS:
+            raise RuntimeError(f"{url} never served version {version}")
+        await asyncio.sleep(POLL_SECONDS if staged == version else STAGING_POLL_SECONDS)
+
+
+async def _hot_swap_round(
+    http: httpx.AsyncClient,
+    maker: Any,
+    versions: SyntheticVersions,
+    worker: HotSwapWorker,
+    urls: list[str],
+    redis_url: str,
+) -> dict[str, Any]:
+    version, write_seconds = await versions.add(maker)
+    built = time.time()
+    announce_built(redis_url, version)
+    watching = asyncio.gather(*(_first_serving(http, url, version) for url in urls))
+    result = await worker.run(version)
+    a_seen, b_seen = await watching
+    activated = await worker.activated_at(version)
+    return {
+        "version": version,
+        "write_seconds": round(write_seconds, 2),
+        "stage_wait": result.get("stage_wait"),
+        "stage_wait_seconds": result.get("stage_wait_seconds"),
+        "staged_in": len(result.get("staged_in", [])),
+        "not_ready": result.get("not_ready", []),
+        "built_to_activated_ms": round((activated - built) * 1000, 1),
+        "activate_to_a_serving_ms": round((a_seen - activated) * 1000, 1),
+        "activate_to_b_serving_ms": round((b_seen - activated) * 1000, 1),
+        "built_to_all_serving_ms": round((max(a_seen, b_seen) - built) * 1000, 1),
+    }
+
+
+async def _hot_swap_rounds(
+    settings: Settings,
+    versions: SyntheticVersions,
+    urls: list[str],
+    user: tuple[str, str],
+    rounds: int,
+) -> list[dict[str, Any]]:
+    engine = create_engine(settings)
+    maker = create_sessionmaker(engine)
+    worker = HotSwapWorker(settings, maker)
+    assert settings.redis_url is not None
+    swaps: list[dict[str, Any]] = []
+    try:
+        async with httpx.AsyncClient(timeout=600) as http:
+            await _login(http, urls[0], user)
+            for _ in range(rounds):
+                swap = await _hot_swap_round(
+                    http, maker, versions, worker, urls, settings.redis_url
+                )
+                print(
+                    f"hot-swap v{swap['version']}: stage wait {swap['stage_wait_seconds']} s"
+                    f" ({swap['stage_wait']}, staged in {swap['staged_in']}),"
+                    f" activate -> A serving"
+                    f" {swap['activate_to_a_serving_ms']} ms, activate -> B serving"
+                    f" {swap['activate_to_b_serving_ms']} ms",
+                    file=sys.stderr,
+                )
+                swaps.append(swap)
+                await asyncio.sleep(SETTLE_SECONDS)
+    finally:
+        await engine.dispose()
+    return swaps
+
+
+def _hot_swap_mode(
+    settings: Settings,
+    versions: SyntheticVersions,
+    user: tuple[str, str],
+    device: str,
+    rounds: int,
+    stage_wait: float,
+) -> dict[str, Any]:
+    with redis_server() as redis_url:
+        env = _env(settings.var_dir, redis_url, device, secrets.token_urlsafe(48), True)
+        env["APFA_DATABASE_URL"] = settings.resolved_database_url
+        job_settings = settings.model_copy(
+            update={"redis_url": redis_url, "index_stage_wait_seconds": stage_wait}
+        )
+        started = time.perf_counter()
+        with servers(env, settings.var_dir) as ports:
+            startup = time.perf_counter() - started
+            urls = [f"http://127.0.0.1:{port}" for port in ports]
+            swaps = asyncio.run(_hot_swap_rounds(job_settings, versions, urls, user, rounds))
+    to_b = sorted(s["activate_to_b_serving_ms"] for s in swaps)
+    waits = sorted(s["stage_wait_seconds"] or 0.0 for s in swaps)
+    return {
+        "flow": "hot-swap",
+        "preload": True,
+        "stage_wait_limit_seconds": stage_wait,
+        "servers_startup_seconds": round(startup, 1),
+        "activate_to_b_serving_ms": [s["activate_to_b_serving_ms"] for s in swaps],
+        "activate_to_b_serving_p50_ms": to_b[len(to_b) // 2],
+        "activate_to_b_serving_max_ms": to_b[-1],
+        "stage_wait_seconds": [s["stage_wait_seconds"] for s in swaps],
+        "stage_wait_p50_seconds": waits[len(waits) // 2],
+        "swaps": swaps,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vectors", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3, help="activations per mode")
-    parser.add_argument("--preload", choices=("both", "on", "off"), default="both")
+    parser.add_argument(
+        "--flow",
+        choices=("activate", "hot-swap", "both"),
+        default="activate",
+        help="an operator's activation, the activation after a build, or both",
+    )
+    parser.add_argument(
+        "--preload", choices=("both", "on", "off"), default="both", help="activate flow"
+    )
+    parser.add_argument(
+        "--stage-wait", type=float, default=30.0, help="hot-swap flow: the job's wait limit"
+    )
     parser.add_argument("--device", choices=("cpu", "cuda", "auto"), default="auto")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, help="also write the JSON here")
@@ -351,9 +488,16 @@ def main() -> None:
         initial = asyncio.run(_initial(settings, versions))
         report["initially_active"] = initial
         user = asyncio.run(_admin(settings))
-        report["modes"] = [
-            _mode(settings, versions, user, args.device, preload, args.rounds) for preload in modes
-        ]
+        report["modes"] = []
+        if args.flow in ("activate", "both"):
+            report["modes"] += [
+                _mode(settings, versions, user, args.device, preload, args.rounds)
+                for preload in modes
+            ]
+        if args.flow in ("hot-swap", "both"):
+            report["modes"].append(
+                _hot_swap_mode(settings, versions, user, args.device, args.rounds, args.stage_wait)
+            )
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:

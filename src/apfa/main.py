@@ -49,6 +49,7 @@ from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.indexing import load_active
 from apfa.knowledge.preload import Preloader
 from apfa.knowledge.retrieval import Retriever
+from apfa.knowledge.staging import StagingBoard, report_ttl
 from apfa.knowledge.watcher import listen, publish_gauges, sync_once, watch
 from apfa.observability import metrics
 from apfa.observability.exposition import start_process_metrics
@@ -106,8 +107,20 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
         holder.swap(served, stamp)
         publish_gauges(holder)
         retriever = Retriever(holder, model)
-        # Finished builds are loaded before their activation (one more version in memory).
-        preloader = Preloader(maker, settings.index_dir, holder) if settings.index_preload else None
+        # Finished builds are loaded before their activation (one more version in memory);
+        # with Redis, what this process holds is reported for the hot swap to wait on.
+        preloader = (
+            Preloader(
+                maker,
+                settings.index_dir,
+                holder,
+                StagingBoard(settings.redis_url, report_ttl(settings.index_poll_seconds))
+                if settings.redis_url
+                else None,
+            )
+            if settings.index_preload
+            else None
+        )
         # L2 (Redis) sits behind its own breaker; an open one only costs hit rate.
         cache_breakers = (
             {
@@ -198,6 +211,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
                 asyncio.create_task(listen(redis_url, resync, on_built), name="index-listen")
             )
         if preloader is not None:
+            await preloader.report()
             preloader.request()  # a version built while this process was down
             background.append(asyncio.create_task(preloader.run(), name="index-preload"))
         try:
@@ -209,6 +223,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
                 ("task system", state.task_system.aclose()),
                 ("real-time channel", stop_realtime(app)),
                 ("background tasks", asyncio.gather(*background, return_exceptions=True)),
+                *([("index report", preloader.aclose())] if preloader is not None else []),
                 ("history writer", state.history_writer.aclose()),
                 ("providers", state.providers.aclose()),
                 ("cache", cache.aclose()),

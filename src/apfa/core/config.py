@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     # Load a version when its build finishes, before it is activated, so activation is a
     # pointer switch in every process; costs one more loaded version per process.
     index_preload: bool = True
+    # The hot swap after a build waits at most this long for every API process to have
+    # loaded the version, then activates anyway; 0 activates at once. An operator's
+    # activation or rollback never waits.
+    index_stage_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     # Two-tier cache: L1 in process, L2 Redis when APFA_REDIS_URL is set.
     cache_namespace: str = "apfa"

@@ -8,7 +8,11 @@ from apfa.advice import service as advice_history
 from apfa.core.db import session_scope
 from apfa.knowledge import corpus_jobs, service
 from apfa.knowledge.indexing import build_version
-from apfa.knowledge.publishing import activate_everywhere, on_built_everywhere
+from apfa.knowledge.publishing import (
+    activate_everywhere,
+    on_built_everywhere,
+    staged_everywhere,
+)
 from apfa.tasks.context import TaskContext
 from apfa.tasks.registry import task
 
@@ -88,13 +92,28 @@ async def build_faiss_index(ctx: TaskContext, params: dict[str, Any]) -> dict[st
 
 @task("hot_swap_index", queue="indexing")
 async def hot_swap_index(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Activate a finished build once every API process has staged it (at most
+    ``index_stage_wait_seconds``), so the switch is a pointer swap everywhere."""
     version = int(params["version"])
     async with session_scope(ctx.maker) as session:
         active = await service.active_version(session)
     if active is not None and active.id == version:
         return {"version": version, "already_active": True}
+
+    async def progress(ready: int, processes: int) -> None:
+        await ctx.progress(ready, processes, unit="processes", message="staging")
+
+    waited = await staged_everywhere(
+        version,
+        ctx.settings.index_stage_wait_seconds,
+        redis_url=ctx.settings.redis_url,
+        preloader=ctx.preloader,
+        progress=progress,
+    )
     await activate(ctx, version)
-    return {"version": version}
+    if waited is None:
+        return {"version": version, "stage_wait": "off", "stage_wait_seconds": 0.0}
+    return {"version": version, **waited.as_result()}
 
 
 async def activate(ctx: TaskContext, version: int) -> None:

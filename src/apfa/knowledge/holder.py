@@ -55,6 +55,19 @@ class IndexHolder:
                 return candidate
         return None
 
+    def held_versions(self) -> tuple[int, ...]:
+        """Every version in memory: served, previously served and staged."""
+        return tuple(
+            sorted(
+                {v.version for v in (self._current, self._previous, self._staged) if v is not None}
+            )
+        )
+
+    def loading_versions(self) -> tuple[int, ...]:
+        """Versions being read from disk right now."""
+        with self._lock:
+            return tuple(sorted(self._loading))
+
     def swap(self, new: LoadedIndex | None, stamp: float | None = None) -> LoadedIndex | None:
         """Serve ``new`` from now on, unconditionally; returns the version it replaced.
 

@@ -7,7 +7,8 @@ without Redis). Swaps are ordered by activation time, so a late message or poll 
 takes the served version backwards.
 
 With preloading on (``APFA_INDEX_PRELOAD``), the same listener and poll also stage a
-finished build before its activation (``knowledge.preload``).
+finished build before its activation (``knowledge.preload``), and the poll refreshes this
+process's report of what it holds (``knowledge.staging``).
 """
 
 from __future__ import annotations
@@ -82,6 +83,8 @@ async def watch(
 ) -> None:
     while True:
         await anyio.sleep(interval)
+        if preloader is not None:
+            await preloader.report()
         try:
             await sync_once(maker, index_root, holder, on_swap)
         except Exception as exc:
