@@ -296,6 +296,7 @@ def main() -> None:
             "model": "all-MiniLM-L6-v2",
             "raw_fraction": args.raw_fraction,
             "gil_switch_interval_ms": round(sys.getswitchinterval() * 1000, 3),
+            "embedding_process": settings_for(Path("."), args.device, 1).embedding_process,
         },
         "runs": [],
     }

@@ -29,6 +29,8 @@ LIMITS: dict[str, Any] = {
     "upload_max_pdf_pages": 5,
     "upload_max_extracted_chars": 20_000,
     "upload_max_decompressed_bytes": 4 * KIB * KIB,
+    # Uploads here are embedded as by default: in a child process.
+    "embedding_process": True,
 }
 
 

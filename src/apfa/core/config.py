@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # parsing, chunking and database work run in other threads; at 5 ms the model's cores
     # sat idle about a tenth of a 3,000-document run (not confirmed at 10k: docs/ingest.md).
     gil_switch_interval_ms: float = Field(default=0.5, gt=0, le=100)
+    # Embedding jobs encode in a child process with its own interpreter and model copy
+    # (providers/embedding_process.py); off: in the job's own process.
+    embedding_process: bool = True
     chunk_max_tokens: int = Field(default=200, ge=32, le=512)
     chunk_overlap_tokens: int = Field(default=40, ge=0, le=256)
 

@@ -42,7 +42,9 @@ from apfa.documents.storage import UploadStore
 from apfa.knowledge import service as knowledge
 from apfa.knowledge.flows import IngestOptions, chunk_parsed
 from apfa.observability import metrics
+from apfa.providers.embedding_process import EmbeddingProcessLost
 from apfa.providers.embeddings import Embedder, Vectors
+from apfa.tasks.registry import RetryableError
 
 log = structlog.get_logger(__name__)
 _tracer = trace.get_tracer(__name__)
@@ -165,6 +167,9 @@ class _Pipeline:
                 metrics.EMBEDDING.labels("document").time(),
             ):
                 vectors = await anyio.to_thread.run_sync(encode, list(group.todo.values()))
+        except EmbeddingProcessLost as exc:
+            # Not the documents' fault: the job is retried and they are claimed again.
+            raise RetryableError(str(exc)) from exc
         except Exception as exc:
             log.exception("document_embedding_failed", documents=len(group.processed))
             error = f"{type(exc).__name__}: {exc}"[:2000]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import apfa.jobs  # noqa: F401 - registers the job bodies
 from apfa.core.config import Settings
 from apfa.events.sink import EventSink
+from apfa.providers.embedding_process import ProcessEmbedder
 from apfa.providers.embeddings import Embedder
 from apfa.tasks.local import LocalEngine
 from apfa.tasks.registry import TaskSpec
@@ -62,6 +63,7 @@ class TaskSystem:
     local: LocalEngine | None = None
     celery: CeleryDispatch | None = None
     background: list[asyncio.Task[None]] = field(default_factory=list)
+    embedder: Embedder | None = None
 
     async def aclose(self) -> None:
         for task in self.background:
@@ -73,6 +75,14 @@ class TaskSystem:
             await self.local.stop()
         if self.celery is not None:
             self.celery.close()
+        if isinstance(self.embedder, ProcessEmbedder):
+            await asyncio.to_thread(self.embedder.close)
+
+
+def job_embedder_for(settings: Settings, embedder: Embedder) -> Embedder:
+    """What background jobs embed with: ``embedder`` itself, or a child process with its
+    own copy of the model (``APFA_EMBEDDING_PROCESS``, on by default)."""
+    return ProcessEmbedder(embedder) if settings.embedding_process else embedder
 
 
 async def start_task_system(
@@ -83,16 +93,17 @@ async def start_task_system(
     holder: Any,
     preloader: Any = None,
 ) -> TaskSystem:
+    job_embedder = job_embedder_for(settings, embedder)
     runtime = TaskRuntime(
         settings,
         maker,
         events,
         engine=settings.task_backend,
-        embedder=lambda: embedder,
+        embedder=lambda: job_embedder,
         holder=holder,
         preloader=preloader,
     )
-    system = TaskSystem(runtime)
+    system = TaskSystem(runtime, embedder=job_embedder)
     interval, stale = settings.task_sweep_seconds, settings.task_stale_seconds
     if settings.task_backend == "local":
         system.local = LocalEngine(runtime, settings.task_workers)

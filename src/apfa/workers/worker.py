@@ -19,6 +19,7 @@ import apfa.jobs  # noqa: F401 - registers the job bodies
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.events.factory import process_sink
+from apfa.jobs.engine import job_embedder_for
 from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder, share_the_interpreter
 from apfa.tasks import records
 from apfa.tasks.registry import REGISTRY, TaskSpec
@@ -52,7 +53,8 @@ def _process(app: Celery, settings: Settings) -> _Process:
             def embedder() -> Embedder:
                 if not model:
                     share_the_interpreter(settings.gil_switch_interval_ms)
-                    model.append(SentenceTransformerEmbedder(device=settings.embedding_device))
+                    local = SentenceTransformerEmbedder(device=settings.embedding_device)
+                    model.append(job_embedder_for(settings, local))
                 return model[0]
 
             runtime = TaskRuntime(
