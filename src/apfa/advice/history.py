@@ -25,9 +25,12 @@ from apfa.models.base import utcnow
 
 log = structlog.get_logger(__name__)
 
-MAX_BATCH = 256
-# After the first queued row, wait this long so one insert carries a batch.
-LINGER_SECONDS = 0.05
+# A batch costs a transaction and an answer upsert on top of its rows: inserting 512 rows
+# at once cost about 22 µs of CPU a row, 128 at once about 30 (SQLite, measured alone).
+MAX_BATCH = 1024
+# After the first queued row, wait this long so one insert carries a batch. Readers flush
+# first, so nobody waits for it to see their own rows; a crash loses at most this much.
+LINGER_SECONDS = 0.2
 MAX_PENDING = 10_000
 
 
