@@ -7,10 +7,13 @@ load generator is aiohttp: httpx spends more CPU per request than the server doe
 cached answer, and on a small machine the client shares the server's cores.
 
     .venv/bin/python bench/advice_latency.py [--requests 200] [--port 8765] [--var-dir DIR]
-        [--overhead-only] [--rounds 3]
+        [--overhead-only] [--rounds 3] [--pin]
 
 ``--overhead-only`` skips the latency scenarios and measures only the full-stack vs bare
-comparison (after a cached warm-up), for quick before/after runs.
+comparison (after a cached warm-up), for quick before/after runs. ``--pin`` runs the
+servers on the first CPU and the load generator on the second (Linux), as a load
+generator on a machine of its own would: the servers then do not share their core with
+the client, whose cost per response differs between them.
 
 The first run on a fresh var directory ingests the bundled knowledge base (about a minute).
 """
@@ -201,6 +204,14 @@ async def stack_overhead(
     }
 
 
+def pin(*servers: int) -> None:
+    """Servers (every thread) on CPU 0, this process on CPU 1."""
+    for pid in servers:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            os.sched_setaffinity(int(task.name), {0})
+    os.sched_setaffinity(0, {1})
+
+
 def wait_ready(base_url: str, server: subprocess.Popen[bytes], timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -226,6 +237,9 @@ def main() -> None:
         help="skip the latency scenarios; only compare the full stack with the bare app",
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating overhead rounds")
+    parser.add_argument(
+        "--pin", action="store_true", help="servers on CPU 0, the load generator on CPU 1"
+    )
     args = parser.parse_args()
 
     var_dir = args.var_dir or Path(tempfile.mkdtemp(prefix="apfa-bench-"))
@@ -272,6 +286,8 @@ def main() -> None:
             env={**env, "BENCH_BARE_BODY": str(body_file)},
         )
         wait_ready(bare_url, bare)
+        if args.pin:
+            pin(server.pid, bare.pid)
         results["stack_overhead"] = {
             encoding: asyncio.run(
                 stack_overhead(
@@ -298,6 +314,7 @@ def main() -> None:
             "python": platform.python_version(),
         },
         "server": "apfa serve, 1 uvicorn worker, SQLite, in-process cache, full middleware",
+        "pinned": args.pin,
         "requests_per_scenario": args.requests,
         "results": results,
         "targets": {

@@ -123,16 +123,19 @@ def isolated_settings(
 ) -> Iterator[Settings]:
     """A fresh, migrated database on the same backend, for tests that change shared state."""
     var_dir = tmp_path_factory.mktemp("isolated")
+    for url in fresh_database(database_url, var_dir):
+        loaded = make_settings(var_dir, url)
+        upgrade_to_head(loaded)
+        yield loaded
+
+
+def fresh_database(database_url: str, var_dir: Path) -> Iterator[str]:
+    """An empty database on the backend of ``database_url`` (a file in ``var_dir``, or a
+    throwaway PostgreSQL database dropped when the generator finishes)."""
     if database_url.startswith("sqlite"):
-        urls: Iterator[str] = iter([f"sqlite+aiosqlite:///{var_dir / 'apfa.db'}"])
-    else:
-        urls = postgres_database()
-    url = next(urls)
-    loaded = make_settings(var_dir, url)
-    upgrade_to_head(loaded)
-    yield loaded
-    for _ in urls:
-        pass
+        yield f"sqlite+aiosqlite:///{var_dir / 'apfa.db'}"
+        return
+    yield from postgres_database()
 
 
 @pytest.fixture(scope="session")

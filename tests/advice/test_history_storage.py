@@ -24,7 +24,7 @@ from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import alembic_config
 from apfa.models import AdviceAnswer, AdviceRequest, User
 from apfa.models.base import utcnow
-from conftest import make_settings, postgres_database
+from conftest import fresh_database, make_settings
 from support import bearer
 
 QUESTION = {"query": "How does my debt-to-income ratio affect a mortgage application?"}
@@ -135,14 +135,10 @@ async def test_pruning_keeps_referenced_and_recently_used_answers(
         await engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('migrate') / 'apfa.db'}"
-        return
-    yield from postgres_database()
+@pytest.fixture
+def fresh_url(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database on the session's backend, migrated by the test itself."""
+    yield from fresh_database(database_url, tmp_path_factory.mktemp("migrate"))
 
 
 def test_migration_keeps_whole_responses_and_downgrade_rebuilds_them(

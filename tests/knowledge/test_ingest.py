@@ -21,6 +21,7 @@ from apfa.knowledge.indexing import activate_version, build_version, load_active
 from apfa.models import Chunk, IndexVersion
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from conftest import CORPUS
+from knowledge_support import published
 
 
 async def test_first_ingest_indexes_everything(ingested: IngestReport) -> None:
@@ -90,22 +91,10 @@ async def test_changed_document_reembeds_only_new_chunks_and_publishes(
         await engine.dispose()
 
 
-async def _published(settings: Settings, embedder: SentenceTransformerEmbedder) -> int:
-    engine = create_engine(settings)
-    try:
-        report = await ingest_and_publish(
-            create_sessionmaker(engine), embedder, settings.index_dir, [CORPUS]
-        )
-    finally:
-        await engine.dispose()
-    assert report.index_version is not None
-    return report.index_version
-
-
 async def test_corrupt_version_cannot_be_activated(
     isolated_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    await _published(isolated_settings, embedder)
+    await published(isolated_settings, embedder)
     engine = create_engine(isolated_settings)
     maker = create_sessionmaker(engine)
     try:
@@ -150,7 +139,7 @@ async def test_activation_errors_are_typed(isolated_settings: Settings) -> None:
 async def test_database_allows_only_one_active_version(
     isolated_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    await _published(isolated_settings, embedder)
+    await published(isolated_settings, embedder)
     engine = create_engine(isolated_settings)
     maker = create_sessionmaker(engine)
     try:
@@ -165,7 +154,7 @@ async def test_database_allows_only_one_active_version(
 async def test_rollback_by_activating_an_older_version(
     isolated_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    await _published(isolated_settings, embedder)
+    await published(isolated_settings, embedder)
     engine = create_engine(isolated_settings)
     maker = create_sessionmaker(engine)
     holder = IndexHolder()

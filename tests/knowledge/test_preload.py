@@ -22,7 +22,6 @@ from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge import holder as holder_module
 from apfa.knowledge import service
-from apfa.knowledge.flows import ingest_and_publish
 from apfa.knowledge.holder import IndexHolder
 from apfa.knowledge.index_store import (
     INDEX_FILE,
@@ -39,7 +38,8 @@ from apfa.knowledge.publishing import on_built_everywhere
 from apfa.main import create_app
 from apfa.models import BackgroundTask
 from apfa.providers.embeddings import HashingEmbedder, SentenceTransformerEmbedder
-from conftest import CORPUS, make_settings
+from conftest import make_settings
+from knowledge_support import published, record_disk_loads
 from services import RedisServer, running_redis
 from support import client_as
 
@@ -58,15 +58,7 @@ def _versions(root: Path, *numbers: int) -> dict[int, LoadedIndex]:
 
 @pytest.fixture
 def disk_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every version the holder reads from disk, recorded as it is read."""
-    loads: list[Path] = []
-
-    def counted(directory: Path) -> LoadedIndex:
-        loads.append(directory)
-        return load_version(directory)
-
-    monkeypatch.setattr(holder_module, "load_version", counted)
-    return loads
+    return record_disk_loads(monkeypatch)
 
 
 async def _until(condition: Callable[[], bool], within: float, what: str) -> float:
@@ -152,18 +144,6 @@ def test_concurrent_loads_of_one_version_read_it_from_disk_once(
 # -- staging in running API processes ----------------------------------------------------
 
 
-async def _published(settings: Settings, embedder: SentenceTransformerEmbedder) -> int:
-    engine = create_engine(settings)
-    try:
-        report = await ingest_and_publish(
-            create_sessionmaker(engine), embedder, settings.index_dir, [CORPUS]
-        )
-    finally:
-        await engine.dispose()
-    assert report.index_version is not None
-    return report.index_version
-
-
 async def _activate_through_api(app: FastAPI, version: int, username: str) -> None:
     client, headers = await client_as(app, username, Role.ADMIN)
     try:
@@ -179,7 +159,7 @@ async def _activate_through_api(app: FastAPI, version: int, username: str) -> No
 async def test_a_build_job_stages_its_version_and_activating_it_reads_nothing_from_disk(
     isolated_settings: Settings, embedder: SentenceTransformerEmbedder, disk_loads: list[Path]
 ) -> None:
-    first = await _published(isolated_settings, embedder)
+    first = await published(isolated_settings, embedder)
     disk_loads.clear()
     # No Redis and a poll too slow to matter: the job's own process stages it directly.
     settings = isolated_settings.model_copy(update={"index_poll_seconds": 60.0})
@@ -219,7 +199,7 @@ async def test_every_process_stages_a_build_announced_on_redis_and_swaps_without
         index_poll_seconds=30.0,
     )
     await asyncio.to_thread(upgrade_to_head, settings)
-    first = await _published(settings, embedder)
+    first = await published(settings, embedder)
     disk_loads.clear()
     one, two = create_app(settings, embedder=embedder), create_app(settings, embedder=embedder)
     async with one.router.lifespan_context(one), two.router.lifespan_context(two):
@@ -255,7 +235,7 @@ async def test_the_database_poll_stages_a_new_build_unless_preloading_is_off(
     disk_loads: list[Path],
     preload: bool,
 ) -> None:
-    first = await _published(isolated_settings, embedder)
+    first = await published(isolated_settings, embedder)
     disk_loads.clear()
     settings = isolated_settings.model_copy(
         update={"index_poll_seconds": 0.1, "index_preload": preload}
@@ -295,7 +275,7 @@ async def _until_job_done(app: FastAPI, job_id: str) -> None:
 async def test_a_corrupt_build_is_logged_never_staged_nor_tried_again_nor_activated(
     isolated_settings: Settings, embedder: SentenceTransformerEmbedder, disk_loads: list[Path]
 ) -> None:
-    first = await _published(isolated_settings, embedder)
+    first = await published(isolated_settings, embedder)
     disk_loads.clear()
     root = isolated_settings.index_dir
     engine = create_engine(isolated_settings)

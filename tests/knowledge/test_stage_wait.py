@@ -17,18 +17,17 @@ from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
 from apfa.core.config import Settings
-from apfa.core.db import create_engine, create_sessionmaker, session_scope
+from apfa.core.db import session_scope
 from apfa.core.migrate import upgrade_to_head
-from apfa.knowledge import holder as holder_module
 from apfa.knowledge import service
-from apfa.knowledge.flows import ingest_and_publish
-from apfa.knowledge.index_store import LoadedIndex, load_version
+from apfa.knowledge.index_store import LoadedIndex
 from apfa.knowledge.indexing import build_version
 from apfa.knowledge.staging import ProcessReport, StagingBoard, wait_until_staged
 from apfa.main import create_app
 from apfa.models import BackgroundTask
 from apfa.providers.embeddings import SentenceTransformerEmbedder
-from conftest import CORPUS, make_settings
+from conftest import make_settings
+from knowledge_support import published, record_disk_loads
 from services import RedisServer, running_redis
 from support import client_as
 
@@ -129,15 +128,7 @@ def redis(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def disk_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """Every version a holder reads from disk."""
-    loads: list[Path] = []
-
-    def counted(directory: Path) -> LoadedIndex:
-        loads.append(directory)
-        return load_version(directory)
-
-    monkeypatch.setattr(holder_module, "load_version", counted)
-    return loads
+    return record_disk_loads(monkeypatch)
 
 
 def _slow_loads(monkeypatch: pytest.MonkeyPatch, app: FastAPI, seconds: float) -> None:
@@ -159,18 +150,6 @@ async def _settings(tmp_path: Path, **overrides: object) -> Settings:
     )
     await asyncio.to_thread(upgrade_to_head, settings)
     return settings
-
-
-async def _published(settings: Settings, embedder: SentenceTransformerEmbedder) -> int:
-    engine = create_engine(settings)
-    try:
-        report = await ingest_and_publish(
-            create_sessionmaker(engine), embedder, settings.index_dir, [CORPUS]
-        )
-    finally:
-        await engine.dispose()
-    assert report.index_version is not None
-    return report.index_version
 
 
 @asynccontextmanager
@@ -243,7 +222,7 @@ async def test_the_hot_swap_after_a_build_waits_for_the_slowest_process_to_stage
 ) -> None:
     # Poll far above the waits: the Redis messages and reports alone must carry it.
     settings = await _settings(tmp_path, redis_url=redis.url, index_poll_seconds=30.0)
-    first = await _published(settings, embedder)
+    first = await published(settings, embedder)
     disk_loads.clear()
     async with _serving(settings, embedder) as one, _serving(settings, embedder) as two:
         _slow_loads(monkeypatch, two, 2.0)
@@ -288,7 +267,7 @@ async def test_without_redis_the_hot_swap_waits_for_this_process_to_stage_it(
     disk_loads: list[Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    await _published(isolated_settings, embedder)
+    await published(isolated_settings, embedder)
     disk_loads.clear()
     settings = isolated_settings.model_copy(update={"index_poll_seconds": 60.0})
     async with _serving(settings, embedder) as app:
@@ -318,7 +297,7 @@ async def _with_laggard(
     settings = await _settings(
         tmp_path, redis_url=redis.url, index_poll_seconds=0.1, index_stage_wait_seconds=wait
     )
-    first = await _published(settings, embedder)
+    first = await published(settings, embedder)
     async with _serving(settings, embedder) as app:
         second = (await build_version(app.state.sessionmaker, embedder, settings.index_dir)).version
         await _until(lambda: _staged(app) == second, 30, "staged by the poll")
