@@ -93,12 +93,14 @@ class _Rivals:
 
 async def _rivals(session: AsyncSession, group: dict[str, Document]) -> _Rivals:
     hashes = {document.content_hash for document in group.values()}
+    # Filtered by status here, not in SQL: with both conditions SQLite searched the status
+    # index, which visits every live document of the corpus for each group.
     result = await session.execute(
         select(Document.id, Document.content_hash, Document.status, Document.created_at).where(
-            Document.content_hash.in_(hashes), Document.status.in_(service.LIVE)
+            Document.content_hash.in_(hashes)
         )
     )
-    others = [(row[0], row[1], row[2], row[3]) for row in result.all()]
+    others = [(row[0], row[1], row[2], row[3]) for row in result.all() if row[2] in service.LIVE]
     return _Rivals(others, group)
 
 
