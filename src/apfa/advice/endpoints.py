@@ -88,9 +88,9 @@ def answer_response(request: Request, answer: Answer, rendered: bytes) -> Respon
         return Response(rendered, media_type="application/json")
     if not accepts_gzip(request.scope):
         return Response(rendered, media_type="application/json", headers=VARY_HEADERS)
-    head = len(answer.members_json) + 2  # the opening brace, the members and a comma
-    if len(rendered) - head <= MAX_STORED:
-        encoded = _GZIP.compress(rendered[:head], rendered[head:])
+    tail = answer.tail(rendered)
+    if len(tail) <= MAX_STORED:
+        encoded = _GZIP.compress(rendered[: len(rendered) - len(tail)], tail)
     else:
         encoded = gzip.compress(rendered, GZIP_LEVEL)
     return Response(encoded, media_type="application/json", headers=ENCODED_HEADERS)

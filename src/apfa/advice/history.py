@@ -15,11 +15,10 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Insert, insert
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.advice.service import HistoryEntry
-from apfa.core.db import session_scope
+from apfa.core.db import conflict_insert, session_scope
 from apfa.models import AdviceAnswer, AdviceRequest
 from apfa.models.base import utcnow
 
@@ -101,13 +100,7 @@ class HistoryWriter:
 
 def _answer_upsert(session: AsyncSession) -> Insert:
     """Insert answers, or refresh ``last_used_at`` of those already stored."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        pg = postgresql.insert(AdviceAnswer)
-        return pg.on_conflict_do_update(
-            index_elements=["digest"], set_={"last_used_at": pg.excluded.last_used_at}
-        )
-    lite = sqlite.insert(AdviceAnswer)
-    return lite.on_conflict_do_update(
-        index_elements=["digest"], set_={"last_used_at": lite.excluded.last_used_at}
+    stmt = conflict_insert(session, AdviceAnswer)
+    return stmt.on_conflict_do_update(
+        index_elements=["digest"], set_={"last_used_at": stmt.excluded.last_used_at}
     )

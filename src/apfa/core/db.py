@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -51,6 +52,14 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 _AFTER_COMMIT = "apfa_after_commit"
+
+
+def conflict_insert(session: AsyncSession, entity: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT in the session's dialect, which can say what to do ``ON CONFLICT`` (the two
+    backends APFA runs on both can)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(entity)
+    return sqlite.insert(entity)
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:

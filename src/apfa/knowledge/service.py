@@ -7,9 +7,9 @@ from datetime import datetime
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apfa.core.db import conflict_insert
 from apfa.knowledge.index_store import Passage
 from apfa.models import Chunk, Document, EmbeddingCache, IndexVersion
 from apfa.models.base import utcnow
@@ -68,9 +68,7 @@ async def store_vectors(session: AsyncSession, model: str, vectors: dict[str, Ve
         }
         for h, v in vectors.items()
     ]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(EmbeddingCache).on_conflict_do_nothing(
+    statement = conflict_insert(session, EmbeddingCache).on_conflict_do_nothing(
         index_elements=["content_hash", "model"]
     )
     for start in range(0, len(rows), 500):
