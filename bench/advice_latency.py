@@ -238,6 +238,11 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating overhead rounds")
     parser.add_argument(
+        "--log-level",
+        default="INFO",
+        help="the server's log level; INFO (the default setting) writes an access line a request",
+    )
+    parser.add_argument(
         "--pin", action="store_true", help="servers on CPU 0, the load generator on CPU 1"
     )
     args = parser.parse_args()
@@ -249,7 +254,7 @@ def main() -> None:
     env.update(
         APFA_VAR_DIR=str(var_dir),
         APFA_BOOTSTRAP_ADMIN_PASSWORD=password,
-        APFA_LOG_LEVEL="WARNING",
+        APFA_LOG_LEVEL=args.log_level,
         APFA_PORT=str(args.port),
         APFA_RATE_LIMIT_ADVICE="1000000/minute",
     )
@@ -315,6 +320,7 @@ def main() -> None:
         },
         "server": "apfa serve, 1 uvicorn worker, SQLite, in-process cache, full middleware",
         "pinned": args.pin,
+        "server_log_level": args.log_level,
         "requests_per_scenario": args.requests,
         "results": results,
         "targets": {

@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, FastAPI, Header
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from apfa.core.routing import register_routers
+from apfa.core.routing import DIRECT_ATTRIBUTE, direct, register_routers
 from apfa.main import create_app
 
 
@@ -82,3 +84,66 @@ def test_the_app_serves_its_plain_routers_flat() -> None:
     stream = app.openapi()["paths"]["/api/v1/advice/stream"]["post"]
     assert stream["security"] == security
     assert "text/event-stream" in stream["responses"]["200"]["content"]
+
+
+async def test_direct_endpoints_answer_and_fail_as_handled_ones() -> None:
+    """A ``direct`` endpoint gets the request and its errors go through the app's own
+    exception handlers, as through FastAPI's request handling."""
+    seen: list[str] = []
+
+    async def echo(request: Request) -> Response:
+        if request.headers.get("x-fail") == "http":
+            raise HTTPException(409, "taken")
+        if request.headers.get("x-fail") == "custom":
+            raise Refused("no")
+        seen.append(request.url.path)
+        return JSONResponse({"body": (await request.body()).decode()}, status_code=201)
+
+    class Refused(Exception):
+        pass
+
+    def app_with(endpoint: object) -> FastAPI:
+        router = APIRouter()
+        router.add_api_route("/echo", endpoint, methods=["POST"])  # type: ignore[arg-type]
+        app = FastAPI()
+
+        @app.exception_handler(Refused)
+        async def refused(_request: Request, exc: Refused) -> JSONResponse:
+            return JSONResponse({"refused": str(exc)}, status_code=418)
+
+        register_routers(app, [router])
+        return app
+
+    handled, direct_app = app_with(echo), app_with(direct(echo))
+    [route] = [r for r in direct_app.router.routes if isinstance(r, APIRoute)]
+    assert getattr(route.endpoint, DIRECT_ATTRIBUTE) is True
+    for app in (direct_app, handled):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            ok = await http.post("/echo", content=b"hi")
+            assert (ok.status_code, ok.json()) == (201, {"body": "hi"})
+            conflict = await http.post("/echo", headers={"X-Fail": "http"})
+            assert (conflict.status_code, conflict.json()) == (409, {"detail": "taken"})
+            custom = await http.post("/echo", headers={"X-Fail": "custom"})
+            assert (custom.status_code, custom.json()) == (418, {"refused": "no"})
+    assert seen == ["/echo", "/echo"]
+
+
+def test_direct_refuses_endpoints_it_cannot_call() -> None:
+    async def two(request: Request, extra: int) -> Response:
+        return Response()
+
+    def blocking(request: Request) -> Response:
+        return Response()
+
+    for endpoint in (two, blocking):
+        with pytest.raises(TypeError, match="takes one Request"):
+            direct(endpoint)  # type: ignore[type-var]
+
+
+def test_the_advice_route_is_direct() -> None:
+    app = create_app()
+    advice = [
+        r for r in app.router.routes if isinstance(r, APIRoute) and r.path == "/api/v1/advice"
+    ]
+    assert [getattr(r.endpoint, DIRECT_ATTRIBUTE, False) for r in advice] == [True]

@@ -134,7 +134,9 @@ async def test_advice_request_is_one_trace_with_the_request_id(
     assert response.status_code == 200, response.text
     named = _by_name(spans.get_finished_spans())
     (server,) = named["POST /api/v1/advice"]
-    for name in ("retrieval", "embedding", "faiss.search", "generation", "fastapi.endpoint"):
+    # The advice route is called directly (core/routing.py), so FastAPI's own endpoint
+    # span is not there: the pipeline's spans hang off the request's server span.
+    for name in ("retrieval", "embedding", "faiss.search", "generation"):
         assert name in named, sorted(named)
     mine = [s for s in spans.get_finished_spans() if s.context.trace_id == server.context.trace_id]
     assert {s.name for s in mine} >= {"retrieval", "embedding", "faiss.search", "generation"}

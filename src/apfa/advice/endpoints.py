@@ -26,6 +26,7 @@ from apfa.core.context import current_request_id
 from apfa.core.dependencies import SessionDep
 from apfa.core.middleware import GZIP_LEVEL, GZIP_MINIMUM_BYTES
 from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from apfa.core.routing import direct
 
 router = APIRouter(tags=["advice"])
 
@@ -61,6 +62,7 @@ ADVICE_OPENAPI = {**CREDENTIALS_OPENAPI, **json_body_openapi(LoanQuery)}
     openapi_extra=ADVICE_OPENAPI,
 )
 @guarded_by(ADVICE_GUARD)
+@direct
 async def generate_advice(request: Request) -> Response:
     """Grounded, personalised advice with numbered citations and computed figures."""
     principal = await ADVICE_GUARD(request)

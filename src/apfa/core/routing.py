@@ -8,15 +8,23 @@ common case) is registered instead by adding each route to the app's own router,
 ``include_router`` did in FastAPI before 0.130: same paths, dependencies, OpenAPI and
 dependency overrides, one flat match per request. A router holding anything else
 (mounts, websockets, static frontends) is included the ordinary way.
+
+An endpoint marked ``direct`` (it takes the ``Request`` alone and returns a ``Response``)
+is called without FastAPI's request handling: there is nothing to solve, yet solving the
+empty dependency list, two exit stacks and the route's own exception layer cost about as
+much as a cached advice answer. Its exceptions reach the app's exception middleware,
+which renders them with the same handlers the route's layer would have used.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TypeVar
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Every APIRoute constructor argument is kept on the route under the same name.
 _ROUTE_FIELDS = tuple(
@@ -24,6 +32,30 @@ _ROUTE_FIELDS = tuple(
     for name in inspect.signature(APIRoute.__init__).parameters
     if name not in ("self", "dependency_overrides_provider")
 )
+
+
+DIRECT_ATTRIBUTE = "apfa_direct"
+Handler = Callable[[Request], Awaitable[Response]]
+DirectEndpoint = TypeVar("DirectEndpoint", bound=Handler)
+
+
+def direct(endpoint: DirectEndpoint) -> DirectEndpoint:
+    """Marks ``endpoint`` (``async def f(request: Request) -> Response``) to be called
+    directly by its route; see the module's docstring."""
+    single = len(inspect.signature(endpoint).parameters) == 1
+    is_async = inspect.iscoroutinefunction(endpoint)  # kept apart: it would narrow the type
+    if not (is_async and single):
+        raise TypeError(f"{endpoint.__name__}: a direct endpoint is async and takes one Request")
+    setattr(endpoint, DIRECT_ATTRIBUTE, True)
+    return endpoint
+
+
+def _direct_app(endpoint: Handler) -> ASGIApp:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+    return app
 
 
 def _flat(router: APIRouter) -> bool:
@@ -40,3 +72,8 @@ def register_routers(app: FastAPI, routers: Iterable[APIRouter]) -> None:
             assert isinstance(route, APIRoute)
             fields = {name: getattr(route, name) for name in _ROUTE_FIELDS}
             app.router.add_api_route(**fields)
+    for registered in app.router.routes:
+        if isinstance(registered, APIRoute) and getattr(
+            registered.endpoint, DIRECT_ATTRIBUTE, False
+        ):
+            registered.app = _direct_app(registered.endpoint)
