@@ -113,3 +113,16 @@ def test_a_text_only_stderr_still_gets_json_lines(monkeypatch: pytest.MonkeyPatc
         log_config.configure_logging("WARNING", json=True)
     [line] = [json.loads(row) for row in text.getvalue().splitlines()]
     assert (line["event"], line["count"]) == ("plain", 2)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_does_not_repeat_the_parents_buffered_lines(pipe: Pipe) -> None:
+    log = structlog.get_logger("probe")
+    log.info("before fork")
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child exits at once
+        log.warning("child")
+        os._exit(0)
+    os.waitpid(child, 0)
+    time.sleep(log_config.FLUSH_SECONDS * 3)  # the parent's flusher has run since
+    assert [line["event"] for line in pipe.lines()] == ["before fork", "child"]

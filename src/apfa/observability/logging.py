@@ -44,13 +44,17 @@ _dirty: set[BinaryIO] = set()
 _flusher: threading.Thread | None = None
 
 
+def _flush_dirty() -> None:
+    for stream in list(_dirty):
+        _dirty.discard(stream)
+        with contextlib.suppress(OSError, ValueError):  # closed or broken stream
+            stream.flush()
+
+
 def _flush_loop(interval: float) -> None:
     while True:
         time.sleep(interval)
-        for stream in list(_dirty):
-            _dirty.discard(stream)
-            with contextlib.suppress(OSError, ValueError):  # closed or broken stream
-                stream.flush()
+        _flush_dirty()
 
 
 def _mark_dirty(stream: BinaryIO) -> None:
@@ -69,7 +73,9 @@ def _after_fork() -> None:
     _dirty.clear()
 
 
-os.register_at_fork(after_in_child=_after_fork)
+# Flushed before a fork, so a child (a Celery pool process) never writes the parent's lines
+# again from its copy of the buffer.
+os.register_at_fork(before=_flush_dirty, after_in_child=_after_fork)
 
 
 class LineLogger:
