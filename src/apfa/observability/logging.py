@@ -115,19 +115,17 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     if not isinstance(numeric, int):
         numeric = logging.INFO
     renderer: structlog.typing.Processor
-    factory: Callable[..., Any]
+    factory: Callable[..., Any] = structlog.PrintLoggerFactory(file=sys.stderr)
     binary = getattr(sys.stderr, "buffer", None)
-    if json and binary is not None:
+    if not json:
+        renderer = structlog.dev.ConsoleRenderer()
+    elif binary is None:  # a text-only stream in place of stderr
+        renderer = structlog.processors.JSONRenderer(serializer=_json_text)
+    else:
         renderer = structlog.processors.JSONRenderer(
             serializer=orjson.dumps, option=orjson.OPT_NON_STR_KEYS
         )
         factory = LineLoggerFactory(binary)
-    elif json:  # a text-only stream in place of stderr
-        renderer = structlog.processors.JSONRenderer(serializer=_json_text)
-        factory = structlog.PrintLoggerFactory(file=sys.stderr)
-    else:
-        renderer = structlog.dev.ConsoleRenderer()
-        factory = structlog.PrintLoggerFactory(file=sys.stderr)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
