@@ -3,9 +3,9 @@
 For each ``--docs N`` it generates N short distinct markdown notes (seeded), stores them
 as uploads through ``documents.flows.Uploader`` (the records an HTTP upload makes, without
 HTTP), and on a fresh SQLite database in a temporary directory runs the real job path: a
-TaskRuntime with the embedded LocalEngine (``jobs.engine.start_task_system``), one
-``embed_document_batch`` job per upload, then ``build_faiss_index`` with activation and
-its ``hot_swap_index``. It prints JSON with:
+TaskRuntime with the embedded LocalEngine (``jobs.system.start_task_system``), one
+``documents.embed_batch`` job per upload, then ``knowledge.build_index`` with activation and
+its ``knowledge.hot_swap``. It prints JSON with:
 
 - pipeline docs/s (job submission to the last embed job's end) and raw ``encode``
   throughput on the same texts in the same process (same batch size and device), and
@@ -60,14 +60,18 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from apfa.app.jobs import catalogue
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
+from apfa.core.resources import Resources
+from apfa.documents.tasks import EMBED_BATCH
 from apfa.events.sink import NullSink
-from apfa.jobs.engine import start_task_system
+from apfa.jobs.system import start_task_system
 from apfa.knowledge.chunking import embedding_text_for
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.indexing import build_version
+from apfa.knowledge.index.holder import INDEX_HOLDER, IndexHolder
+from apfa.knowledge.index.versions import build_version
+from apfa.knowledge.tasks import BUILD_INDEX
 from apfa.models import Chunk, Document, EmbeddingCache
 from apfa.observability.logging import configure_logging
 from apfa.providers.embeddings import SentenceTransformerEmbedder, share_the_interpreter
@@ -108,15 +112,16 @@ async def _run_jobs(
 ) -> dict[str, Any]:
     engine = create_engine(settings)
     maker = create_sessionmaker(engine)
-    holder = IndexHolder()
-    system = await start_task_system(settings, maker, embedder, NullSink(), holder)
+    resources = Resources()
+    holder = resources.provide(INDEX_HOLDER, IndexHolder())
+    system = await start_task_system(settings, maker, embedder, NullSink(), catalogue(), resources)
     try:
         clock = Clock()
         async with session_scope(maker) as session:
             jobs = [
                 await system.runtime.submit(
                     session,
-                    "embed_document_batch",
+                    EMBED_BATCH,
                     {"document_ids": ids, "build": False},
                     created_by="bench",
                 )
@@ -129,7 +134,7 @@ async def _run_jobs(
             raise RuntimeError(f"{len(failed)} embed jobs failed: {failed[0]}")
         async with session_scope(maker) as session:
             build = await system.runtime.submit(
-                session, "build_faiss_index", {"activate": True}, created_by="bench"
+                session, BUILD_INDEX, {"activate": True}, created_by="bench"
             )
         built = (await wait_for_jobs(maker, [build.id]))[build.id]
         swap = [row.id for row in await children(maker, build.id)]

@@ -1,5 +1,5 @@
 """The activation after a build, for ``bench/ingest_swap.py --flow hot-swap``: the real
-``hot_swap_index`` job run in the benchmark's process as a Celery worker runs it (no
+``knowledge.hot_swap`` job run in the benchmark's process as a Celery worker runs it (no
 index of its own, the API processes' staging reports read from Redis), and the activation
 time the database records."""
 
@@ -9,17 +9,17 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import apfa.jobs  # noqa: F401 - registers the job bodies
+from apfa.app.jobs import catalogue
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
+from apfa.core.redis import REDIS, connect_redis
+from apfa.core.resources import Resources
 from apfa.events.sink import NullSink
+from apfa.jobs import records
+from apfa.jobs.runtime import TaskRuntime
+from apfa.knowledge.tasks import HOT_SWAP
 from apfa.models import BackgroundTask, IndexVersion
 from apfa.providers.embeddings import Embedder
-from apfa.tasks import records
-from apfa.tasks.registry import get_spec
-from apfa.tasks.runtime import TaskRuntime
-
-JOB = "hot_swap_index"
 
 
 def _no_embedder() -> Embedder:
@@ -29,13 +29,22 @@ def _no_embedder() -> Embedder:
 class HotSwapWorker:
     def __init__(self, settings: Settings, maker: async_sessionmaker[AsyncSession]) -> None:
         self._maker = maker
+        resources = Resources()
+        if settings.redis_url:
+            resources.provide(REDIS, connect_redis(settings.redis_url))
         self._runtime = TaskRuntime(
-            settings, maker, NullSink(), engine="celery", embedder=_no_embedder
+            settings,
+            maker,
+            NullSink(),
+            engine="celery",
+            registry=catalogue().registry,
+            embedder=_no_embedder,
+            resources=resources,
         )
 
     async def run(self, version: int) -> dict[str, Any]:
-        """Record and execute ``hot_swap_index`` for ``version``; its result."""
-        spec = get_spec(JOB)
+        """Record and execute ``knowledge.hot_swap`` for ``version``; its result."""
+        spec = HOT_SWAP
         async with session_scope(self._maker) as session:
             row = records.new_record(
                 spec, {"version": version}, max_retries=0, engine="celery", created_by="bench"
@@ -46,7 +55,7 @@ class HotSwapWorker:
             done = await session.get(BackgroundTask, row.id)
             assert done is not None
             if state != "succeeded":
-                raise RuntimeError(f"{JOB} for version {version} ended {state}: {done.error}")
+                raise RuntimeError(f"{spec.name} for version {version} ended {state}: {done.error}")
             return dict(done.result or {})
 
     async def activated_at(self, version: int) -> float:

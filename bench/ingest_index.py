@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
 from apfa.knowledge import service
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.index_store import LoadedIndex, Passage, load_version, write_version
-from apfa.knowledge.index_types import build_faiss, choose_index_type
-from apfa.knowledge.indexing import activate_version
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.knowledge.index.store import LoadedIndex, Passage, load_version, write_version
+from apfa.knowledge.index.types import build_faiss, choose_index_type
+from apfa.knowledge.index.versions import activate_version
 from apfa.providers.embeddings import Vectors
 
 SIZES = (10_000, 25_000, 50_000, 100_000)

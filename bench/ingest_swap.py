@@ -17,7 +17,7 @@ until both servers have staged it; then it is activated on A and B is polled unt
 serves it. With preloading off, B loads it from disk on activation.
 
 ``--flow hot-swap``, the activation after a build (preloading on): each round writes a
-version, announces it as the build job does and at once runs the real ``hot_swap_index``
+version, announces it as the build job does and at once runs the real ``knowledge.hot_swap``
 job in this process, as a Celery worker would. The job waits (at most ``--stage-wait``
 seconds) until both servers report the version staged, then activates it; A and B are
 polled until each serves it. Per round: the job's wait, build -> activation, and
@@ -50,13 +50,14 @@ from ingest_synthetic import SyntheticVersions
 from pydantic import SecretStr
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
-from apfa.knowledge.index_types import choose_index_type
-from apfa.knowledge.watcher import announce_built
+from apfa.core.redis import connect_redis
+from apfa.knowledge.index.sync import announce_built
+from apfa.knowledge.index.types import choose_index_type
 from apfa.observability.logging import configure_logging
+from apfa.users.service import create_user
 
 APFA = str(Path(sys.executable).parent / "apfa")
 POLL_SECONDS = 0.003
@@ -65,6 +66,14 @@ STAGING_POLL_SECONDS = 0.05
 # Quiet time before each activation, after any staging.
 SETTLE_SECONDS = 1.0
 STAGE_TIMEOUT_SECONDS = 600.0
+
+
+async def _announce_built(redis_url: str, version: int) -> None:
+    client = connect_redis(redis_url)
+    try:
+        await announce_built(client, version)
+    finally:
+        await client.aclose()
 
 
 def free_port() -> int:
@@ -283,7 +292,7 @@ async def _new_version_swaps(
                 staged_seconds = None
                 if preload:
                     started = time.perf_counter()
-                    announce_built(redis_url, version)
+                    await _announce_built(redis_url, version)
                     await _until_staged(http, urls, version)
                     staged_seconds = round(time.perf_counter() - started, 2)
                 await asyncio.sleep(SETTLE_SECONDS)
@@ -331,7 +340,7 @@ def _mode(
     }
 
 
-# -- standalone: the activation after a build (hot_swap_index) ----------------------------
+# -- standalone: the activation after a build (knowledge.hot_swap) ----------------------------
 
 
 async def _first_serving(http: httpx.AsyncClient, url: str, version: int) -> float:
@@ -356,7 +365,7 @@ async def _hot_swap_round(
 ) -> dict[str, Any]:
     version, write_seconds = await versions.add(maker)
     built = time.time()
-    announce_built(redis_url, version)
+    await _announce_built(redis_url, version)
     watching = asyncio.gather(*(_first_serving(http, url, version) for url in urls))
     result = await worker.run(version)
     a_seen, b_seen = await watching

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
 from apfa.knowledge import service
-from apfa.knowledge.index_store import Manifest, Passage, version_dirname, write_version
+from apfa.knowledge.index.store import Manifest, Passage, version_dirname, write_version
 from apfa.models import IndexVersion
 from apfa.providers.embeddings import Vectors
 

@@ -43,7 +43,6 @@ import apfa.advice.flows
 import apfa.knowledge.retrieval
 import apfa.observability.middleware
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
@@ -52,6 +51,7 @@ from apfa.main import create_app
 from apfa.observability import tracing
 from apfa.observability.logging import configure_logging
 from apfa.providers.embeddings import HashingEmbedder
+from apfa.users.service import create_user
 
 CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "corpus"
 PASSWORD = secrets.token_urlsafe(24)

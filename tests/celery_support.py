@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.models import BackgroundTask
 
 APFA = str(Path(sys.executable).parent / "apfa")
@@ -76,7 +76,7 @@ async def wait_for_state(
 ) -> BackgroundTask:
     deadline = asyncio.get_running_loop().time() + seconds
     while True:
-        async with session_scope(app.state.sessionmaker) as session:
+        async with session_scope(SESSIONMAKER.of(app)) as session:
             row = await session.get(BackgroundTask, task_id)
         if row is not None and row.state in states:
             return row

@@ -19,13 +19,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge.flows import IngestReport, ingest_and_publish
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from support import PASSWORD, login
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.processing import process_document
 from apfa.documents.storage import UploadStore
 from apfa.models import Chunk, Document
@@ -24,12 +24,12 @@ BOUNDARY = "apfa-test-boundary-7d1c"
 
 
 async def document_row(app: FastAPI, document_id: str) -> Document | None:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         return await session.get(Document, document_id, populate_existing=True)
 
 
 async def chunk_count(app: FastAPI, document_id: str) -> int:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         count = await session.scalar(
             select(func.count()).select_from(Chunk).where(Chunk.document_id == document_id)
         )
@@ -81,7 +81,7 @@ async def chunks_of(*pieces: bytes, size: int = 16 * 1024) -> AsyncIterator[byte
 
 
 async def all_documents(app: FastAPI) -> list[Document]:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         return list((await session.execute(select(Document))).scalars())
 
 
@@ -96,5 +96,5 @@ async def settle(
 ) -> dict[str, Any]:
     """The document once processed: by the batch job when the app runs one, else here."""
     if body["job_id"] is None:
-        await process_document(app.state.sessionmaker, embedder, settings, document_id)
+        await process_document(SESSIONMAKER.of(app), embedder, settings, document_id)
     return await wait_for_status(client, headers, document_id)

@@ -8,9 +8,9 @@ import pytest
 
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
-from apfa.knowledge import holder as holder_module
 from apfa.knowledge.flows import ingest_and_publish
-from apfa.knowledge.index_store import LoadedIndex, load_version
+from apfa.knowledge.index import holder as holder_module
+from apfa.knowledge.index.store import LoadedIndex, load_version
 from apfa.providers.embeddings import Embedder
 from conftest import CORPUS
 

@@ -3,6 +3,7 @@ on a free port, never the shared one."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -11,6 +12,8 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from redis.asyncio import Redis as AsyncRedis
 
 from conftest import unavailable
 
@@ -83,3 +86,18 @@ def running_redis(tmp_path: Path) -> Iterator[RedisServer]:
         if server._process is not None:
             server.resume()
         server.stop()
+
+
+async def subscribed(url: str, channel: str, count: int, seconds: float = 10.0) -> None:
+    """Until at least ``count`` clients listen on ``channel`` (PUBSUB NUMSUB)."""
+    client = AsyncRedis.from_url(url)
+    try:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            [(_, listening)] = await client.pubsub_numsub(channel)
+            if int(listening) >= count:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"{channel}: {listening} listen"
+            await asyncio.sleep(0.01)
+    finally:
+        await client.aclose()

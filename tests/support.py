@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
 import httpx
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
+from apfa.core.resources import Resource, resources_of
+from apfa.users.service import create_user
+
+T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
 
@@ -28,9 +35,24 @@ async def client_as(
 ) -> tuple[httpx.AsyncClient, dict[str, str]]:
     """A new user of ``role`` in ``app``'s database, and an open client with its token
     (the caller closes the client)."""
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, username, PASSWORD, role)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://apfa.test")
     login = await client.post("/token", data={"username": username, "password": PASSWORD})
     assert login.status_code == 200, login.text
     return client, bearer(login.json()["access_token"])
+
+
+@contextmanager
+def provided(app: FastAPI, key: Resource[T], value: T) -> Iterator[T]:
+    """``app``'s resource ``key`` replaced by ``value`` for the block, then restored."""
+    resources = resources_of(app)
+    previous = resources.find(key)
+    resources.provide(key, value)
+    try:
+        yield value
+    finally:
+        if previous is None:
+            resources.withdraw(key)
+        else:
+            resources.provide(key, previous)

@@ -20,11 +20,12 @@ from apfa.advice.flows import AdvicePipeline, PipelineOptions
 from apfa.advice.schemas import LoanQuery
 from apfa.core.cache import LocalCache, TieredCache, cache_types
 from apfa.core.cache_redis import RedisTier, connect
-from apfa.core.config import Settings
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.index_store import LoadedIndex
+from apfa.core.config import SETTINGS, Settings
+from apfa.knowledge.index.holder import INDEX_HOLDER, IndexHolder
+from apfa.knowledge.index.store import LoadedIndex
 from apfa.knowledge.retrieval import Retriever
 from apfa.providers.breaker import CircuitBreaker
+from apfa.providers.embeddings import EMBEDDER
 from services import RedisServer, running_redis
 
 QUESTION = LoanQuery.model_validate(
@@ -41,15 +42,15 @@ class Process:
     """What one ``apfa serve`` process holds: its own served index and L1, a shared L2."""
 
     def __init__(self, app: FastAPI, url: str, namespace: str) -> None:
-        settings: Settings = app.state.settings
+        settings: Settings = SETTINGS.of(app)
         self.holder = IndexHolder()
-        self.holder.swap(app.state.index_holder.current)
+        self.holder.swap(INDEX_HOLDER.of(app).current)
         self.cache = TieredCache(
             LocalCache(namespace, cache_types(settings)),
             RedisTier(connect(url, 0.25), CircuitBreaker("redis-pipeline-test"), timeout=0.25),
         )
         self.pipeline = AdvicePipeline(
-            Retriever(self.holder, app.state.embedder),
+            Retriever(self.holder, EMBEDDER.of(app)),
             self.cache,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
         )

@@ -4,6 +4,7 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -11,12 +12,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from apfa.advice.history import HISTORY_WRITER
 from apfa.auth.permissions import Role
+from apfa.core.db import SESSIONMAKER
 from apfa.finance import monthly_payment, total_interest
 from apfa.knowledge.flows import IngestReport
-from apfa.knowledge.holder import IndexHolder
+from apfa.knowledge.index.holder import INDEX_HOLDER, IndexHolder
 from apfa.models import AdviceRequest
-from support import bearer
+from support import bearer, client_as
 
 PMI_QUESTION = "Do I need PMI with less than 20% down, and when can I cancel it?"
 PROFILE = {
@@ -38,8 +41,8 @@ async def ask(
 
 
 async def history_rows(app: FastAPI) -> int:
-    await app.state.history_writer.flush()
-    async with app.state.sessionmaker() as session:
+    await HISTORY_WRITER.of(app).flush()
+    async with SESSIONMAKER.of(app)() as session:
         return int(await session.scalar(select(func.count()).select_from(AdviceRequest)) or 0)
 
 
@@ -136,25 +139,27 @@ async def test_repeat_question_is_served_from_cache(
 
 
 async def test_history_lists_own_requests_newest_first(
-    client: httpx.AsyncClient, tokens: dict[Role, str]
+    app: FastAPI, client: httpx.AsyncClient, tokens: dict[Role, str]
 ) -> None:
-    token = tokens[Role.FINANCIAL_ADVISOR]
-    for q in ("first question about auto loan terms", "second question about budgeting"):
-        assert (await ask(client, token, {"query": q})).status_code == 200
-    page = await client.get("/api/v1/advice/history?limit=1", headers=bearer(token))
-    assert page.status_code == 200
-    data = page.json()
-    assert [i["query"] for i in data["items"]] == ["second question about budgeting"]
-    assert data["next_cursor"]
-    rest = await client.get(
-        f"/api/v1/advice/history?limit=50&cursor={data['next_cursor']}", headers=bearer(token)
-    )
-    # Earlier tests may have left older rows of this user: only the order is ours to check.
-    older = [i["query"] for i in rest.json()["items"]]
-    assert older[0] == "first question about auto loan terms"
-    assert "second question about budgeting" not in older
+    own, headers = await client_as(app, f"history-{uuid.uuid4().hex[:8]}", Role.USER)
+    try:
+        questions = ("first question about auto loan terms", "second question about budgeting")
+        for q in questions:
+            assert (await own.post("/api/v1/advice", json={"query": q}, headers=headers)).is_success
+        page = await own.get("/api/v1/advice/history?limit=1", headers=headers)
+        assert page.status_code == 200
+        data = page.json()
+        assert [i["query"] for i in data["items"]] == [questions[1]]
+        assert data["next_cursor"]
+        rest = await own.get(
+            f"/api/v1/advice/history?limit=50&cursor={data['next_cursor']}", headers=headers
+        )
+        assert [i["query"] for i in rest.json()["items"]] == [questions[0]]
+        assert rest.json()["next_cursor"] is None
+    finally:
+        await own.aclose()
     other = await client.get("/api/v1/advice/history", headers=bearer(tokens[Role.ADMIN]))
-    assert all(i["query"] not in {"second question about budgeting"} for i in other.json()["items"])
+    assert all(i["query"] not in questions for i in other.json()["items"])
 
 
 @pytest.mark.parametrize(
@@ -237,7 +242,7 @@ async def test_advice_needs_a_valid_token(
 async def test_without_an_index_the_answer_says_so(
     app: FastAPI, client: httpx.AsyncClient, tokens: dict[Role, str]
 ) -> None:
-    holder: IndexHolder = app.state.index_holder
+    holder: IndexHolder = INDEX_HOLDER.of(app)
     served = holder.swap(None)
     try:
         response = await ask(

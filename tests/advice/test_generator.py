@@ -7,7 +7,7 @@ import re
 
 from apfa.advice.generator import GroundedGenerator, select_sentences
 from apfa.advice.wording import figure_lines, next_steps
-from apfa.knowledge.index_store import Hit, Passage
+from apfa.knowledge.index.store import Hit, Passage
 
 
 def hit(text: str, score: float = 0.6, doc: str = "d1", title: str = "PMI") -> Hit:

@@ -1,17 +1,18 @@
-"""History rows share their answer's members: stored once, read back byte for byte, pruned
-only when unused and unreferenced, and older whole-response rows still read."""
+"""History rows share their answer: stored once as a JSON document, read back as sent,
+pruned only when unused and unreferenced; older rows are carried through the migrations
+both ways."""
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import func, select, text, update
+from sqlalchemy import column, func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.advice import service
@@ -20,12 +21,12 @@ from apfa.advice.history import HistoryWriter
 from apfa.advice.service import HistoryEntry
 from apfa.auth.permissions import Role
 from apfa.core.config import Settings
-from apfa.core.db import create_engine, create_sessionmaker, session_scope
+from apfa.core.db import SESSIONMAKER, create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import alembic_config
 from apfa.models import AdviceAnswer, AdviceRequest, User
 from apfa.models.base import utcnow
 from conftest import fresh_database, make_settings
-from support import bearer
+from support import client_as
 
 QUESTION = {"query": "How does my debt-to-income ratio affect a mortgage application?"}
 
@@ -36,19 +37,24 @@ async def _answers(maker: async_sessionmaker[AsyncSession], digest: str) -> int:
         return int(await session.scalar(stmt) or 0)
 
 
-async def test_a_cached_answer_is_stored_once_and_read_back_as_sent(
-    app: FastAPI, client: httpx.AsyncClient, tokens: dict[Role, str]
-) -> None:
-    headers = bearer(tokens[Role.USER])
-    sent = [await client.post("/api/v1/advice", json=QUESTION, headers=headers) for _ in range(3)]
-    assert [r.status_code for r in sent] == [200, 200, 200]
-    assert [r.json()["cached"] for r in sent][1:] == [True, True]
-    history = await client.get("/api/v1/advice/history?limit=3", headers=headers)
+async def test_a_cached_answer_is_stored_once_and_read_back_as_sent(app: FastAPI) -> None:
+    client, headers = await client_as(app, f"stored-{uuid.uuid4().hex[:8]}", Role.USER)
+    try:
+        sent = [
+            await client.post("/api/v1/advice", json=QUESTION, headers=headers) for _ in range(3)
+        ]
+        assert [r.status_code for r in sent] == [200, 200, 200]
+        assert [r.json()["cached"] for r in sent][1:] == [True, True]
+        history = await client.get("/api/v1/advice/history", headers=headers)
+    finally:
+        await client.aclose()
     items = history.json()["items"]
-    by_request = {item["request_id"]: item["response"] for item in items}
-    for response in sent:
-        assert by_request[response.headers["x-request-id"]] == response.json()
-    async with app.state.sessionmaker() as session:
+    assert [item["request_id"] for item in items] == [
+        r.headers["x-request-id"] for r in reversed(sent)
+    ]
+    for item, response in zip(items, reversed(sent), strict=True):
+        assert item["response"] == response.json()
+    async with SESSIONMAKER.of(app)() as session:
         digests = set(
             await session.scalars(
                 select(AdviceRequest.answer_digest).where(
@@ -59,7 +65,7 @@ async def test_a_cached_answer_is_stored_once_and_read_back_as_sent(
     assert len(digests) == 1  # the first answer and the two cache hits share their members
     (digest,) = digests
     assert digest is not None
-    assert await _answers(app.state.sessionmaker, digest) == 1
+    assert await _answers(SESSIONMAKER.of(app), digest) == 1
     body = sent[1].json()
     members = {
         k: v for k, v in body.items() if k not in {"user", "request_id", "cached", "latency_ms"}
@@ -70,21 +76,31 @@ async def test_a_cached_answer_is_stored_once_and_read_back_as_sent(
 async def _entry(maker: async_sessionmaker[AsyncSession], marker: str, advice: str) -> HistoryEntry:
     async with maker() as session:
         user_id = await session.scalar(select(User.id).limit(1))
-    members = json.dumps({"advice": advice}).encode()[1:-1]
-    digest = members_digest(members)
+    body_json = json.dumps({"advice": advice}).encode()
+    digest = members_digest(body_json[1:-1])
     row = {
         "user_id": user_id,
         "request_id": marker,
         "query": marker,
         "profile": {},
         "answer_digest": digest,
-        "response_tail": '"cached":false}',
         "provider": "grounded",
         "cached": False,
         "index_version": None,
         "latency_ms": 1.0,
     }
-    return HistoryEntry(row, digest, members)
+    return HistoryEntry(row, digest, body_json)
+
+
+def _sent(advice: str, user: str, request_id: str) -> dict[str, object]:
+    """What ``_entry``'s row reads back as."""
+    return {
+        "advice": advice,
+        "user": user,
+        "request_id": request_id,
+        "cached": False,
+        "latency_ms": 1.0,
+    }
 
 
 async def test_pruning_keeps_referenced_and_recently_used_answers(
@@ -128,9 +144,11 @@ async def test_pruning_keeps_referenced_and_recently_used_answers(
             rows = await service.history(
                 session, int(orphan.row["user_id"]), limit=10, before_id=None
             )
-        responses = {row.query: service.stored_response(row, members) for row, members in rows}
-        assert responses["orphan"] == {"advice": "b", "cached": False}
-        assert responses["kept"] == {"advice": "a", "cached": False}
+        responses = {
+            row.query: service.stored_response(row, body, name) for row, body, name in rows
+        }
+        assert responses["orphan"] == _sent("b", "pruned", "orphan")
+        assert responses["kept"] == _sent("a", "pruned", "kept")
     finally:
         await engine.dispose()
 
@@ -152,20 +170,29 @@ def test_migration_keeps_whole_responses_and_downgrade_rebuilds_them(
     legacy = {"advice": "legacy", "user": "old", "cached": False}
 
     async def seed() -> None:
-        # Only the columns revision 0003 has: users is unchanged since, and a Core insert
-        # names just the given columns (and those with Python-side defaults).
+        # The table as revision 0003 has it (users is unchanged since).
         engine = create_engine(settings)
         maker = create_sessionmaker(engine)
         async with session_scope(maker) as session:
             user = User(username="old", password_hash="x", role="user")
             session.add(user)
             await session.flush()
+            at_0003 = table(
+                "advice_requests",
+                *(
+                    column(name)
+                    for name in (
+                        "user_id", "request_id", "query", "profile", "response_json",
+                        "provider", "cached", "latency_ms", "created_at",
+                    )
+                ),
+            )  # fmt: skip
             await session.execute(
-                AdviceRequest.__table__.insert().values(
+                at_0003.insert().values(
                     user_id=user.id,
                     request_id="r1",
                     query="q",
-                    profile={},
+                    profile="{}",
                     response_json=json.dumps(legacy),
                     provider="grounded",
                     cached=False,
@@ -187,16 +214,18 @@ def test_migration_keeps_whole_responses_and_downgrade_rebuilds_them(
             writer = HistoryWriter(maker)
             entry = await _entry(maker, "new", "shared")
             await writer.submit(
-                HistoryEntry({**entry.row, "user_id": user_id}, entry.digest, entry.members)
+                HistoryEntry({**entry.row, "user_id": user_id}, entry.digest, entry.body_json)
             )
             await writer.flush()
             rows = await service.history(session, user_id, limit=10, before_id=None)
         await engine.dispose()
-        return [service.stored_response(row, members) for row, members in rows]
+        return [service.stored_response(row, body, name) for row, body, name in rows]
 
     asyncio.run(seed())
     command.upgrade(config, "head")
-    assert asyncio.run(read()) == [{"advice": "shared", "cached": False}, legacy]
+    # The legacy row's per-request fields now come from its columns.
+    legacy_read = _sent("legacy", "old", "r1")
+    assert asyncio.run(read()) == [_sent("shared", "old", "new"), legacy_read]
     command.downgrade(config, "0003")
 
     async def whole() -> list[dict[str, object]]:
@@ -209,4 +238,4 @@ def test_migration_keeps_whole_responses_and_downgrade_rebuilds_them(
         await engine.dispose()
         return bodies
 
-    assert asyncio.run(whole()) == [legacy, {"advice": "shared", "cached": False}]
+    assert asyncio.run(whole()) == [legacy_read, _sent("shared", "old", "new")]

@@ -9,36 +9,36 @@ from sqlalchemy import func, select
 
 from apfa.advice.history import HistoryWriter
 from apfa.advice.service import HistoryEntry
+from apfa.core.db import SESSIONMAKER
 from apfa.models import AdviceRequest, User
 
 
 async def _count(app: FastAPI, marker: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         stmt = select(func.count()).select_from(AdviceRequest).where(AdviceRequest.query == marker)
         return int(await session.scalar(stmt) or 0)
 
 
 async def _row(app: FastAPI, marker: str) -> HistoryEntry:
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         user_id = await session.scalar(select(User.id).limit(1))
-    members = b'"advice":"x"'
+    body_json = b'{"advice":"x"}'
     row = {
         "user_id": user_id,
         "request_id": None,
         "query": marker,
         "profile": {},
         "answer_digest": "d" * 64,
-        "response_tail": '"cached":false}',
         "provider": "grounded",
         "cached": False,
         "index_version": None,
         "latency_ms": 1.0,
     }
-    return HistoryEntry(row, "d" * 64, members)
+    return HistoryEntry(row, "d" * 64, body_json)
 
 
 async def test_flush_makes_every_submitted_row_visible(app: FastAPI) -> None:
-    writer = HistoryWriter(app.state.sessionmaker)
+    writer = HistoryWriter(SESSIONMAKER.of(app))
     writer.start()
     row = await _row(app, "writer-flush")
     for _ in range(300):
@@ -49,7 +49,7 @@ async def test_flush_makes_every_submitted_row_visible(app: FastAPI) -> None:
 
 
 async def test_background_task_writes_without_a_flush(app: FastAPI) -> None:
-    writer = HistoryWriter(app.state.sessionmaker)
+    writer = HistoryWriter(SESSIONMAKER.of(app))
     writer.start()
     await writer.submit(await _row(app, "writer-background"))
     for _ in range(50):
@@ -61,7 +61,7 @@ async def test_background_task_writes_without_a_flush(app: FastAPI) -> None:
 
 
 async def test_close_drains_the_queue(app: FastAPI) -> None:
-    writer = HistoryWriter(app.state.sessionmaker)
+    writer = HistoryWriter(SESSIONMAKER.of(app))
     writer.start()
     row = await _row(app, "writer-close")
     for _ in range(10):

@@ -20,14 +20,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from apfa.advice.history import HISTORY_WRITER
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import RoleName, Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.ratelimit import RateLimiter
 from apfa.main import create_app
 from apfa.models import AdviceRequest
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from conftest import unavailable
 from support import PASSWORD, bearer, login
 
@@ -54,15 +55,15 @@ async def limited(
 
 async def _user(app: FastAPI, http: httpx.AsyncClient, role: Role) -> tuple[int, str]:
     name = f"rl-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await create_user(session, name, PASSWORD, role)
         user_id = user.id
     return user_id, await login(http, name)
 
 
 async def _rows(app: FastAPI, user_id: int) -> int:
-    await app.state.history_writer.flush()
-    async with app.state.sessionmaker() as session:
+    await HISTORY_WRITER.of(app).flush()
+    async with SESSIONMAKER.of(app)() as session:
         count = await session.scalar(
             select(func.count()).select_from(AdviceRequest).where(AdviceRequest.user_id == user_id)
         )

@@ -21,15 +21,18 @@ from fastapi import FastAPI
 from starlette.types import Message
 from structlog.testing import capture_logs
 
-from apfa.advice.streaming import Trimmed, word_groups
+from apfa.advice.flows import ADVICE_PIPELINE
+from apfa.advice.generation import Trimmed
+from apfa.advice.history import HISTORY_WRITER
+from apfa.advice.streaming import word_groups
 from apfa.auth.permissions import ROLE_PERMISSIONS, Permission, Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import create_engine, create_sessionmaker, session_scope
+from apfa.core.db import SESSIONMAKER, create_engine, create_sessionmaker, session_scope
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge.flows import ingest_and_publish
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from conftest import make_settings, postgres_database
 from llm_stub import SERVER_ERROR, Stream, StubLLM, llm_overrides, openai_answer, openai_stream
 from support import PASSWORD, bearer, login
@@ -173,7 +176,7 @@ async def test_grounded_stream_matches_the_json_answer_and_is_cached(
     assert names(again)[:2] == ["citations", "metrics"]
     same_answer(again[-1].json(), answer.json())
 
-    await app.state.history_writer.flush()
+    await HISTORY_WRITER.of(app).flush()
     history = await client.get("/api/v1/advice/history?limit=5", headers=bearer(token))
     recorded = {item["request_id"]: item for item in history.json()["items"]}
     assert recorded[done["request_id"]]["response"] == done
@@ -206,7 +209,7 @@ async def test_guards_answer_with_json_errors_before_streaming(
     # No role lacks advice:generate, so take it away from one for this test.
     monkeypatch.setitem(ROLE_PERMISSIONS, Role.USER, frozenset({Permission.ADVICE_VIEW_HISTORY}))
     name = f"no-advice-{uuid.uuid4().hex[:8]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, Role.USER)
     refused = await stream(client, await login(client, name), body)
     assert refused.status_code == 403, refused.text
@@ -223,7 +226,7 @@ async def test_a_failure_after_the_stream_began_ends_it_with_an_error_event(
     async def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("the index went away")
 
-    monkeypatch.setattr(app.state.advice_pipeline, "answer", broken)
+    monkeypatch.setattr(ADVICE_PIPELINE.of(app), "answer", broken)
     response = await stream(client, tokens[Role.USER], {"query": "What is PMI?"})
     assert response.status_code == 200
     events, _ = parse(response.text)
@@ -244,7 +247,7 @@ async def limited(
     settings = isolated_settings.model_copy(update={"rate_limit_advice": "2/minute"})
     application = create_app(settings, embedder=embedder)
     async with application.router.lifespan_context(application):
-        async with session_scope(application.state.sessionmaker) as session:
+        async with session_scope(SESSIONMAKER.of(application)) as session:
             await create_user(session, "streamer", PASSWORD, Role.USER)
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://apfa.test") as http:
@@ -435,7 +438,7 @@ async def test_a_client_that_leaves_abandons_its_answer(llm_app: LlmApp, stub: S
         await llm_app.app(scope, receiving(json.dumps(body).encode()), send)
     assert [e["event"] for e in logs if e["log_level"] in ("error", "critical")] == []
     await asyncio.sleep(1.5)  # the stub's stream would have ended by now
-    await llm_app.app.state.history_writer.flush()
+    await HISTORY_WRITER.of(llm_app.app).flush()
     history = await llm_app.http.get(
         "/api/v1/advice/history?limit=20", headers=bearer(llm_app.token)
     )

@@ -13,12 +13,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import event, select, text
 
-from apfa.auth.api_keys import ApiKeyAuthenticator, create_key
+from apfa.api_keys.service import create_key
+from apfa.auth.api_keys import API_KEYS, ApiKeyAuthenticator
 from apfa.auth.permissions import Role
-from apfa.auth.principals import PrincipalCache
-from apfa.auth.service import Principal, create_user, get_by_id
-from apfa.core.db import session_scope
+from apfa.auth.principals import PRINCIPALS, PrincipalCache
+from apfa.auth.service import Principal, get_by_id
+from apfa.core.db import ENGINE, SESSIONMAKER, session_scope
 from apfa.models import AuditLog
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 KEYS = "/api/v1/api-keys"
@@ -30,7 +32,7 @@ KEY_FORMAT = re.compile(r"^apfa_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
 async def _user(app: FastAPI, client: httpx.AsyncClient, role: Role) -> tuple[int, str]:
     """A fresh user of ``role``: (id, access token)."""
     name = f"keys-{uuid.uuid4().hex[:12]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user_id = (await create_user(session, name, PASSWORD, role)).id
     return user_id, await login(client, name)
 
@@ -50,16 +52,16 @@ async def _status(client: httpx.AsyncClient, headers: dict[str, str], path: str 
 
 
 async def _update_user(app: FastAPI, user_id: int, **values: Any) -> None:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await get_by_id(session, user_id)
         assert user is not None
         for name, value in values.items():
             setattr(user, name, value)
-    app.state.principals.forget(user_id)
+    PRINCIPALS.of(app).forget(user_id)
 
 
 async def _dump(app: FastAPI, table: str) -> str:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         rows = (await session.execute(text(f"SELECT * FROM {table}"))).all()  # noqa: S608
     return repr([tuple(row) for row in rows])
 
@@ -111,7 +113,7 @@ async def test_secret_is_never_stored(app: FastAPI, client: httpx.AsyncClient) -
     match = KEY_FORMAT.fullmatch(created["key"])
     assert match is not None
     secret = match[2]  # may itself contain "_"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         row = (
             await session.execute(
                 text("SELECT prefix, secret_hash FROM api_keys WHERE id = :id"),
@@ -252,7 +254,7 @@ async def test_list_is_paginated_newest_first(app: FastAPI, client: httpx.AsyncC
 async def test_lookup_is_one_select_by_prefix(app: FastAPI, client: httpx.AsyncClient) -> None:
     _, token = await _user(app, client, Role.USER)
     created = await _key(client, token)
-    authenticator: ApiKeyAuthenticator = app.state.api_keys
+    authenticator: ApiKeyAuthenticator = API_KEYS.of(app)
     authenticator.forget(created["prefix"])
     seen: list[str] = []
 
@@ -261,7 +263,7 @@ async def test_lookup_is_one_select_by_prefix(app: FastAPI, client: httpx.AsyncC
         if "api_keys" in statement.lower() and statement.lstrip().upper().startswith("SELECT"):
             seen.append(" ".join(statement.split()))
 
-    engine = app.state.engine.sync_engine
+    engine = ENGINE.of(app).sync_engine
     event.listen(engine, "before_cursor_execute", spy)
     try:
         response = await client.get(ME, headers=_as_key(created["key"]))
@@ -278,7 +280,7 @@ async def test_secret_is_compared_in_constant_time(
     app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     user_id, _ = await _user(app, client, Role.USER)
-    maker = app.state.sessionmaker
+    maker = SESSIONMAKER.of(app)
     async with session_scope(maker) as session:
         user = await get_by_id(session, user_id)
         assert user is not None
@@ -303,7 +305,7 @@ async def test_last_use_is_recorded(app: FastAPI, client: httpx.AsyncClient) -> 
     _, token = await _user(app, client, Role.USER)
     created = (await client.post(KEYS, json={"name": "usage"}, headers=bearer(token))).json()
     assert (await client.get(ME, headers=_as_key(created["key"]))).status_code == 200
-    await app.state.api_keys.drain()
+    await API_KEYS.of(app).drain()
     listing = (await client.get(KEYS, headers=bearer(token))).json()["items"]
     used = next(k for k in listing if k["id"] == created["id"])
     assert used["last_used_at"] is not None

@@ -16,9 +16,9 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
-from apfa.core.db import session_scope
+from apfa.core.db import ENGINE, SESSIONMAKER, session_scope
 from apfa.models import AuditLog
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 LOCAL_IP = "127.0.0.1"  # httpx's ASGI transport reports this client address
@@ -38,7 +38,7 @@ def traced(rid: str | None, token: str | None = None) -> dict[str, str]:
 
 async def new_user(app: FastAPI, password: str = PASSWORD) -> tuple[str, int]:
     name = f"audit-{uuid.uuid4().hex[:12]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await create_user(session, name, password, Role.USER)
         return name, user.id
 
@@ -261,7 +261,7 @@ async def test_malformed_queries_are_422(client: Client, tokens: Tokens, params:
 async def test_the_log_refuses_update_and_delete(app: FastAPI, client: Client) -> None:
     name, _ = await new_user(app)
     await login(client, name)
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         before = (await session.scalars(select(AuditLog).where(AuditLog.actor == name))).one()
         snapshot = {column: getattr(before, column) for column in FIELDS}
     changes = [
@@ -270,9 +270,9 @@ async def test_the_log_refuses_update_and_delete(app: FastAPI, client: Client) -
     ]
     for statement in changes:
         with pytest.raises(DBAPIError, match="append-only"):
-            async with app.state.engine.begin() as connection:
+            async with ENGINE.of(app).begin() as connection:
                 await connection.execute(statement)
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         after = await session.get(AuditLog, before.id)
         assert after is not None
         assert {column: getattr(after, column) for column in FIELDS} == snapshot
@@ -296,7 +296,7 @@ async def test_no_secret_reaches_the_log(app: FastAPI, client: Client, tokens: T
     issued = [*pairs, rotated.json()]
     secrets = [password, wrong, PASSWORD, *tokens.values()]
     secrets += [pair[kind] for pair in issued for kind in ("access_token", "refresh_token")]
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         rows = (await session.scalars(select(AuditLog))).all()
     mine = [row for row in rows if name in (row.actor, row.details.get("username"))]
     assert {"login", "revoke_all", "lockout"} <= {row.action for row in mine}

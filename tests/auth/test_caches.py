@@ -12,7 +12,7 @@ from apfa.auth.permissions import Role
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.service import get_by_username
 from apfa.auth.tokens import InvalidToken, TokenService
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 
 SECRET = "unit-test-secret-" + "k" * 40
 
@@ -37,7 +37,7 @@ def test_short_secret_is_refused() -> None:
 
 
 async def _toggle_active(app: FastAPI, username: str, active: bool) -> int:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await get_by_username(session, username)
         assert user is not None
         user.is_active = active
@@ -46,7 +46,7 @@ async def _toggle_active(app: FastAPI, username: str, active: bool) -> int:
 
 async def test_principal_cache_serves_until_forgotten(app: FastAPI, users: dict[Role, str]) -> None:
     cache = PrincipalCache(ttl_seconds=60)
-    maker = app.state.sessionmaker
+    maker = SESSIONMAKER.of(app)
     user_id = await _toggle_active(app, users[Role.USER], True)
     assert (await cache.resolve(maker, user_id)) is not None
     await _toggle_active(app, users[Role.USER], False)
@@ -60,7 +60,7 @@ async def test_principal_cache_serves_until_forgotten(app: FastAPI, users: dict[
 
 async def test_zero_ttl_reads_the_database_every_time(app: FastAPI, users: dict[Role, str]) -> None:
     cache = PrincipalCache(ttl_seconds=0)
-    maker = app.state.sessionmaker
+    maker = SESSIONMAKER.of(app)
     user_id = await _toggle_active(app, users[Role.USER], True)
     assert (await cache.resolve(maker, user_id)) is not None
     await _toggle_active(app, users[Role.USER], False)

@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.auth.tokens import InvalidToken, TokenService
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
+from apfa.users.service import create_user
 from support import PASSWORD, bearer
 
 SECRET = "test-secret-" + "x" * 40
@@ -103,7 +103,7 @@ def forge(victim: Victim, *, header: dict[str, Any] | None = None, **overrides: 
 @pytest.fixture(scope="module")
 async def victim(app: FastAPI, client: httpx.AsyncClient) -> Victim:
     name = f"jwt-victim-{uuid.uuid4().hex[:12]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, Role.USER)
     response = await client.post("/token", data={"username": name, "password": PASSWORD})
     assert response.status_code == 200, response.text

@@ -11,6 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
+from apfa.auth.principals import PRINCIPALS
+from apfa.core.db import SESSIONMAKER
 from support import PASSWORD, bearer
 
 SECRET = "test-secret-" + "x" * 40
@@ -130,12 +132,13 @@ async def test_tampered_role_claim_is_rejected(
 async def test_deactivated_user_is_refused(
     app: FastAPI, client: httpx.AsyncClient, users: dict[Role, str]
 ) -> None:
-    from apfa.auth.service import create_user, get_by_username
+    from apfa.auth.service import get_by_username
     from apfa.core.db import session_scope
+    from apfa.users.service import create_user
 
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, f"leaver-{time.time_ns()}", PASSWORD, Role.USER)
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         from sqlalchemy import select
 
         from apfa.models import User
@@ -150,12 +153,12 @@ async def test_deactivated_user_is_refused(
     token = (await client.post("/token", json={"username": name, "password": PASSWORD})).json()[
         "access_token"
     ]
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         found = await get_by_username(session, name)
         assert found is not None
         found.is_active = False
         user_id = found.id
-    app.state.principals.forget(user_id)
+    PRINCIPALS.of(app).forget(user_id)
     assert (await client.get("/api/v1/users/me", headers=bearer(token))).status_code == 401
     relogin = await client.post("/token", json={"username": name, "password": PASSWORD})
     assert relogin.status_code == 401

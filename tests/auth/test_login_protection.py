@@ -13,19 +13,19 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.main import create_app
 from apfa.models import LoginThrottle
 from apfa.models.base import utcnow
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from support import PASSWORD
 
 
 async def _user(app: FastAPI) -> str:
     name = f"lock-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, Role.USER)
     return name
 
@@ -42,7 +42,7 @@ async def test_five_failures_lock_the_account(app: FastAPI, client: httpx.AsyncC
     assert locked.status_code == 429
     assert 0 < int(locked.headers["retry-after"]) <= 15 * 60 + 1
     assert locked.json()["error"] == "rate_limited"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await session.execute(
             update(LoginThrottle)
             .where(LoginThrottle.username == name)

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 
 from apfa.auth.password_policy import check_password, common_passwords, digest, is_common
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.errors import InvalidInput
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 
@@ -79,7 +79,7 @@ def test_common_check_strips_decoration_but_not_substance() -> None:
 
 async def test_create_user_applies_the_policy(app: FastAPI) -> None:
     name = f"policy-{uuid.uuid4().hex[:8]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         with pytest.raises(InvalidInput, match="too common"):
             await create_user(session, name, "password1234", Role.USER)
         with pytest.raises(InvalidInput, match="username"):

@@ -26,9 +26,11 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from apfa.auth import routes
 from apfa.auth.dependencies import CurrentPrincipal, RequirePermission
 from apfa.auth.permissions import ROLE_PERMISSIONS, Permission, Role
-from apfa.auth.service import create_user, get_by_username
-from apfa.core.db import session_scope
+from apfa.auth.principals import PRINCIPALS
+from apfa.auth.service import get_by_username
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.main import create_app
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 ANONYMOUS = "anonymous"
@@ -170,18 +172,18 @@ async def callers(app: FastAPI, client: httpx.AsyncClient) -> Callers:
     suffix = uuid.uuid4().hex[:12]
     names = {role: f"rbac-{role.value}-{suffix}" for role in Role}
     leaver = f"rbac-deactivated-{suffix}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         for role, name in names.items():
             await create_user(session, name, PASSWORD, role)
         await create_user(session, leaver, PASSWORD, Role.SUPER_ADMIN)
     token = await login(client, leaver)
     assert (await client.get("/api/v1/users/me", headers=bearer(token))).status_code == 200
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await get_by_username(session, leaver)
         assert user is not None
         user.is_active = False
         leaver_id = user.id
-    app.state.principals.forget(leaver_id)
+    PRINCIPALS.of(app).forget(leaver_id)
     return Callers(names, token)
 
 

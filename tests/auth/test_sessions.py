@@ -12,17 +12,17 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.auth.sessions import hash_token
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.models import AuthSession, RefreshToken
+from apfa.users.service import create_user
 from support import PASSWORD, bearer
 
 
 @pytest.fixture
 async def account(app: FastAPI) -> str:
     name = f"sess-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, Role.USER)
     return name
 
@@ -47,7 +47,7 @@ async def test_login_returns_a_pair_and_stores_only_a_hash(
 ) -> None:
     tokens = await pair(client, account)
     assert len(tokens["refresh_token"]) >= 43
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         rows = (await session.execute(select(RefreshToken.token_hash))).scalars().all()
     assert hash_token(tokens["refresh_token"]) in rows
     assert tokens["refresh_token"] not in rows
@@ -88,7 +88,7 @@ async def test_twenty_concurrent_refreshes_exactly_one_succeeds(
     statuses = sorted(r.status_code for r in results)
     assert statuses.count(200) == 1
     assert statuses.count(401) == 19
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         login = (
             await session.execute(
                 select(AuthSession)

@@ -21,14 +21,14 @@ from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
-from apfa.core.cache import TieredCache
+from apfa.core.cache import CACHE, TieredCache
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.knowledge.flows import IngestReport
 from apfa.main import create_app
-from apfa.providers.breaker import BreakerState
+from apfa.providers.breaker import BREAKERS, BreakerState
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from services import RedisServer, running_redis
 from support import PASSWORD, bearer, login
 
@@ -72,7 +72,7 @@ async def outage(
 async def fresh_user(app: FastAPI, http: httpx.AsyncClient, role: Role) -> str:
     """A user of our own, so the hundreds of answers in its history bother no other test."""
     name = f"outage-{role.value}-{uuid.uuid4().hex[:8]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, role)
     return await login(http, name)
 
@@ -136,10 +136,10 @@ async def test_advice_survives_redis_stopping_mid_traffic(
     redis_server: RedisServer,
 ) -> None:
     app, http = outage
-    cache: TieredCache = app.state.cache
+    cache: TieredCache = CACHE.of(app)
     assert cache.remote is not None
     namespace = cache.local.namespace
-    breaker = app.state.breakers["redis"]
+    breaker = BREAKERS.of(app)["redis"]
     user = await fresh_user(app, http, Role.USER)
     advisor = await fresh_user(app, http, Role.FINANCIAL_ADVISOR)
 
@@ -205,4 +205,4 @@ async def test_advice_survives_redis_stopping_mid_traffic(
 
     limited = [(await ask(http, advisor, ADVISOR_QUESTION)).status_code for _ in range(4)]
     assert limited == [200, 200, 200, 429]
-    assert (await http.get("/ready")).status_code == 200
+    assert (r := await http.get("/ready")).status_code == 200, r.text

@@ -16,14 +16,15 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from apfa.advice.history import HISTORY_WRITER
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.middleware import CONSOLE_CSP, BodySizeLimitMiddleware
 from apfa.main import create_app
 from apfa.models import AdviceRequest
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 ORIGIN = "https://console.example"
@@ -205,14 +206,14 @@ def test_lists_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
 
 
 async def _advice_rows(app: FastAPI) -> int:
-    await app.state.history_writer.flush()
-    async with app.state.sessionmaker() as session:
+    await HISTORY_WRITER.of(app).flush()
+    async with SESSIONMAKER.of(app)() as session:
         return len((await session.scalars(select(AdviceRequest.id))).all())
 
 
 async def _token(app: FastAPI, http: httpx.AsyncClient, role: Role = Role.USER) -> str:
     name = f"edge-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, role)
     return await login(http, name)
 

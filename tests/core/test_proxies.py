@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.core.config import Settings
+from apfa.core.db import SESSIONMAKER
 from apfa.core.proxies import TrustedProxies
 from apfa.main import create_app
 from apfa.models import AuditLog
@@ -44,7 +45,7 @@ async def _login_audit_ip(app: FastAPI, http: httpx.AsyncClient, forwarded: str)
         headers={"X-Forwarded-For": forwarded},
     )
     assert response.status_code == 401
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         rows = (await session.scalars(select(AuditLog).where(AuditLog.action == "login"))).all()
     ips: list[str | None] = [r.client_ip for r in rows if r.details.get("username") == name]
     assert len(ips) == 1

@@ -11,13 +11,13 @@ import pytest
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.migrate import upgrade_to_head
 from apfa.documents.storage import UploadStore
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from conftest import make_settings, postgres_database
 from support import PASSWORD, bearer, login
 
@@ -54,7 +54,7 @@ async def doc_app(
 ) -> AsyncIterator[FastAPI]:
     application = create_app(doc_settings, embedder=embedder)
     async with application.router.lifespan_context(application):
-        async with session_scope(application.state.sessionmaker) as session:
+        async with session_scope(SESSIONMAKER.of(application)) as session:
             await create_user(session, "doc-admin", PASSWORD, Role.ADMIN)
             await create_user(session, "doc-user", PASSWORD, Role.USER)
         yield application

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.batch import process_documents
 from apfa.documents.processing import process_document
 from apfa.documents.storage import UploadStore
@@ -34,7 +34,7 @@ async def stored_document(
     store = UploadStore(settings.upload_dir)
     store.root.mkdir(parents=True, exist_ok=True)
     store.path_for(document_id).write_bytes(data)
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         session.add(
             Document(
                 id=document_id,
@@ -116,7 +116,7 @@ async def _store_all(app: FastAPI, settings: Settings, marker: str) -> list[str]
 async def _state(app: FastAPI, document_id: str) -> dict[str, Any]:
     row = await document_row(app, document_id)
     assert row is not None
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         result = await session.execute(
             select(Chunk.ordinal, Chunk.text, Chunk.heading_path)
             .where(Chunk.document_id == document_id)
@@ -146,7 +146,7 @@ def _comparable(outcome: dict[str, Any], ids: list[str], marker: str) -> dict[st
 async def test_a_mixed_batch_ends_as_the_single_path_leaves_it(
     doc_app: FastAPI, doc_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
     one_marker, batch_marker = uuid.uuid4().hex, uuid.uuid4().hex
     singles = await _store_all(doc_app, doc_settings, one_marker)
     batched = await _store_all(doc_app, doc_settings, batch_marker)
@@ -181,7 +181,7 @@ async def test_a_mixed_batch_ends_as_the_single_path_leaves_it(
 async def test_a_rerun_replaces_chunk_sets_and_never_duplicates_them(
     doc_app: FastAPI, doc_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
     ids = await _store_all(doc_app, doc_settings, uuid.uuid4().hex)
     first = await process_documents(maker, embedder, doc_settings, ids)
     before = {i: await _state(doc_app, i) for i in ids}
@@ -225,7 +225,7 @@ async def test_one_encode_call_per_group_and_progress_per_group(
         reports.append((done, total))
 
     outcomes = await process_documents(
-        doc_app.state.sessionmaker,
+        SESSIONMAKER.of(doc_app),
         counting,
         doc_settings,
         ids,
@@ -248,9 +248,7 @@ async def test_a_text_repeated_within_a_group_is_embedded_once(
     one = await stored_document(doc_app, doc_settings, body, "text/plain", "a.txt")
     two = await stored_document(doc_app, doc_settings, body + b"\n", "text/plain", "a.txt")
     counting = CountingEmbedder(embedder)
-    outcomes = await process_documents(
-        doc_app.state.sessionmaker, counting, doc_settings, [one, two]
-    )
+    outcomes = await process_documents(SESSIONMAKER.of(doc_app), counting, doc_settings, [one, two])
     assert [(o["status"], o["embedded"], o["reused"]) for o in outcomes.values()] == [
         ("indexed", 1, 0),
         ("indexed", 0, 1),
@@ -268,7 +266,7 @@ async def test_a_document_deleted_mid_batch_stays_deleted(
     ids = await _store_all(doc_app, doc_settings, uuid.uuid4().hex)
     pausing = CountingEmbedder(embedder, pause=True)
     running = asyncio.create_task(
-        process_documents(doc_app.state.sessionmaker, pausing, doc_settings, ids)
+        process_documents(SESSIONMAKER.of(doc_app), pausing, doc_settings, ids)
     )
     try:
         assert await asyncio.to_thread(pausing.entered.wait, 60)
@@ -305,9 +303,9 @@ async def test_documents_claimed_by_an_unfinished_run_go_back_to_pending(
 
     with pytest.raises(RuntimeError, match="revoked"):
         await process_documents(
-            doc_app.state.sessionmaker, embedder, doc_settings, ids, stop, group_documents=2
+            SESSIONMAKER.of(doc_app), embedder, doc_settings, ids, stop, group_documents=2
         )
     statuses = [(await _state(doc_app, i))["status"] for i in ids]
     assert statuses == ["indexed", "indexed", "pending", "pending"]
-    finished = await process_documents(doc_app.state.sessionmaker, embedder, doc_settings, ids)
+    finished = await process_documents(SESSIONMAKER.of(doc_app), embedder, doc_settings, ids)
     assert [o["status"] for o in finished.values()] == ["indexed"] * 4

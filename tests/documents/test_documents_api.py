@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.processing import process_document
 from apfa.documents.storage import UploadStore
 from apfa.knowledge import service as knowledge
@@ -29,7 +29,7 @@ async def _insert(app: FastAPI, status: str, count: int) -> list[str]:
     """Records only (no files), with distinct creation times, oldest first."""
     ids = [str(uuid.uuid4()) for _ in range(count)]
     base = utcnow() - timedelta(days=1)
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         for offset, document_id in enumerate(ids):
             session.add(
                 Document(
@@ -67,7 +67,7 @@ async def test_pages_walk_every_document_newest_first(
         cursor = page["next_cursor"]
         if cursor is None:
             break
-    async with session_scope(doc_app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(doc_app)) as session:
         rows = list((await session.execute(select(Document))).scalars())
     assert len(seen) == len(rows)
     assert len({item["id"] for item in seen}) == len(rows)
@@ -136,7 +136,7 @@ async def test_delete_removes_record_chunks_file_and_next_index_version(
     text = f"Deletable guide\n\nHSA funds roll over every year. {uuid.uuid4().hex}\n".encode()
     uploaded = await doc_client.post(URL, headers=admin, files=[("files", ("hsa.txt", text))])
     document_id = uploaded.json()["documents"][0]["document_id"]
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
     await process_document(maker, embedder, doc_settings, document_id)
     async with session_scope(maker) as session:
         before = {p.document_id for p, _ in await knowledge.indexed_passages(session)}

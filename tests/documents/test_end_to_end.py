@@ -1,4 +1,4 @@
-"""Upload -> the embed_document_batch job -> a new active index version -> retrievable;
+"""Upload -> the documents.embed_batch job -> a new active index version -> retrievable;
 then delete -> the document leaves the corpus the next version is built from."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from apfa.jobs.system import TASK_SYSTEM
 from documents_support import wait_for_status
 
 URL = "/api/v1/documents"
@@ -24,7 +25,7 @@ async def _search(client: httpx.AsyncClient, headers: dict[str, str], q: str) ->
 async def test_uploaded_document_is_served_until_deleted_and_rebuilt(
     doc_app: FastAPI, doc_client: httpx.AsyncClient, admin: dict[str, str]
 ) -> None:
-    if getattr(doc_app.state, "tasks", None) is None:
+    if TASK_SYSTEM.find_in(doc_app) is None:
         pytest.skip("this app runs no task system; processing is covered by test_processing")
     marker = uuid.uuid4().hex[:8]
     text = (

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.processing import process_document
 from apfa.documents.storage import UploadStore
 from apfa.models import Chunk, Document
@@ -31,7 +31,7 @@ async def stored_document(
     store = UploadStore(settings.upload_dir)
     store.root.mkdir(parents=True, exist_ok=True)
     store.path_for(document_id).write_bytes(data)
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         session.add(
             Document(
                 id=document_id,
@@ -52,7 +52,7 @@ async def stored_document(
 
 
 async def _chunk_ids(app: FastAPI, document_id: str) -> list[int]:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         result = await session.execute(
             select(Chunk.id).where(Chunk.document_id == document_id).order_by(Chunk.ordinal)
         )
@@ -68,7 +68,7 @@ async def test_markdown_is_indexed_and_a_rerun_is_a_no_op(
 ) -> None:
     data = b"---\ncategory: retirement\n---\n# Roth IRAs\n\n## Limits\nContributions phase out.\n"
     document_id = await stored_document(doc_app, doc_settings, data, "text/markdown", "r.md")
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
 
     first = await process_document(maker, embedder, doc_settings, document_id)
     assert first["status"] == "indexed"
@@ -88,7 +88,7 @@ async def test_reprocessing_replaces_the_chunk_set_and_reuses_embeddings(
 ) -> None:
     data = _unique("Index funds\n\nLow fees compound over decades.")
     document_id = await stored_document(doc_app, doc_settings, data, "text/plain", "f.txt")
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
     first = await process_document(maker, embedder, doc_settings, document_id)
     async with session_scope(maker) as session:
         row = await session.get(Document, document_id)
@@ -107,9 +107,7 @@ async def test_pdf_bomb_is_rejected_and_its_file_removed(
     document_id = await stored_document(
         doc_app, doc_settings, flate_bomb_pdf(), "application/pdf", "bomb.pdf"
     )
-    outcome = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, document_id
-    )
+    outcome = await process_document(SESSIONMAKER.of(doc_app), embedder, doc_settings, document_id)
     assert outcome["status"] == "rejected"
     row = await document_row(doc_app, document_id)
     assert row is not None
@@ -117,9 +115,7 @@ async def test_pdf_bomb_is_rejected_and_its_file_removed(
     assert row.meta["reason_code"] == "limit_exceeded"
     assert document_id not in UploadStore(doc_settings.upload_dir).stored_keys()
     assert await chunk_count(doc_app, document_id) == 0
-    skipped = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, document_id
-    )
+    skipped = await process_document(SESSIONMAKER.of(doc_app), embedder, doc_settings, document_id)
     assert skipped["skipped"] is True
 
 
@@ -128,9 +124,7 @@ async def test_too_many_real_pages_is_rejected(
 ) -> None:
     pdf = undercounted_pages_pdf(7)
     document_id = await stored_document(doc_app, doc_settings, pdf, "application/pdf", "p.pdf")
-    outcome = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, document_id
-    )
+    outcome = await process_document(SESSIONMAKER.of(doc_app), embedder, doc_settings, document_id)
     assert outcome["status"] == "rejected"
     assert "more than 5 pages" in outcome["error"]
 
@@ -139,9 +133,7 @@ async def test_a_file_without_text_is_rejected(
     doc_app: FastAPI, doc_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
     document_id = await stored_document(doc_app, doc_settings, b" \n\n\t\n", "text/plain", "w")
-    outcome = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, document_id
-    )
+    outcome = await process_document(SESSIONMAKER.of(doc_app), embedder, doc_settings, document_id)
     assert (outcome["status"], outcome["error"]) == ("rejected", "no extractable text")
 
 
@@ -151,9 +143,7 @@ async def test_a_changed_stored_file_fails_and_is_kept(
     document_id = await stored_document(doc_app, doc_settings, b"original\n", "text/plain", "o")
     store = UploadStore(doc_settings.upload_dir)
     store.path_for(document_id).write_bytes(b"tampered\n")
-    outcome = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, document_id
-    )
+    outcome = await process_document(SESSIONMAKER.of(doc_app), embedder, doc_settings, document_id)
     assert outcome["status"] == "failed"
     assert "content hash" in outcome["error"]
     assert document_id in store.stored_keys()
@@ -166,7 +156,7 @@ async def test_racing_duplicates_index_once(
     data = _unique("Sinking funds\n\nSave monthly for known yearly bills.")
     first = await stored_document(doc_app, doc_settings, data, "text/plain", "a.txt")
     second = await stored_document(doc_app, doc_settings, data, "text/plain", "b.txt")
-    maker = doc_app.state.sessionmaker
+    maker = SESSIONMAKER.of(doc_app)
     later = await process_document(maker, embedder, doc_settings, second)
     assert later["status"] == "rejected"
     assert first in later["error"]
@@ -179,7 +169,7 @@ async def test_unknown_document_is_missing(
     doc_app: FastAPI, doc_settings: Settings, embedder: SentenceTransformerEmbedder
 ) -> None:
     outcome = await process_document(
-        doc_app.state.sessionmaker, embedder, doc_settings, str(uuid.uuid4())
+        SESSIONMAKER.of(doc_app), embedder, doc_settings, str(uuid.uuid4())
     )
     assert outcome["status"] == "missing"
 
@@ -224,7 +214,7 @@ async def test_a_document_deleted_mid_processing_stays_deleted(
     document_id = await stored_document(doc_app, doc_settings, data, "text/plain", "bt.txt")
     pausing = PausingEmbedder(embedder)
     running = asyncio.create_task(
-        process_document(doc_app.state.sessionmaker, pausing, doc_settings, document_id)
+        process_document(SESSIONMAKER.of(doc_app), pausing, doc_settings, document_id)
     )
     try:
         assert await asyncio.to_thread(pausing.entered.wait, 60)
@@ -261,7 +251,7 @@ async def test_documents_sharing_text_can_be_processed_at_once(
     text = _unique("Shared text\n\nBoth uploads hold this very paragraph.")
     one = await stored_document(doc_app, doc_settings, text, "text/plain", "one.txt")
     two = await stored_document(doc_app, doc_settings, text + b"\n\n", "text/plain", "two.txt")
-    maker, meeting = doc_app.state.sessionmaker, MeetingEmbedder(embedder)
+    maker, meeting = SESSIONMAKER.of(doc_app), MeetingEmbedder(embedder)
     outcomes = await asyncio.gather(
         process_document(maker, meeting, doc_settings, one),
         process_document(maker, meeting, doc_settings, two),

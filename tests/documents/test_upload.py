@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.storage import UploadStore
 from apfa.models import AuditLog, BackgroundTask, Chunk
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -99,7 +99,7 @@ async def test_html_scripts_and_styles_never_reach_the_chunks(
     body = response.json()
     document_id = body["documents"][0]["document_id"]
     await settle(doc_app, doc_client, admin, body, document_id, embedder, doc_settings)
-    async with session_scope(doc_app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(doc_app)) as session:
         texts = (
             await session.execute(select(Chunk.text).where(Chunk.document_id == document_id))
         ).scalars()
@@ -127,10 +127,10 @@ async def test_batch_upload_is_one_job_with_a_result_per_file(
     assert copy["duplicate_of"] == first["document_id"]
     assert {first["document_id"], second["document_id"]} <= set(store.stored_keys())
     if body["job_id"] is not None:
-        async with session_scope(doc_app.state.sessionmaker) as session:
+        async with session_scope(SESSIONMAKER.of(doc_app)) as session:
             job = await session.get(BackgroundTask, body["job_id"])
         assert job is not None
-        assert job.name == "embed_document_batch"
+        assert job.name == "documents.embed_batch"
         assert job.params == {"document_ids": [first["document_id"], second["document_id"]]}
 
 
@@ -172,7 +172,7 @@ async def test_uploads_are_audited_per_file(
     ]
     response = await doc_client.post(URL, headers=admin, files=files)
     good, bad = response.json()["documents"]
-    async with session_scope(doc_app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(doc_app)) as session:
         events = {
             row.target_id: row
             for row in (

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.storage import UploadStore
 from apfa.models import AuditLog
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -167,7 +167,7 @@ async def test_too_many_files_is_413_and_stores_none(
 
 
 async def _request_failures(app: FastAPI) -> int:
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         count = await session.scalar(
             select(func.count())
             .select_from(AuditLog)

@@ -15,9 +15,9 @@ from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.errors import Conflict, NotFound
 from apfa.knowledge import service
 from apfa.knowledge.flows import IngestReport, ingest_and_publish
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.index_store import INDEX_FILE
-from apfa.knowledge.indexing import activate_version, build_version, load_active
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.knowledge.index.store import INDEX_FILE
+from apfa.knowledge.index.versions import activate_version, build_version, load_active
 from apfa.models import Chunk, IndexVersion
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from conftest import CORPUS

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from apfa.auth.permissions import Role
 from apfa.core.config import Settings
 from apfa.core.db import create_engine
-from apfa.knowledge.holder import IndexHolder
+from apfa.knowledge.index.holder import INDEX_HOLDER, IndexHolder
 from apfa.observability import exposition
 from support import bearer
 
@@ -62,7 +62,7 @@ async def test_ingestion_observes_document_embedding() -> None:
 async def test_index_gauges_follow_the_served_version(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    holder: IndexHolder = app.state.index_holder
+    holder: IndexHolder = INDEX_HOLDER.of(app)
     current = holder.current
     assert current is not None
     values = scraped((await client.get("/metrics")).text)

@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from apfa.auth.permissions import Role
 from apfa.core.config import Settings
 from apfa.knowledge.flows import IngestReport
+from apfa.knowledge.index.holder import INDEX_HOLDER
 from apfa.main import create_app
 from apfa.observability.tracing import REQUEST_ID_ATTRIBUTE, traces_url
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -188,7 +189,7 @@ async def test_incoming_traceparent_is_continued(
 async def test_server_errors_mark_the_span(
     traced_app: FastAPI, traced_client: httpx.AsyncClient, spans: InMemorySpanExporter
 ) -> None:
-    holder = traced_app.state.index_holder
+    holder = INDEX_HOLDER.of(traced_app)
     served = holder.swap(None)
     try:
         assert (await traced_client.get("/ready")).status_code == 503

@@ -18,13 +18,13 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.knowledge.flows import ingest_and_publish
 from apfa.main import create_app
-from apfa.providers.breaker import BreakerState
+from apfa.providers.breaker import BREAKERS, BreakerState
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from llm_stub import (
     MALFORMED,
     SERVER_ERROR,
@@ -139,7 +139,7 @@ async def test_an_invented_figure_falls_back_and_is_not_cached(
 async def test_outage_opens_the_breaker_and_users_still_get_answers(
     llm_app: LlmApp, stub: StubLLM
 ) -> None:
-    breaker = llm_app.app.state.breakers["openai"]
+    breaker = BREAKERS.of(llm_app.app)["openai"]
     stub.script(
         Hang(), SERVER_ERROR, Drop(), MALFORMED, json_reply({}, 429, **{"Retry-After": "1"})
     )

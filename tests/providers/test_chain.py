@@ -9,7 +9,7 @@ import pytest
 from apfa.advice.flows import cache_key
 from apfa.advice.generation import GenerationChain, Inputs
 from apfa.advice.schemas import LoanQuery, ProfileIn
-from apfa.knowledge.index_store import Hit, Passage
+from apfa.knowledge.index.store import Hit, Passage
 from apfa.providers.llm import Generation, GenerationRequest, ProviderError
 from apfa.providers.registry import ProviderConfigError, parse_chain
 

@@ -12,12 +12,13 @@ import socketio
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
-from apfa.auth.tokens import TokenService
-from apfa.core.db import session_scope
+from apfa.auth.tokens import TOKENS, TokenService
+from apfa.core.config import SETTINGS
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.secrets import jwt_keyring
 from apfa.events.sink import INDEX_ROOM, METRICS_ROOM, TASKS_ROOM
-from apfa.realtime.server import MSGPACK_PATH
+from apfa.realtime.server import MSGPACK_PATH, REALTIME
+from apfa.users.service import create_user
 from realtime_support import Client, eventually, serving
 from support import PASSWORD, login
 
@@ -64,7 +65,7 @@ async def test_garbage_token_is_refused(url: str, clients: list[Client]) -> None
 async def test_expired_token_is_refused(
     app: FastAPI, url: str, tokens: dict[Role, str], clients: list[Client]
 ) -> None:
-    settings = app.state.settings
+    settings = SETTINGS.of(app)
     keys, kid = jwt_keyring(settings)
     expired = TokenService(
         keys,
@@ -73,7 +74,7 @@ async def test_expired_token_is_refused(
         audience=settings.jwt_audience,
         ttl=timedelta(minutes=-5),
     )
-    claims = app.state.tokens.decode_access(tokens[Role.ADMIN])
+    claims = TOKENS.of(app).decode_access(tokens[Role.ADMIN])
     token = expired.issue_access(
         subject=claims.subject, role="admin", session_id=claims.session_id
     ).token
@@ -127,10 +128,10 @@ async def test_sixth_connection_of_a_user_is_refused(
     app: FastAPI, url: str, client: httpx.AsyncClient, clients: list[Client]
 ) -> None:
     name = f"ws-limit-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         await create_user(session, name, PASSWORD, Role.ADMIN)
     token = await login(client, name)
-    limit = app.state.settings.ws_max_connections_per_user
+    limit = SETTINGS.of(app).ws_max_connections_per_user
     assert limit == 5
     held = [new_client(clients) for _ in range(limit)]
     for each in held:
@@ -139,7 +140,7 @@ async def test_sixth_connection_of_a_user_is_refused(
     assert "too many connections" in message
     gone = held[0].sio.get_sid()
     await held[0].close()
-    registry = app.state.realtime.gateway.registry
+    registry = REALTIME.of(app).gateway.registry
     await eventually(lambda: gone not in registry.connections, 2)
     again = new_client(clients)
     await again.connect(url, token)

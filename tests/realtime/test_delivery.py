@@ -1,4 +1,4 @@
-"""Events published into ``app.state.events`` reach Socket.IO clients of a real server:
+"""Events published into ``EVENTS.of(app)`` reach Socket.IO clients of a real server:
 latency, throttling with coalescing, replay with ``since``, and sessions cut off."""
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ import pytest
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.auth.sessions import revoke_user_sessions
-from apfa.core.db import session_scope
+from apfa.core.config import SETTINGS
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.events.sink import (
     BATCH_PROGRESS,
+    EVENTS,
     INDEX_ROOM,
     INDEX_SWAPPED,
     METRICS_ROOM,
     TASK_UPDATE,
     TASKS_ROOM,
 )
+from apfa.users.service import create_user
 from realtime_support import Client, eventually, serving
 from support import PASSWORD, bearer, login
 
@@ -54,7 +56,7 @@ async def connected(clients: list[Client], url: str, token: str, *rooms: str) ->
 
 async def fresh_user(app: FastAPI, http: httpx.AsyncClient, role: Role) -> tuple[int, str]:
     name = f"ws-{role.value.replace('_', '-')}-{uuid.uuid4().hex[:10]}"
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         user = await create_user(session, name, PASSWORD, role)
         user_id = user.id
     return user_id, await login(http, name)
@@ -71,7 +73,7 @@ async def test_admin_receives_a_published_event_within_a_second(
     advisor = await connected(clients, url, tokens[Role.FINANCIAL_ADVISOR], METRICS_ROOM)
     task_id = str(uuid.uuid4())
     started = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    app.state.events.publish(
+    EVENTS.of(app).publish(
         TASKS_ROOM,
         TASK_UPDATE,
         {"task_id": task_id, "state": "running", "started_at": started, "event_id": -1},
@@ -91,11 +93,11 @@ async def test_admin_receives_a_published_event_within_a_second(
 async def test_throttled_to_the_rate_with_coalescing_and_final_state(
     app: FastAPI, url: str, tokens: dict[Role, str], clients: list[Client]
 ) -> None:
-    rate = app.state.settings.ws_max_updates_per_second
+    rate = SETTINGS.of(app).ws_max_updates_per_second
     assert rate == 10
     admin = await connected(clients, url, tokens[Role.ADMIN], TASKS_ROOM, INDEX_ROOM)
     task_id, swap_id = str(uuid.uuid4()), uuid.uuid4().hex
-    events = app.state.events
+    events = EVENTS.of(app)
     for done in range(200):
         data = {"task_id": task_id, "state": "running", "progress": {"done": done}}
         events.publish(TASKS_ROOM, BATCH_PROGRESS, data)
@@ -127,7 +129,7 @@ async def test_throttled_to_the_rate_with_coalescing_and_final_state(
 async def test_reconnect_with_since_gets_missed_events_then_live_ones(
     app: FastAPI, url: str, tokens: dict[Role, str], clients: list[Client]
 ) -> None:
-    events = app.state.events
+    events = EVENTS.of(app)
     first = await connected(clients, url, tokens[Role.ADMIN], TASKS_ROOM)
     seen_task = str(uuid.uuid4())
     events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": seen_task, "state": "running"})
@@ -177,7 +179,7 @@ async def test_session_revoked_by_another_process_is_disconnected_within_5_secon
     of it from its periodic revocation sync."""
     user_id, token = await fresh_user(app, client, Role.ADMIN)
     watcher = await connected(clients, url, token, TASKS_ROOM)
-    async with session_scope(app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(app)) as session:
         assert await revoke_user_sessions(session, user_id, reason="test")
     revoked_at = time.monotonic()
     await eventually(lambda: watcher.disconnected_at is not None, 5.0)
@@ -206,7 +208,7 @@ async def test_demoted_admin_loses_the_tasks_room_within_5_seconds(
     assert notice["room"] == TASKS_ROOM
     assert "admin:celery:view" in notice["error"]
     task_id = str(uuid.uuid4())
-    app.state.events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": task_id, "state": "running"})
+    EVENTS.of(app).publish(TASKS_ROOM, TASK_UPDATE, {"task_id": task_id, "state": "running"})
     await asyncio.sleep(0.3)
     assert of_task(watcher, task_id) == []
     assert watcher.sio.connected

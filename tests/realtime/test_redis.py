@@ -22,17 +22,18 @@ import socketio
 from fastapi import FastAPI
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
+from apfa.core.redis import connect_redis
 from apfa.events.build import build_stream
 from apfa.events.factory import process_sink
 from apfa.events.redis_bus import RedisEventBus
 from apfa.events.redis_sink import RedisEventSink
-from apfa.events.sink import METRICS_ROOM, TASK_UPDATE, TASKS_ROOM
+from apfa.events.sink import EVENTS, METRICS_ROOM, TASK_UPDATE, TASKS_ROOM
 from apfa.knowledge.flows import IngestReport
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from realtime_support import Client, eventually, serving
 from services import RedisServer, running_redis
 from support import PASSWORD, login
@@ -114,8 +115,9 @@ def publish_from_another_process(redis_url: str, *task_ids: str) -> None:
 
 
 def test_the_api_uses_the_redis_path_when_configured(settings: Settings) -> None:
-    stream = build_stream(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
+    stream = build_stream(settings, connect_redis("redis://127.0.0.1:1/0"))
     assert isinstance(stream, RedisEventBus)
+    assert not isinstance(build_stream(settings, None), RedisEventBus)
     sink = process_sink(settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"}))
     assert isinstance(sink, RedisEventSink)
 
@@ -142,7 +144,7 @@ async def test_event_published_in_one_api_process_reaches_clients_of_another(
     one, two = stacks
     watcher = await connected(clients, two.url, tokens[Role.ADMIN], TASKS_ROOM)
     task_id = str(uuid.uuid4())
-    one.app.state.events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": task_id, "state": "running"})
+    EVENTS.of(one.app).publish(TASKS_ROOM, TASK_UPDATE, {"task_id": task_id, "state": "running"})
     took = await eventually(lambda: task_ids(watcher) == [task_id], 2.0)
     assert took < 1.0
 
@@ -172,7 +174,7 @@ async def test_replay_after_reconnect_comes_from_the_redis_log(
         "truncated": False,
     }
     live = str(uuid.uuid4())
-    one.app.state.events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": live, "state": "pending"})
+    EVENTS.of(one.app).publish(TASKS_ROOM, TASK_UPDATE, {"task_id": live, "state": "pending"})
     await eventually(lambda: task_ids(second) == [*missed, live], 15.0)
 
 
@@ -185,7 +187,7 @@ async def test_events_published_while_the_relay_was_cut_off_are_caught_up(
     one, _ = stacks
     watcher = await connected(clients, one.url, tokens[Role.ADMIN], TASKS_ROOM)
     warm = str(uuid.uuid4())
-    one.app.state.events.publish(TASKS_ROOM, TASK_UPDATE, {"task_id": warm, "state": "running"})
+    EVENTS.of(one.app).publish(TASKS_ROOM, TASK_UPDATE, {"task_id": warm, "state": "running"})
     await eventually(lambda: task_ids(watcher) == [warm], 5.0)
     store = redis.Redis.from_url(redis_server.url)
     sink = RedisEventSink(redis_server.url)
@@ -210,7 +212,7 @@ async def test_replay_log_is_capped(stacks: tuple[Stack, Stack], redis_server: R
     evicted = int(store.get("apfa:events:evicted") or 0)
     oldest = json.loads(store.lindex("apfa:events:log", 0) or b"{}")["event_id"]
     assert 0 < evicted < oldest
-    bus = stacks[0].app.state.events
+    bus = EVENTS.of(stacks[0].app)
     assert (await bus.replay(TASKS_ROOM, evicted - 1)).truncated is True
     complete = await bus.replay(TASKS_ROOM, oldest)
     assert complete.truncated is False
@@ -223,7 +225,7 @@ async def test_connection_limit_holds_across_api_processes(
 ) -> None:
     one, two = stacks
     name = f"ws-redis-limit-{uuid.uuid4().hex[:10]}"
-    async with session_scope(one.app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(one.app)) as session:
         await create_user(session, name, PASSWORD, Role.FINANCIAL_ADVISOR)
     async with httpx.AsyncClient(base_url=one.url) as http:
         token = await login(http, name)

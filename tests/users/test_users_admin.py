@@ -14,12 +14,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from apfa.auth.permissions import Role
-from apfa.auth.service import create_user
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.main import create_app
 from apfa.models import AuditLog
 from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.users.service import create_user
 from support import PASSWORD, bearer, login
 
 NEW_PASSWORD = "a brand new passphrase 42"
@@ -249,7 +249,7 @@ async def test_audit_records_changes_without_passwords(
     assert (await patch(client, admin, user["id"], {"role": "admin"})).status_code == 200
     assert (await patch(client, admin, user["id"], {"is_active": False})).status_code == 200
     query = select(AuditLog).where(AuditLog.target_id == str(user["id"]))
-    async with app.state.sessionmaker() as session:
+    async with SESSIONMAKER.of(app)() as session:
         rows = (await session.scalars(query)).all()
     by_action = {r.action: r for r in rows if r.outcome == "success" and r.target_type == "user"}
     assert {"user_create", "password_change", "role_change", "deactivate"} <= set(by_action)
@@ -270,7 +270,7 @@ async def lone_admin(
     """A fresh database whose only user is one super_admin."""
     application = create_app(isolated_settings, embedder=embedder)
     async with application.router.lifespan_context(application):
-        async with session_scope(application.state.sessionmaker) as session:
+        async with session_scope(SESSIONMAKER.of(application)) as session:
             root = await create_user(session, "root-admin", PASSWORD, Role.SUPER_ADMIN)
             info = {"id": root.id, "username": root.username}
         transport = httpx.ASGITransport(app=application)

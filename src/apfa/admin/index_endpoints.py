@@ -8,10 +8,15 @@ from apfa.admin.dependencies import CeleryViewer, IndexAdmin, TaskSystemDep
 from apfa.admin.schemas import ActivatedOut, IndexVersionOut, IndexVersionsOut, JobAccepted
 from apfa.audit import service as audit
 from apfa.auth.context import actor_of
-from apfa.core.db import session_scope
+from apfa.core.config import SETTINGS
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep
+from apfa.core.redis import REDIS
+from apfa.events.sink import EVENTS
 from apfa.knowledge import service
-from apfa.knowledge.publishing import activate_everywhere
+from apfa.knowledge.index.holder import INDEX_HOLDER
+from apfa.knowledge.index.versions import activate_everywhere
+from apfa.knowledge.tasks import BUILD_INDEX
 from apfa.models import IndexVersion
 
 router = APIRouter(tags=["admin: index"])
@@ -39,7 +44,7 @@ def _version(row: IndexVersion) -> IndexVersionOut:
 async def list_versions(_: CeleryViewer, session: SessionDep, request: Request) -> IndexVersionsOut:
     """Every version, newest first, the one this process serves and the one it has loaded
     ahead of its activation."""
-    holder = request.app.state.index_holder
+    holder = INDEX_HOLDER.of(request)
     current, staged = holder.current, holder.staged
     return IndexVersionsOut(
         items=[_version(row) for row in await service.list_versions(session)],
@@ -53,9 +58,9 @@ async def list_versions(_: CeleryViewer, session: SessionDep, request: Request) 
 )
 async def rebuild(principal: IndexAdmin, request: Request, system: TaskSystemDep) -> JobAccepted:
     """Build a new version from the current corpus and activate it when it is ready."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(request)) as session:
         row = await system.runtime.submit(
-            session, "build_faiss_index", {"activate": True}, created_by=principal.username
+            session, BUILD_INDEX, {"activate": True}, created_by=principal.username
         )
         await audit.record(
             session,
@@ -71,17 +76,17 @@ async def rebuild(principal: IndexAdmin, request: Request, system: TaskSystemDep
 async def activate(version: int, principal: IndexAdmin, request: Request) -> ActivatedOut:
     """Serve VERSION from now on in every API process (a rollback is activating an older
     one). Requests already running finish on the version they started with."""
-    state = request.app.state
+    maker = SESSIONMAKER.of(request)
     loaded = await activate_everywhere(
-        state.sessionmaker,
-        state.settings.index_dir,
+        maker,
+        SETTINGS.of(request).index_dir,
         version,
-        holder=state.index_holder,
-        redis_url=state.settings.redis_url,
-        events=state.events,
+        holder=INDEX_HOLDER.of(request),
+        redis=REDIS.find_in(request),
+        events=EVENTS.of(request),
     )
     await audit.record_now(
-        state.sessionmaker,
+        maker,
         actor_of(request, principal),
         "index_activate",
         target_type="index_version",

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from apfa.jobs.spec import QUEUES
 from apfa.models import BackgroundTask
 from apfa.models.base import utcnow
 from apfa.models.task import FINAL_STATES
-from apfa.tasks.registry import QUEUES
 
 RATE_WINDOW = timedelta(minutes=5)
 
@@ -22,7 +22,7 @@ async def list_tasks(
     *,
     queue: str | None,
     state: str | None,
-    name: str | None,
+    names: Sequence[str] | None,
     limit: int,
     before: tuple[str, str] | None,
 ) -> Sequence[BackgroundTask]:
@@ -32,11 +32,9 @@ async def list_tasks(
         query = query.where(BackgroundTask.queue == queue)
     if state:
         query = query.where(BackgroundTask.state == state)
-    if name:
-        query = query.where(BackgroundTask.name == name)
+    if names:
+        query = query.where(BackgroundTask.name.in_(names))
     if before is not None:
-        from datetime import datetime
-
         created = datetime.fromisoformat(before[0])
         query = query.where(
             (BackgroundTask.created_at < created)

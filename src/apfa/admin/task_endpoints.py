@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
@@ -25,14 +26,16 @@ from apfa.admin.schemas import (
 from apfa.admin.workers import broker_depths, list_workers
 from apfa.audit import service as audit
 from apfa.auth.context import actor_of
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep
 from apfa.core.errors import InvalidInput, NotFound
 from apfa.core.pagination import Cursor, Limit
+from apfa.core.redis import REDIS
+from apfa.jobs import records
+from apfa.jobs.spec import QUEUES
+from apfa.knowledge.tasks import REEMBED_ALL
 from apfa.models import BackgroundTask
 from apfa.models.task import FINAL_STATES, TASK_STATES
-from apfa.tasks import records
-from apfa.tasks.registry import QUEUES
 
 router = APIRouter(tags=["admin: jobs"])
 WAIT_POLL_SECONDS = 0.2
@@ -51,8 +54,6 @@ def _decode(cursor: str | None) -> tuple[str, str] | None:
         if not raw.startswith("t:") or "|" not in raw:
             raise ValueError(raw)
         created, task_id = raw[2:].split("|", 1)
-        from datetime import datetime
-
         datetime.fromisoformat(created)
         return created, task_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
@@ -67,6 +68,7 @@ def _out(row: BackgroundTask) -> TaskOut:
 async def list_tasks(
     _: CeleryViewer,
     session: SessionDep,
+    system: TaskSystemDep,
     queue: Annotated[str | None, Query(max_length=32)] = None,
     state: Annotated[str | None, Query(max_length=16)] = None,
     name: Annotated[str | None, Query(max_length=64)] = None,
@@ -78,8 +80,11 @@ async def list_tasks(
         raise InvalidInput(f"unknown queue {queue!r}; queues: {', '.join(QUEUES)}")
     if state is not None and state not in TASK_STATES:
         raise InvalidInput(f"unknown state {state!r}; states: {', '.join(TASK_STATES)}")
+    # A job's earlier names (aliases) find its rows under either name.
+    spec = system.runtime.registry.find(name) if name is not None else None
+    names = spec.names if spec is not None else (name,) if name is not None else None
     rows = await service.list_tasks(
-        session, queue=queue, state=state, name=name, limit=limit + 1, before=_decode(cursor)
+        session, queue=queue, state=state, names=names, limit=limit + 1, before=_decode(cursor)
     )
     page = rows[:limit]
     return TaskPage(
@@ -94,7 +99,7 @@ async def revoke_task(
 ) -> TaskOut:
     """Cancel a job: a waiting one never runs; a running one stops at its next progress
     report. A job that already ended is returned unchanged."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(request)) as session:
         row = await records.revoke(session, task_id[:36])
         if row is None:
             raise NotFound(f"task {task_id} does not exist")
@@ -125,9 +130,9 @@ async def embed_all(
     force: Annotated[bool, Query(description="recompute vectors the cache already has")] = False,
 ) -> JobAccepted:
     """Re-embed the whole corpus, then build and activate a new index version."""
-    async with session_scope(request.app.state.sessionmaker) as session:
+    async with session_scope(SESSIONMAKER.of(request)) as session:
         row = await system.runtime.submit(
-            session, "embed_all_documents", {"force": force}, created_by=principal.username
+            session, REEMBED_ALL, {"force": force}, created_by=principal.username
         )
         await audit.record(
             session,
@@ -149,7 +154,7 @@ async def wait_for_job(
 ) -> JobWait:
     """Long poll until the job and the follow-up jobs it started (a build, a swap) have
     all ended, or ``timeout`` seconds pass; returns their states and progress."""
-    maker = request.app.state.sessionmaker
+    maker = SESSIONMAKER.of(request)
     deadline = time.monotonic() + timeout
     while True:
         async with session_scope(maker) as session:
@@ -176,13 +181,14 @@ async def wait_for_job(
 
 @router.get("/api/admin/celery/queues/stats", response_model=QueueStatsOut)
 async def queues_stats(
-    _: CeleryViewer, session: SessionDep, system: TaskSystemDep
+    _: CeleryViewer, session: SessionDep, system: TaskSystemDep, request: Request
 ) -> QueueStatsOut:
     """Per queue: waiting (depth), running, succeeded, failed, completions per minute;
     under Celery also the messages waiting in the broker."""
     stats: dict[str, dict[str, Any]] = await service.queue_stats(session)
-    if system.celery is not None:
-        for queue, depth in (await broker_depths(system)).items():
+    redis = REDIS.find_in(request)
+    if system.celery is not None and redis is not None:
+        for queue, depth in (await broker_depths(redis)).items():
             stats[queue]["broker_depth"] = depth
     return QueueStatsOut(
         engine=system.runtime.engine, queues=[QueueStats(**entry) for entry in stats.values()]
@@ -190,7 +196,7 @@ async def queues_stats(
 
 
 @router.get("/api/admin/celery/workers", response_model=WorkersOut)
-async def workers(_: CeleryViewer, system: TaskSystemDep) -> WorkersOut:
+async def workers(_: CeleryViewer, system: TaskSystemDep, request: Request) -> WorkersOut:
     """Live workers with their queues, concurrency and heartbeat age."""
-    items = [WorkerOut(**w) for w in await list_workers(system)]
+    items = [WorkerOut(**w) for w in await list_workers(system, REDIS.find_in(request))]
     return WorkersOut(engine=system.runtime.engine, items=items)

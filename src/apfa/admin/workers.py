@@ -8,17 +8,17 @@ import socket
 import time
 from typing import Any
 
-import redis.asyncio as aioredis
+from redis.asyncio import Redis
 
-from apfa.jobs.engine import TaskSystem
-from apfa.tasks.registry import QUEUES
-from apfa.workers.celery_app import KEY_PREFIX
-from apfa.workers.heartbeat import live_workers
+from apfa.jobs.celery_app import KEY_PREFIX
+from apfa.jobs.heartbeat import live_workers
+from apfa.jobs.spec import QUEUES
+from apfa.jobs.system import TaskSystem
 
 PRIORITY_SEP = ":"
 
 
-async def list_workers(system: TaskSystem) -> list[dict[str, Any]]:
+async def list_workers(system: TaskSystem, redis: Redis | None) -> list[dict[str, Any]]:
     if system.local is not None:
         local = system.local
         return [
@@ -33,11 +33,7 @@ async def list_workers(system: TaskSystem) -> list[dict[str, Any]]:
                 "heartbeat_age_seconds": round(max(time.time() - local.last_beat, 0.0), 3),
             }
         ]
-    client = aioredis.from_url(str(system.runtime.settings.redis_url), socket_timeout=2)
-    try:
-        found = await live_workers(client)
-    finally:
-        await client.aclose()
+    found = await live_workers(redis) if redis is not None else []
     return [
         {
             "name": w["name"],
@@ -52,20 +48,16 @@ async def list_workers(system: TaskSystem) -> list[dict[str, Any]]:
     ]
 
 
-async def broker_depths(system: TaskSystem) -> dict[str, int]:
+async def broker_depths(redis: Redis) -> dict[str, int]:
     """Messages waiting in Redis per queue, over its priority sub-queues."""
-    client = aioredis.from_url(str(system.runtime.settings.redis_url), socket_timeout=2)
-    try:
-        depths: dict[str, int] = {}
-        for queue in QUEUES:
-            keys = [f"{KEY_PREFIX}:{queue}"] + [
-                f"{KEY_PREFIX}:{queue}{PRIORITY_SEP}{step}" for step in range(1, 10)
-            ]
-            async with client.pipeline(transaction=False) as pipe:
-                for key in keys:
-                    pipe.llen(key)
-                lengths = await pipe.execute()
-            depths[queue] = int(sum(lengths))
-        return depths
-    finally:
-        await client.aclose()
+    depths: dict[str, int] = {}
+    for queue in QUEUES:
+        keys = [f"{KEY_PREFIX}:{queue}"] + [
+            f"{KEY_PREFIX}:{queue}{PRIORITY_SEP}{step}" for step in range(1, 10)
+        ]
+        async with redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.llen(key)
+            lengths = await pipe.execute()
+        depths[queue] = int(sum(lengths))
+    return depths

@@ -12,16 +12,16 @@ credential schemes.
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
 
 from apfa.auth.dependencies import RequirePermission, authenticate_request
 from apfa.auth.permissions import Permission
 from apfa.auth.service import Principal
-from apfa.core.config import Settings
+from apfa.core.config import SETTINGS, Settings
 from apfa.core.errors import TooManyRequests
-from apfa.core.ratelimit import RateLimiter
+from apfa.core.ratelimit import RATE_LIMITER
 
 
 def advice_limit(settings: Settings, principal: Principal) -> str:
@@ -35,8 +35,8 @@ def advice_limit(settings: Settings, principal: Principal) -> str:
 async def limit_advice(request: Request, principal: Principal) -> None:
     """Counts one advice request of ``principal``; ``TooManyRequests`` over the limit. The
     limit headers go on the response either way."""
-    spec = advice_limit(cast(Settings, request.app.state.settings), principal)
-    limiter = cast(RateLimiter, request.app.state.rate_limiter)
+    spec = advice_limit(SETTINGS.of(request), principal)
+    limiter = RATE_LIMITER.of(request)
     verdict = await limiter.hit(spec, "advice", str(principal.user_id))
     request.state.response_headers = verdict.headers()
     if not verdict.allowed:

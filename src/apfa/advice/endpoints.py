@@ -2,15 +2,15 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from apfa.advice import service
 from apfa.advice.dependencies import ADVICE_GUARD, AdviceCaller
-from apfa.advice.flows import AdvicePipeline, Answer
-from apfa.advice.history import HistoryWriter
+from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, Answer
+from apfa.advice.history import HISTORY_WRITER, HistoryWriter
 from apfa.advice.schemas import AdviceResponse, HistoryItem, HistoryPage, LoanQuery
 from apfa.advice.streaming import AdviceStream
 from apfa.auth.dependencies import CREDENTIALS_OPENAPI, AdviceHistoryViewer, guarded_by
@@ -34,11 +34,11 @@ router = APIRouter(tags=["advice"])
 # The advice routes take these from the app directly rather than as dependencies: each
 # dependency costs several microseconds per request to solve (see advice/dependencies.py).
 def pipeline_of(request: Request) -> AdvicePipeline:
-    return cast(AdvicePipeline, request.app.state.advice_pipeline)
+    return ADVICE_PIPELINE.of(request)
 
 
 def history_of(request: Request) -> HistoryWriter:
-    return cast(HistoryWriter, request.app.state.history_writer)
+    return HISTORY_WRITER.of(request)
 
 
 async def get_history_writer(request: Request) -> HistoryWriter:
@@ -70,7 +70,7 @@ async def generate_advice(request: Request) -> Response:
     answer = await pipeline_of(request).answer(body)
     request_id = current_request_id()
     rendered = answer.render(principal.username, request_id)
-    entry = service.history_entry(principal.user_id, request_id, body, answer, rendered)
+    entry = service.history_entry(principal.user_id, request_id, body, answer)
     await history_of(request).submit(entry)
     return answer_response(request, answer, rendered)
 
@@ -136,9 +136,9 @@ async def advice_history(
                 request_id=r.request_id,
                 query=r.query,
                 created_at=r.created_at.isoformat(),
-                response=service.stored_response(r, members),
+                response=service.stored_response(r, body_json, username),
             )
-            for r, members in page
+            for r, body_json, username in page
         ],
         next_cursor=encode_cursor(page[-1][0].id) if len(rows) > limit else None,
     )

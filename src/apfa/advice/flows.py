@@ -30,8 +30,9 @@ from apfa.advice.schemas import (
 )
 from apfa.advice.wording import describe
 from apfa.core.cache import Lookup, TieredCache
+from apfa.core.resources import Resource
 from apfa.finance import LoanProfile, analyse
-from apfa.knowledge.index_store import Hit, LoadedIndex
+from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.knowledge.retrieval import Retriever
 from apfa.observability import metrics as m
 
@@ -127,6 +128,11 @@ class Answer:
     def render(self, user: str, request_id: str | None) -> bytes:
         extra = json.dumps(self.envelope(user, request_id), separators=(",", ":"))
         return b"{" + self.members_json + b"," + extra[1:].encode()
+
+    @property
+    def body_json(self) -> bytes:
+        """The answer alone as a JSON document (what the history stores)."""
+        return b"{" + self.members_json + b"}"
 
     def tail(self, rendered: bytes) -> bytes:
         """What ``rendered`` (from ``render``) adds after the members and their comma."""
@@ -250,3 +256,6 @@ class AdvicePipeline:
             fallback_reason=draft.fallback_reason,
             index_version=retrieval.version,
         )
+
+
+ADVICE_PIPELINE = Resource[AdvicePipeline]("advice pipeline")

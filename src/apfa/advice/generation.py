@@ -5,18 +5,24 @@ passage it cites, and every citation names a retrieved passage; otherwise, and w
 provider fails or its breaker is open, the next one is tried, ending with the grounded
 generator, which cannot fail. ``fallback_reason`` says why each earlier provider was
 passed over.
+
+The same loop serves the JSON and the streamed answer: with a ``Listener`` the LLMs'
+text is streamed to it piece by piece, and it is told what the text may cite, the
+figures, and when the text so far must be dropped (a provider failed or its answer did
+not pass verification).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
 from apfa.advice.generator import CitedPassage, GroundedGenerator
 from apfa.advice.wording import figure_lines
-from apfa.knowledge.index_store import Hit
+from apfa.knowledge.index.store import Hit
 from apfa.observability import metrics as m
 from apfa.providers.llm import (
     Figure,
@@ -63,6 +69,53 @@ def request_for(inputs: Inputs) -> GenerationRequest:
     )
 
 
+class Listener(Protocol):
+    """Follows a streamed generation (``GenerationChain.generate``)."""
+
+    def passages(self, cited: Sequence[CitedPassage]) -> None:
+        """The passages the text may cite (all retrieved ones while an LLM writes)."""
+
+    def figures(self, inputs: Inputs) -> None:
+        """The computed figures and assumptions, once, before any text."""
+
+    def piece(self, text: str) -> None:
+        """The next piece of an LLM's text."""
+
+    def discard(self, reason: str) -> None:
+        """Drop the text so far: the next provider answers instead."""
+
+
+class Trimmed:
+    """Forwards an LLM's pieces so that, joined, they are its whole text stripped: the
+    answer ``checked`` accepts. Trailing whitespace waits until more text follows it."""
+
+    def __init__(self) -> None:
+        self.raw: list[str] = []
+        self._started = False
+        self._pending = ""
+
+    def forward(self, piece: str) -> str:
+        self.raw.append(piece)
+        if not self._started:
+            piece = piece.lstrip()
+            self._started = bool(piece)
+        body = piece.rstrip()
+        if not body:
+            self._pending += piece
+            return ""
+        out, self._pending = self._pending + body, piece[len(body) :]
+        return out
+
+    @property
+    def text(self) -> str:
+        return "".join(self.raw)
+
+    @property
+    def shown(self) -> bool:
+        """Whether any text (not only whitespace) was forwarded."""
+        return any(piece.strip() for piece in self.raw)
+
+
 class GenerationChain:
     def __init__(
         self, llms: Sequence[TextGenerator] = (), grounded: GroundedGenerator | None = None
@@ -78,13 +131,22 @@ class GenerationChain:
     def llms(self) -> tuple[TextGenerator, ...]:
         return self._llms
 
-    async def generate(self, inputs: Inputs) -> Generated:
+    async def generate(self, inputs: Inputs, listener: Listener | None = None) -> Generated:
+        """The first LLM answer that passes verification, else the grounded one."""
         reasons: list[str] = []
         if self._llms:
-            answer = await self._first_verified(inputs, reasons)
+            if listener is not None:
+                listener.passages([CitedPassage(n, h) for n, h in enumerate(inputs.hits, 1)])
+                listener.figures(inputs)
+            answer = await self._first_verified(inputs, reasons, listener)
             if answer is not None:
                 return answer
-        return self.grounded(inputs, reasons)
+        grounded = self.grounded(inputs, reasons)
+        if listener is not None:
+            listener.passages(grounded.cited)
+            if not self._llms:
+                listener.figures(inputs)
+        return grounded
 
     def grounded(self, inputs: Inputs, reasons: Sequence[str] = ()) -> Generated:
         """The grounded answer; ``reasons`` say why the LLMs before it were passed over."""
@@ -98,18 +160,42 @@ class GenerationChain:
         )
         return Generated(draft.text, draft.cited, self._grounded.name, "; ".join(reasons) or None)
 
-    async def _first_verified(self, inputs: Inputs, reasons: list[str]) -> Generated | None:
+    async def _first_verified(
+        self, inputs: Inputs, reasons: list[str], listener: Listener | None
+    ) -> Generated | None:
         request = request_for(inputs)
         for llm in self._llms:
+            trimmed = Trimmed()
             try:
-                generation = await llm.generate(request)
+                if listener is None:
+                    text = (await llm.generate(request)).text
+                else:
+                    await _stream(llm, request, trimmed, listener)
+                    text = trimmed.text
             except ProviderError as exc:
                 reasons.append(f"{llm.name}: {exc.reason}")
-                continue
-            answer = checked(llm.name, generation.text, request, inputs, reasons)
-            if answer is not None:
-                return answer
+            else:
+                answer = checked(llm.name, text, request, inputs, reasons)
+                if answer is not None:
+                    return answer
+            if listener is not None and trimmed.shown:
+                listener.discard(reasons[-1])
         return None
+
+
+async def _stream(
+    llm: TextGenerator, request: GenerationRequest, out: Trimmed, listener: Listener
+) -> None:
+    pieces = llm.stream(request)
+    try:
+        async for piece in pieces:
+            text = out.forward(piece)
+            if text:
+                listener.piece(text)
+    finally:
+        # Abandoned (the client left): close the provider's stream now, not at GC.
+        if isinstance(pieces, AsyncGenerator):
+            await pieces.aclose()
 
 
 def checked(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from apfa.advice.wording import figure_lines, next_steps
 from apfa.knowledge.chunking import split_sentences
-from apfa.knowledge.index_store import Hit
+from apfa.knowledge.index.store import Hit
 
 DISCLAIMER = (
     "APFA gives general educational information, not individualised financial, legal or "

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.advice.service import HistoryEntry
 from apfa.core.db import conflict_insert, session_scope
+from apfa.core.resources import Resource
 from apfa.models import AdviceAnswer, AdviceRequest
 from apfa.models.base import utcnow
 
@@ -37,7 +38,7 @@ class HistoryWriter:
     def __init__(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self._maker = maker
         self._pending: list[dict[str, Any]] = []
-        # Members of the answers the pending rows refer to, by digest.
+        # The answers the pending rows refer to, by digest.
         self._answers: dict[str, bytes] = {}
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -49,7 +50,7 @@ class HistoryWriter:
     async def submit(self, entry: HistoryEntry) -> None:
         """Queue one row; writes inline only when MAX_PENDING rows are already waiting."""
         self._pending.append({**entry.row, "created_at": utcnow()})
-        self._answers[entry.digest] = entry.members
+        self._answers[entry.digest] = entry.body_json
         self._wake.set()
         if len(self._pending) >= MAX_PENDING:
             await self.flush()
@@ -82,8 +83,8 @@ class HistoryWriter:
     async def _write(self, batch: list[dict[str, Any]], answers: dict[str, bytes]) -> None:
         now = utcnow()
         answer_rows = [
-            {"digest": digest, "members_json": members.decode(), "last_used_at": now}
-            for digest, members in answers.items()
+            {"digest": digest, "body_json": body.decode(), "last_used_at": now}
+            for digest, body in answers.items()
         ]
         for attempt in range(3):
             try:
@@ -104,3 +105,6 @@ def _answer_upsert(session: AsyncSession) -> Insert:
     return stmt.on_conflict_do_update(
         index_elements=["digest"], set_={"last_used_at": stmt.excluded.last_used_at}
     )
+
+
+HISTORY_WRITER = Resource[HistoryWriter]("advice history writer")

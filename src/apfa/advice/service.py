@@ -1,8 +1,8 @@
 """Advice history: what each caller asked and was answered.
 
-A row keeps the question, the profile and the per-request end of the response; the
-answer's members, the same for everyone a cached answer was served to, are stored once
-(``AdviceAnswer``) and joined back when the history is read.
+A row keeps the question, the profile and the per-request fields of the response in
+columns; the answer, the same for everyone a cached answer was served to, is stored once
+as a JSON document (``AdviceAnswer``) and joined back when the history is read.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.advice.flows import Answer
 from apfa.advice.schemas import LoanQuery
-from apfa.models import AdviceAnswer, AdviceRequest
+from apfa.models import AdviceAnswer, AdviceRequest, User
 from apfa.models.base import utcnow
 
 # Answers unused for this long and referenced by no history row are pruned. Far longer
@@ -31,11 +31,11 @@ class HistoryEntry:
 
     row: dict[str, Any]
     digest: str
-    members: bytes
+    body_json: bytes
 
 
 def history_entry(
-    user_id: int, request_id: str | None, query: LoanQuery, answer: Answer, rendered: bytes
+    user_id: int, request_id: str | None, query: LoanQuery, answer: Answer
 ) -> HistoryEntry:
     profile = query.profile.model_dump(exclude_none=True, mode="json") if query.profile else {}
     row = {
@@ -44,41 +44,37 @@ def history_entry(
         "query": query.query,
         "profile": profile,
         "answer_digest": answer.digest,
-        "response_tail": answer.tail(rendered).decode(),
         "provider": answer.body.provider,
         "cached": answer.cached,
         "index_version": answer.body.index_version,
         "latency_ms": answer.latency_ms,
     }
-    return HistoryEntry(row, answer.digest, answer.members_json)
+    return HistoryEntry(row, answer.digest, answer.body_json)
 
 
-def stored_response(row: AdviceRequest, members: str | None) -> dict[str, Any]:
-    """The response as it was sent. (Without its members, which pruning never removes
-    while a row refers to them, only the per-request fields would be left.)"""
-    if row.response_json is not None:
-        loaded: dict[str, Any] = json.loads(row.response_json)
-        return loaded
-    tail = row.response_tail or "}"
-    text = "{" + (members + "," + tail if members else tail)
-    whole: dict[str, Any] = json.loads(text)
-    return whole
+def stored_response(row: AdviceRequest, body_json: str, username: str) -> dict[str, Any]:
+    """The response as it was sent: the answer, then its per-request fields."""
+    response: dict[str, Any] = json.loads(body_json)
+    response.update(
+        user=username, request_id=row.request_id, cached=row.cached, latency_ms=row.latency_ms
+    )
+    return response
 
 
 async def history(
     session: AsyncSession, user_id: int, *, limit: int, before_id: int | None
-) -> list[tuple[AdviceRequest, str | None]]:
-    """The caller's rows, newest first, each with its answer members (None for rows that
-    hold their whole response)."""
+) -> list[tuple[AdviceRequest, str, str]]:
+    """The caller's rows, newest first, each with its answer and the caller's name."""
     stmt = (
-        select(AdviceRequest, AdviceAnswer.members_json)
-        .outerjoin(AdviceAnswer, AdviceAnswer.digest == AdviceRequest.answer_digest)
+        select(AdviceRequest, AdviceAnswer.body_json, User.username)
+        .join(AdviceAnswer, AdviceAnswer.digest == AdviceRequest.answer_digest)
+        .join(User, User.id == AdviceRequest.user_id)
         .where(AdviceRequest.user_id == user_id)
     )
     if before_id is not None:
         stmt = stmt.where(AdviceRequest.id < before_id)
     result = await session.execute(stmt.order_by(AdviceRequest.id.desc()).limit(limit))
-    return [(found[0], found[1]) for found in result]
+    return [(found[0], found[1], found[2]) for found in result]
 
 
 async def prune_answers(session: AsyncSession, grace: timedelta = ANSWER_GRACE) -> int:

@@ -1,8 +1,8 @@
 """Streamed advice: the answer of ``AdvicePipeline.answer`` as Server-Sent Events.
 
 The pipeline runs as for the JSON endpoint (same cache key, same cache, same history row)
-with its generation step replaced by ``_StreamedGeneration``, which reports what it learns
-as it goes: the passages the answer may cite and the computed figures as soon as retrieval
+with the generator chain reporting to an ``_Emitter`` (``generation.Listener``) what it
+learns as it goes: the passages the answer may cite and the computed figures as soon as retrieval
 and the loan analysis are done, then the text. An LLM's text is forwarded piece by piece
 while it arrives; when the LLM fails or its finished answer fails verification, a ``reset``
 event tells the client to drop the text so far, and the next provider (finally the
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -25,13 +25,14 @@ from pydantic import BaseModel
 
 from apfa.advice import service
 from apfa.advice.flows import AdvicePipeline, citation
-from apfa.advice.generation import Generated, GenerationChain, Inputs, checked, request_for
+from apfa.advice.generation import Generated, Inputs
+from apfa.advice.generator import CitedPassage
 from apfa.advice.history import HistoryWriter
 from apfa.advice.schemas import Citation, LoanQuery
 from apfa.auth.service import Principal
 from apfa.core.context import current_request_id
 from apfa.core.errors import error_body
-from apfa.providers.llm import Figure, GenerationRequest, ProviderError, TextGenerator
+from apfa.providers.llm import Figure
 
 log = structlog.get_logger(__name__)
 
@@ -85,32 +86,6 @@ def word_groups(text: str, size: int = WORDS_PER_DELTA) -> Iterator[str]:
         yield text[start:]
 
 
-class Trimmed:
-    """Forwards an LLM's pieces so that, joined, they are its whole text stripped: the
-    answer ``checked`` accepts. Trailing whitespace waits until more text follows it."""
-
-    def __init__(self) -> None:
-        self.raw: list[str] = []
-        self._started = False
-        self._pending = ""
-
-    def forward(self, piece: str) -> str:
-        self.raw.append(piece)
-        if not self._started:
-            piece = piece.lstrip()
-            self._started = bool(piece)
-        body = piece.rstrip()
-        if not body:
-            self._pending += piece
-            return ""
-        out, self._pending = self._pending + body, piece[len(body) :]
-        return out
-
-    @property
-    def text(self) -> str:
-        return "".join(self.raw)
-
-
 def citations_event(citations: Sequence[Citation]) -> Event:
     return Event("citations", CitationsEvent(citations=list(citations)).model_dump_json())
 
@@ -124,58 +99,26 @@ def delta_event(text: str) -> Event:
     return Event("delta", DeltaEvent(text=text).model_dump_json())
 
 
-class _StreamedGeneration:
-    """The chain's ``generate``, reporting to ``emit`` as it goes."""
+class _Emitter:
+    """Turns what the chain reports (``generation.Listener``) into events."""
 
-    def __init__(self, chain: GenerationChain, emit: Emit) -> None:
-        self._chain = chain
+    def __init__(self, emit: Emit) -> None:
         self._emit = emit
         self.streamed = False
 
-    async def __call__(self, inputs: Inputs) -> Generated:
-        emit = self._emit
-        if not self._chain.llms:
-            grounded = self._chain.grounded(inputs)
-            emit(citations_event([citation(c.n, c.hit) for c in grounded.cited]))
-            emit(metrics_event(inputs.metrics, inputs.assumptions))
-            return grounded
-        # The LLMs cite the retrieved passages by these numbers; ``done`` lists those cited.
-        emit(citations_event([citation(n, hit) for n, hit in enumerate(inputs.hits, start=1)]))
-        emit(metrics_event(inputs.metrics, inputs.assumptions))
-        request = request_for(inputs)
-        reasons: list[str] = []
-        for llm in self._chain.llms:
-            trimmed = Trimmed()
-            try:
-                await self._forward(llm, request, trimmed)
-            except ProviderError as exc:
-                reasons.append(f"{llm.name}: {exc.reason}")
-                self._reset(trimmed, reasons)
-                continue
-            answer = checked(llm.name, trimmed.text, request, inputs, reasons)
-            if answer is not None:
-                self.streamed = True
-                return answer
-            self._reset(trimmed, reasons)
-        grounded = self._chain.grounded(inputs, reasons)
-        emit(citations_event([citation(c.n, c.hit) for c in grounded.cited]))
-        return grounded
+    def passages(self, cited: Sequence[CitedPassage]) -> None:
+        self._emit(citations_event([citation(c.n, c.hit) for c in cited]))
 
-    async def _forward(self, llm: TextGenerator, request: GenerationRequest, out: Trimmed) -> None:
-        pieces = llm.stream(request)
-        try:
-            async for piece in pieces:
-                text = out.forward(piece)
-                if text:
-                    self._emit(delta_event(text))
-        finally:
-            # Abandoned (the client left): close the provider's stream now, not at GC.
-            if isinstance(pieces, AsyncGenerator):
-                await pieces.aclose()
+    def figures(self, inputs: Inputs) -> None:
+        self._emit(metrics_event(inputs.metrics, inputs.assumptions))
 
-    def _reset(self, trimmed: Trimmed, reasons: list[str]) -> None:
-        if any(piece.strip() for piece in trimmed.raw):
-            self._emit(Event("reset", ResetEvent(reason=reasons[-1]).model_dump_json()))
+    def piece(self, text: str) -> None:
+        self.streamed = True
+        self._emit(delta_event(text))
+
+    def discard(self, reason: str) -> None:
+        self.streamed = False
+        self._emit(Event("reset", ResetEvent(reason=reason).model_dump_json()))
 
 
 _END = Event("", "")
@@ -217,19 +160,24 @@ class AdviceStream:
             emit(_END)
 
     async def _answer(self, query: LoanQuery, emit: Emit) -> None:
-        generation = _StreamedGeneration(self._pipeline.chain, emit)
-        answer = await self._pipeline.answer(query, generate=generation)
+        emitter = _Emitter(emit)
+        chain = self._pipeline.chain
+
+        async def generate(inputs: Inputs) -> Generated:
+            return await chain.generate(inputs, emitter)
+
+        answer = await self._pipeline.answer(query, generate=generate)
         body = answer.body
         if answer.cached:
             emit(citations_event(body.citations))
             emit(metrics_event(body.metrics, body.assumptions))
-        if not generation.streamed:
+        if not emitter.streamed:
             for piece in word_groups(body.advice):
                 emit(delta_event(piece))
         request_id = current_request_id()
         principal = self._principal
         rendered = answer.render(principal.username, request_id)
         await self._history.submit(
-            service.history_entry(principal.user_id, request_id, query, answer, rendered)
+            service.history_entry(principal.user_id, request_id, query, answer)
         )
         emit(Event("done", rendered.decode()))

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from apfa.api_keys import service as api_keys
 from apfa.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage
 from apfa.audit import service as audit
-from apfa.auth import api_keys
-from apfa.auth.api_keys import ApiKeyAuthenticator
+from apfa.auth.api_keys import API_KEYS
 from apfa.auth.context import actor_of
 from apfa.auth.dependencies import CurrentPrincipal
 from apfa.auth.permissions import Role
-from apfa.core.db import after_commit
+from apfa.core.db import SESSIONMAKER, after_commit
 from apfa.core.dependencies import SessionDep
 from apfa.core.errors import InvalidInput, PermissionDenied
 from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
@@ -55,7 +55,7 @@ async def create_api_key(
         key, plain = await api_keys.create_key(session, principal, body.name, body.role)
     except PermissionDenied:
         await audit.record_now(
-            request.app.state.sessionmaker,
+            SESSIONMAKER.of(request),
             actor,
             "api_key_create",
             outcome=audit.DENIED,
@@ -114,6 +114,6 @@ async def revoke_api_key(
         target_id=key.id,
         details={"prefix": key.prefix},
     )
-    authenticator = cast(ApiKeyAuthenticator, request.app.state.api_keys)
+    authenticator = API_KEYS.of(request)
     after_commit(session, lambda: authenticator.forget(key.prefix))
     return Response(status_code=204)

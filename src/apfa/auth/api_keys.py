@@ -1,4 +1,4 @@
-"""API keys: ``apfa_<prefix>_<secret>``.
+"""Authenticating API keys: ``apfa_<prefix>_<secret>`` (issuing them: ``apfa.api_keys``).
 
 The prefix is public and unique, so a key is found with one indexed lookup (no scan over
 all keys); the 256-bit secret is stored as SHA-256 (a slow hash adds nothing at that
@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import re
-import secrets
 import time
 from dataclasses import dataclass, replace
 
@@ -21,11 +20,11 @@ from cachetools import TTLCache
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from apfa.auth.permissions import ROLE_RANK, Role, lower_role
+from apfa.auth.permissions import Role, lower_role
 from apfa.auth.principals import PrincipalCache
 from apfa.auth.service import Principal
 from apfa.core.db import session_scope
-from apfa.core.errors import NotFound, PermissionDenied
+from apfa.core.resources import Resource
 from apfa.models import ApiKey
 from apfa.models.base import utcnow
 
@@ -53,49 +52,8 @@ async def _write_use(maker: async_sessionmaker[AsyncSession], key_id: int) -> No
         log.warning("api_key_usage_write_failed", key_id=key_id, error=str(exc))
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def generate() -> tuple[str, str, str]:
-    """(plain key, prefix, secret hash). The plain key is shown once and never stored."""
-    prefix = secrets.token_hex(6)
-    secret = secrets.token_urlsafe(32)
-    return f"apfa_{prefix}_{secret}", prefix, _digest(secret)
-
-
-async def create_key(
-    session: AsyncSession, owner: Principal, name: str, role: Role | None
-) -> tuple[ApiKey, str]:
-    granted = role or owner.role
-    if ROLE_RANK[granted] > ROLE_RANK[owner.role]:
-        raise PermissionDenied("an API key cannot have a role above your own")
-    plain, prefix, secret_hash = generate()
-    key = ApiKey(
-        user_id=owner.user_id, name=name, prefix=prefix, secret_hash=secret_hash, role=granted
-    )
-    session.add(key)
-    await session.flush()
-    return key, plain
-
-
-async def list_keys(
-    session: AsyncSession, user_id: int, *, limit: int, before_id: int | None
-) -> list[ApiKey]:
-    stmt = select(ApiKey).where(ApiKey.user_id == user_id)
-    if before_id is not None:
-        stmt = stmt.where(ApiKey.id < before_id)
-    return list((await session.execute(stmt.order_by(ApiKey.id.desc()).limit(limit))).scalars())
-
-
-async def revoke_key(session: AsyncSession, user_id: int, key_id: int) -> ApiKey:
-    key = await session.get(ApiKey, key_id)
-    if key is None or key.user_id != user_id:
-        raise NotFound("no such API key")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        await session.flush()
-    return key
 
 
 class ApiKeyAuthenticator:
@@ -150,7 +108,7 @@ class ApiKeyAuthenticator:
         record = await self._record(maker, match["prefix"])
         if record is None or record.revoked:
             return None
-        if not hmac.compare_digest(_digest(match["secret"]), record.secret_hash):
+        if not hmac.compare_digest(secret_digest(match["secret"]), record.secret_hash):
             return None
         owner = await self._principals.resolve(maker, record.user_id)
         if owner is None:
@@ -162,3 +120,6 @@ class ApiKeyAuthenticator:
     def forget(self, prefix: str) -> None:
         if self._records is not None:
             self._records.pop(prefix, None)
+
+
+API_KEYS = Resource[ApiKeyAuthenticator]("API key authenticator")

@@ -3,15 +3,13 @@ address and audit identity, and ending a user's sessions everywhere this process
 
 from __future__ import annotations
 
-from typing import cast
-
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.audit import service as audit
 from apfa.auth import sessions
-from apfa.auth.principals import PrincipalCache
-from apfa.auth.revocation import RevocationList
+from apfa.auth.principals import PRINCIPALS
+from apfa.auth.revocation import REVOCATIONS
 from apfa.auth.service import Principal, get_by_id
 from apfa.core.db import after_commit
 from apfa.models.base import utcnow
@@ -37,11 +35,11 @@ async def end_all_sessions(
         if user is not None:
             user.tokens_valid_after = utcnow()
             await session.flush()
-    cast(RevocationList, request.app.state.revocations).revoke_sessions(ended)
+    REVOCATIONS.of(request).revoke_sessions(ended)
     forget_principal(request, session, user_id)
 
 
 def forget_principal(request: Request, session: AsyncSession, user_id: int) -> None:
     """Drop the cached identity of ``user_id`` once this request's changes are committed."""
-    principals = cast(PrincipalCache, request.app.state.principals)
+    principals = PRINCIPALS.of(request)
     after_commit(session, lambda: principals.forget(user_id))

@@ -4,26 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
-from starlette.datastructures import State
 
-from apfa.auth.api_keys import ApiKeyAuthenticator
+from apfa.auth.api_keys import API_KEYS
 from apfa.auth.permissions import Permission
-from apfa.auth.principals import PrincipalCache
-from apfa.auth.revocation import RevocationList
+from apfa.auth.principals import PRINCIPALS
+from apfa.auth.revocation import REVOCATIONS
 from apfa.auth.service import Principal
-from apfa.auth.tokens import InvalidToken, TokenService
+from apfa.auth.tokens import TOKENS, InvalidToken, TokenService
+from apfa.core.db import SESSIONMAKER
 from apfa.core.errors import NotAuthenticated, PermissionDenied
+from apfa.core.resources import Resources, resources_of
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
 async def get_token_service(request: Request) -> TokenService:
-    return cast(TokenService, request.app.state.tokens)
+    return TOKENS.of(request)
 
 
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
@@ -31,18 +32,19 @@ _INVALID = "Invalid or expired credentials"
 
 
 async def _from_api_key(request: Request, presented: str) -> Principal:
-    keys = cast(ApiKeyAuthenticator, request.app.state.api_keys)
-    principal = await keys.authenticate(request.app.state.sessionmaker, presented)
+    principal = await API_KEYS.of(request).authenticate(SESSIONMAKER.of(request), presented)
     if principal is None:
         raise NotAuthenticated(_INVALID)
     return principal
 
 
 async def _from_access_token(request: Request, tokens: TokenService, token: str) -> Principal:
-    return await principal_from_access_token(request.app.state, tokens, token)
+    return await principal_from_access_token(resources_of(request.app), tokens, token)
 
 
-async def principal_from_access_token(state: State, tokens: TokenService, token: str) -> Principal:
+async def principal_from_access_token(
+    resources: Resources, tokens: TokenService, token: str
+) -> Principal:
     """Who an access token stands for, checked as on every request (signature, expiry,
     revocation, user still active, ``tokens_valid_after``); else ``NotAuthenticated``.
     Also used by the real-time channel at connect and while a connection lives."""
@@ -51,11 +53,9 @@ async def principal_from_access_token(state: State, tokens: TokenService, token:
         user_id = int(claims.subject)
     except (InvalidToken, ValueError) as exc:
         raise NotAuthenticated(_INVALID) from exc
-    revocations = cast(RevocationList, state.revocations)
-    if revocations.is_revoked(claims.jti, claims.session_id):
+    if resources.get(REVOCATIONS).is_revoked(claims.jti, claims.session_id):
         raise NotAuthenticated(_INVALID)
-    principals = cast(PrincipalCache, state.principals)
-    principal = await principals.resolve(state.sessionmaker, user_id)
+    principal = await resources.get(PRINCIPALS).resolve(resources.get(SESSIONMAKER), user_id)
     if principal is None:
         raise NotAuthenticated(_INVALID)
     cutoff = principal.tokens_valid_after

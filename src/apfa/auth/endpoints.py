@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import ValidationError
@@ -14,13 +14,13 @@ from apfa.audit import service as audit
 from apfa.auth import sessions
 from apfa.auth.context import actor_of, client_ip, end_all_sessions
 from apfa.auth.dependencies import CurrentPrincipal, TokenServiceDep, oauth2_scheme
-from apfa.auth.revocation import RevocationList
+from apfa.auth.revocation import REVOCATIONS
 from apfa.auth.schemas import LoginRequest, RefreshRequest, TokenResponse, UserOut
 from apfa.auth.service import authenticate, get_by_id, get_by_username
 from apfa.auth.throttle import LockoutPolicy, locked_until, record_failure, record_success
-from apfa.auth.tokens import InvalidToken, TokenService
+from apfa.auth.tokens import TOKENS, InvalidToken, TokenService
 from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep, SettingsDep
 from apfa.core.errors import (
     InvalidInput,
@@ -28,7 +28,7 @@ from apfa.core.errors import (
     TooManyRequests,
     UnsupportedMediaType,
 )
-from apfa.core.ratelimit import RateLimiter
+from apfa.core.ratelimit import RATE_LIMITER
 from apfa.models import User
 from apfa.models.base import utcnow
 
@@ -57,7 +57,7 @@ _LOGIN_BODY: dict[str, Any] = {
 
 
 async def limit_logins(request: Request, settings: SettingsDep, response: Response) -> None:
-    limiter = cast(RateLimiter, request.app.state.rate_limiter)
+    limiter = RATE_LIMITER.of(request)
     verdict = await limiter.hit(settings.rate_limit_token, "token", client_ip(request) or "-")
     request.state.response_headers = verdict.headers()
     response.headers.update(verdict.headers())
@@ -133,7 +133,7 @@ async def login(
 ) -> TokenResponse:
     """Exchange a username and password for an access token and a refresh token."""
     credentials = await _read_credentials(request)
-    maker = request.app.state.sessionmaker
+    maker = SESSIONMAKER.of(request)
     name = credentials.username
     until = await locked_until(session, name)
     if until is not None:
@@ -177,7 +177,7 @@ async def refresh(
 ) -> TokenResponse:
     """Rotate: the presented refresh token dies and a new pair is issued. Presenting a dead
     token revokes its whole session."""
-    maker = request.app.state.sessionmaker
+    maker = SESSIONMAKER.of(request)
     async with session_scope(maker) as own:
         result = await sessions.rotate(
             own, body.refresh_token, lifetime=timedelta(days=settings.refresh_token_days)
@@ -191,7 +191,7 @@ async def refresh(
                 target_type="session",
                 target_id=result.session_id,
             )
-    revocations = cast(RevocationList, request.app.state.revocations)
+    revocations = REVOCATIONS.of(request)
     if result.outcome is sessions.RefreshOutcome.REUSED and result.session_id:
         revocations.revoke_sessions([result.session_id])
     if result.outcome is not sessions.RefreshOutcome.ROTATED:
@@ -213,14 +213,14 @@ async def _revoke_access(request: Request, session: SessionDep, token: str | Non
     """Revoke a presented access token; returns its user id when it was valid."""
     if not token:
         return None
-    tokens = cast(TokenService, request.app.state.tokens)
+    tokens = TOKENS.of(request)
     try:
         claims = tokens.decode_access(token)
         user_id = int(claims.subject)
     except (InvalidToken, ValueError):
         return None
     await sessions.revoke_access_token(session, claims.jti, claims.expires_at)
-    cast(RevocationList, request.app.state.revocations).revoke_jti(claims.jti, claims.expires_at)
+    REVOCATIONS.of(request).revoke_jti(claims.jti, claims.expires_at)
     return user_id
 
 
@@ -256,7 +256,7 @@ async def logout(
             ended, user_id = login_session.id, login_session.user_id
     user_id = await _revoke_access(request, session, token) or user_id
     if ended:
-        cast(RevocationList, request.app.state.revocations).revoke_sessions([ended])
+        REVOCATIONS.of(request).revoke_sessions([ended])
     actor = await _user_actor(session, request, user_id) if user_id else actor_of(request)
     await audit.record(session, actor, "logout", target_type="session", target_id=ended)
     return Response(status_code=204)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.auth.permissions import Role
 from apfa.auth.service import Principal, get_by_id
+from apfa.core.resources import Resource
 
 _INACTIVE = None
 
@@ -55,3 +56,6 @@ class PrincipalCache:
     def forget(self, user_id: int) -> None:
         if self._cache is not None:
             self._cache.pop(user_id, None)
+
+
+PRINCIPALS = Resource[PrincipalCache]("principal cache")

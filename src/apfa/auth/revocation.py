@@ -15,6 +15,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from apfa.core.resources import Resource
 from apfa.models import AuthSession, RevokedAccessToken
 from apfa.models.base import utcnow
 
@@ -68,3 +69,6 @@ class RevocationList:
             except Exception as exc:
                 log.warning("revocation_sync_failed", error=str(exc))
             await asyncio.sleep(interval)
+
+
+REVOCATIONS = Resource[RevocationList]("revocation list")

@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from cachetools import TTLCache
 
+from apfa.core.resources import Resource
+
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
 _REQUIRED_CLAIMS = ["sub", "role", "jti", "sid", "iat", "nbf", "exp", "iss", "aud", "typ"]
@@ -148,3 +150,6 @@ class TokenService:
             issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         )
+
+
+TOKENS = Resource[TokenService]("token service")

@@ -7,9 +7,10 @@ from apfa.audit import service as audit
 from apfa.cli.runtime import cli_actor, console, database, err_console, run, settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
+from apfa.core.redis import connect_redis
 from apfa.knowledge import service
-from apfa.knowledge.indexing import activate_version
-from apfa.knowledge.watcher import announce
+from apfa.knowledge.index.sync import announce
+from apfa.knowledge.index.versions import activate_version
 
 app = typer.Typer(help="Index versions: list, activate, roll back.", no_args_is_help=True)
 
@@ -50,13 +51,17 @@ def activate(version: int) -> None:
     loaded = settings()
 
     async def _activate() -> None:
+        redis = connect_redis(loaded.redis_url) if loaded.redis_url else None
+
+        async def tell(activated: int, stamp: float) -> None:
+            await announce(redis, activated, stamp)
+
         async with database(loaded) as maker:
-            await activate_version(
-                maker,
-                loaded.index_dir,
-                version,
-                on_activated=lambda v, stamp: announce(loaded.redis_url, v, stamp),
-            )
+            try:
+                await activate_version(maker, loaded.index_dir, version, on_activated=tell)
+            finally:
+                if redis is not None:
+                    await redis.aclose()
             await audit.record_now(
                 maker,
                 cli_actor(),

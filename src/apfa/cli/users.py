@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from apfa.auth import service
 from apfa.auth.permissions import Role
 from apfa.cli.runtime import console, database, err_console, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
+from apfa.users import service
 
 app = typer.Typer(help="Manage users.", no_args_is_help=True)
 

@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
+from apfa.app.jobs import catalogue
 from apfa.cli.runtime import err_console, settings
 from apfa.core.config import Settings
-from apfa.tasks.registry import QUEUES
+from apfa.jobs.spec import QUEUES
+from apfa.jobs.worker import run_beat, run_worker
 
 ALL_QUEUES = ",".join(QUEUES)
 
@@ -30,7 +32,6 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
     """Run a Celery worker for background jobs (embedding, indexing, maintenance)."""
-    from apfa.workers.worker import run_worker
 
     loaded = _checked_settings()
     names = [q.strip() for q in queues.split(",") if q.strip()]
@@ -41,15 +42,15 @@ def worker(
     if pool not in ("prefork", "threads", "solo"):
         err_console.print("[red]error:[/red] --pool must be prefork, threads or solo")
         raise typer.Exit(code=2)
-    run_worker(loaded, names, concurrency, pool, loglevel)
+    run_worker(
+        loaded, catalogue(), queues=names, concurrency=concurrency, pool=pool, loglevel=loglevel
+    )
 
 
 def beat(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
-    """Run Celery beat: cleanup_old_embeddings daily at 02:00 UTC, compute_index_stats
-    every 5 minutes. Run exactly one."""
-    from apfa.workers.worker import run_beat
-
+    """Run Celery beat: the periodic jobs (knowledge.cleanup and advice.prune_answers daily,
+    knowledge.stats every 5 minutes). Run exactly one."""
     loaded = _checked_settings()
-    run_beat(loaded, loglevel)
+    run_beat(loaded, catalogue(), loglevel)

@@ -21,6 +21,7 @@ from cachetools import TLRUCache
 
 from apfa.core.cache_redis import Guard, RedisTier, connect
 from apfa.core.config import Settings
+from apfa.core.resources import Resource
 
 T = TypeVar("T")
 L1, L2 = "l1", "l2"
@@ -161,3 +162,6 @@ def build_cache(
     timeout = settings.redis_timeout_seconds
     client = connect(settings.redis_url, timeout)
     return TieredCache(local, RedisTier(client, breaker, timeout=timeout, on_error=on_error))
+
+
+CACHE = Resource[TieredCache]("answer cache")

@@ -15,6 +15,8 @@ from limits import parse as parse_rate
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from apfa.core.resources import Resource
+
 TaskBackend = Literal["local", "celery"]
 EmbeddingDevice = Literal["cpu", "cuda", "auto"]
 # The seed role names (API contract); a test keeps them equal to ``auth.permissions.Role``.
@@ -241,3 +243,6 @@ def check_cors(origins: list[str], allow_credentials: bool) -> None:
     every site act with the user's cookies: refuse the combination outright."""
     if allow_credentials and "*" in origins:
         raise ValueError("APFA_CORS_ORIGINS may not contain '*' when credentials are allowed")
+
+
+SETTINGS = Resource[Settings]("settings")

@@ -21,6 +21,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from apfa.core.config import Settings
+from apfa.core.resources import Resource
+
+ENGINE = Resource[AsyncEngine]("database engine")
+SESSIONMAKER = Resource[async_sessionmaker[AsyncSession]]("database session maker")
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -7,22 +7,21 @@ dependencies in a worker thread, a hop that costs more than the lookup itself.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from apfa.core.config import Settings
-from apfa.core.db import session_scope
+from apfa.core.config import SETTINGS, Settings
+from apfa.core.db import SESSIONMAKER, session_scope
 
 
 async def get_settings(request: Request) -> Settings:
-    return cast(Settings, request.app.state.settings)
+    return SETTINGS.of(request)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    maker = cast(async_sessionmaker[AsyncSession], request.app.state.sessionmaker)
-    async with session_scope(maker) as session:
+    async with session_scope(SESSIONMAKER.of(request)) as session:
         yield session
 
 

@@ -31,6 +31,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from apfa.core.resources import Resource
+
 log = structlog.get_logger(__name__)
 
 REDIS_TIMEOUT_SECONDS = 0.5
@@ -157,3 +159,6 @@ class RateLimiter:
             self._last_warning = now
             cause = exc.storage_error if isinstance(exc, StorageError) else exc
             log.warning("rate_limit_storage_unavailable", policy="fail_open", error=repr(cause))
+
+
+RATE_LIMITER = Resource[RateLimiter]("rate limiter")

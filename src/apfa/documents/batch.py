@@ -39,12 +39,12 @@ from apfa.documents.extraction import extract
 from apfa.documents.limits import ExtractionLimits
 from apfa.documents.processing import ingest_options
 from apfa.documents.storage import UploadStore
+from apfa.jobs.spec import RetryableError
 from apfa.knowledge import service as knowledge
 from apfa.knowledge.flows import IngestOptions, chunk_parsed
 from apfa.observability import metrics
 from apfa.providers.embedding_process import EmbeddingProcessLost
 from apfa.providers.embeddings import Embedder, Vectors
-from apfa.tasks.registry import RetryableError
 
 log = structlog.get_logger(__name__)
 _tracer = trace.get_tracer(__name__)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from apfa.audit import service as audit
 from apfa.auth.context import actor_of
 from apfa.auth.dependencies import IndexManager
-from apfa.core.db import after_commit
+from apfa.core.db import SESSIONMAKER, after_commit
 from apfa.core.dependencies import SessionDep, SettingsDep
 from apfa.core.errors import NotFound, error_body
 from apfa.core.pagination import Cursor, Limit
@@ -19,8 +19,9 @@ from apfa.documents.exceptions import status_for
 from apfa.documents.flows import Uploader, UploadOutcome
 from apfa.documents.schemas import DocumentPage, DocumentRead, DocumentStatus, UploadResponse
 from apfa.documents.storage import UploadStore
+from apfa.jobs.runtime import TaskRuntime
+from apfa.jobs.system import TASK_SYSTEM
 from apfa.models import Document
-from apfa.tasks.runtime import TaskRuntime
 
 router = APIRouter(tags=["documents"])
 
@@ -44,7 +45,8 @@ _MULTIPART_BODY: dict[str, Any] = {
 
 
 async def get_task_runtime(request: Request) -> TaskRuntime | None:
-    return cast(TaskRuntime | None, getattr(request.app.state, "tasks", None))
+    system = TASK_SYSTEM.find_in(request)
+    return system.runtime if system is not None else None
 
 
 TasksDep = Annotated[TaskRuntime | None, Depends(get_task_runtime)]
@@ -106,7 +108,7 @@ async def upload_documents(
     """Upload txt, md, html or pdf files as multipart parts (any field name; ``files``
     by convention). Types are judged by content. 202 with one result per file and the
     processing job; when every file is rejected, the error status of the rejection."""
-    maker = request.app.state.sessionmaker
+    maker = SESSIONMAKER.of(request)
     uploader = Uploader(settings, maker, tasks, actor_of(request, principal))
     outcome = await uploader.upload(request.headers.get("content-type"), request.stream())
     if outcome.all_rejected:

@@ -1,6 +1,6 @@
 """The upload pipeline: stream the parts to disk -> judge each by its bytes -> record
 documents (accepted ones ``pending``, refused ones ``rejected`` with the reason) and keep
-accepted files under their ids -> one ``embed_document_batch`` job, enqueued on commit.
+accepted files under their ids -> one ``documents.embed_batch`` job, enqueued on commit.
 
 Nothing is half-stored: refused parts and every part of a failed request are deleted,
 and a kept file is removed again if its transaction does not commit.
@@ -30,12 +30,12 @@ from apfa.documents.limits import ExtractionLimits
 from apfa.documents.receiving import IntakeLimits, MultipartReceiver, ReceivedFile
 from apfa.documents.schemas import UploadResult
 from apfa.documents.storage import UploadStore
+from apfa.documents.tasks import EMBED_BATCH
+from apfa.jobs.runtime import TaskRuntime
 from apfa.models import Document
-from apfa.tasks.runtime import TaskRuntime
 
 log = structlog.get_logger(__name__)
 
-BATCH_TASK = "embed_document_batch"
 UPLOAD_ACTION = "document_upload"
 
 
@@ -113,7 +113,7 @@ class Uploader:
             log.warning("documents_pending_without_task_system", documents=len(document_ids))
             return None
         job = await self.tasks.submit(
-            session, BATCH_TASK, {"document_ids": document_ids}, created_by=self.actor.username
+            session, EMBED_BATCH, {"document_ids": document_ids}, created_by=self.actor.username
         )
         return job.id
 

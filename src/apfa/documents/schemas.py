@@ -24,7 +24,7 @@ class UploadResult(BaseModel):
 
 
 class UploadResponse(BaseModel):
-    job_id: str | None = Field(description="the embed_document_batch job; null if none ran")
+    job_id: str | None = Field(description="the documents.embed_batch job; null if none ran")
     documents: list[UploadResult]
 
 

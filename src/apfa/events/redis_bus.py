@@ -21,7 +21,6 @@ from redis.asyncio.client import PubSub
 
 from apfa.events.envelope import Event, Replay
 from apfa.events.redis_sink import (
-    DEFAULT_TIMEOUT_SECONDS,
     PIPELINE_BATCH,
     PUBLISH_SCRIPT,
     QUEUE_LIMIT,
@@ -38,8 +37,8 @@ Outgoing = tuple[str, str, dict[str, Any]]
 
 
 class RedisEventBus:
-    def __init__(self, redis_url: str, *, replay_size: int, namespace: str = "apfa") -> None:
-        self._redis = Redis.from_url(redis_url, socket_connect_timeout=DEFAULT_TIMEOUT_SECONDS)
+    def __init__(self, redis: Redis, *, replay_size: int, namespace: str = "apfa") -> None:
+        self._redis = redis  # the process's client; its owner closes it
         self._script = self._redis.register_script(PUBLISH_SCRIPT)
         self._keys = EventKeys(namespace)
         self._replay_size = replay_size
@@ -71,7 +70,6 @@ class RedisEventBus:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
-        await self._redis.aclose()
 
     def publish(self, room: str, event: str, data: dict[str, Any]) -> None:
         call_on_loop(self._loop, self._enqueue, room, event, data)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from apfa.core.resources import Resource
+
 # Rooms and their events (API contract, "Real-time").
 TASKS_ROOM = "celery:tasks"
 INDEX_ROOM = "index"
@@ -28,3 +30,6 @@ class NullSink:
 
     def publish(self, room: str, event: str, data: dict[str, Any]) -> None:
         return None
+
+
+EVENTS = Resource[EventSink]("event sink")

@@ -1,9 +1,7 @@
-"""The background jobs APFA runs, registered with the task registry on import.
+"""The job engine: one registry of job specs, two engines (local, Celery), the sweeper,
+the scheduler and the worker. Every job is a ``background_tasks`` row first; engines
+carry only its id, and the same ``TaskRuntime.execute`` runs it in either engine.
 
-Both engines import this package: ``apfa serve`` (embedded engine) and ``apfa worker``
-(Celery). Job bodies delegate to their domain packages.
+The engine imports no domain: domains declare their jobs in their own ``tasks.py`` and
+the front door registers them (``apfa.app.jobs``).
 """
-
-from apfa.jobs import definitions
-
-__all__ = ["definitions"]

@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from apfa.auth.dependencies import IndexManager
-from apfa.knowledge.retrieval import Retriever
+from apfa.knowledge.retrieval import RETRIEVER, Retriever
 from apfa.knowledge.schemas import SearchHit, SearchResponse
 
 router = APIRouter(tags=["knowledge"])
 
 
 async def get_retriever(request: Request) -> Retriever:
-    return cast(Retriever, request.app.state.retriever)
+    return RETRIEVER.of(request)
 
 
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]

@@ -23,8 +23,8 @@ from apfa.core.db import session_scope
 from apfa.knowledge import service
 from apfa.knowledge.chunking import Chunk as TextChunk
 from apfa.knowledge.chunking import chunk_document
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.indexing import activate_version, build_version
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.knowledge.index.versions import activate_version, build_version
 from apfa.knowledge.parsing import ParsedDocument, parse_document
 from apfa.models import Chunk, Document
 from apfa.observability import metrics

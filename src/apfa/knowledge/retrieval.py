@@ -8,8 +8,9 @@ import anyio.to_thread
 from anyio import CapacityLimiter
 from opentelemetry import trace
 
-from apfa.knowledge.holder import IndexHolder
-from apfa.knowledge.index_store import Hit, LoadedIndex
+from apfa.core.resources import Resource
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.observability import metrics
 from apfa.providers.embeddings import Embedder
 
@@ -55,3 +56,6 @@ class Retriever:
             vector = self._embedder.encode([query])[0]
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
             return index.search(vector, k)
+
+
+RETRIEVER = Resource[Retriever]("retriever")

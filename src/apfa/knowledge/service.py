@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.core.db import conflict_insert
-from apfa.knowledge.index_store import Passage
+from apfa.knowledge.index.store import Passage
 from apfa.models import Chunk, Document, EmbeddingCache, IndexVersion
 from apfa.models.base import utcnow
 from apfa.providers.embeddings import Vectors

@@ -10,15 +10,16 @@ from apfa.models.base import Base, UTCDateTime, utcnow
 
 
 class AdviceAnswer(Base):
-    """An answer's JSON members (everything but the per-request fields), stored once for
-    all the history rows it answered: a cached answer is the same few kilobytes for every
-    caller. ``last_used_at`` is refreshed by every batch of rows that uses it; unused and
+    """An answer (``AdviceBody``: everything but the per-request fields) as a JSON
+    document, stored once for all the history rows it answered: a cached answer is the
+    same few kilobytes for every caller. ``digest`` is the SHA-256 of the document's
+    members. ``last_used_at`` is refreshed by every batch of rows that uses it; unused and
     unreferenced answers are pruned by the daily maintenance job."""
 
     __tablename__ = "advice_answers"
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
-    members_json: Mapped[str] = mapped_column(Text)
+    body_json: Mapped[str] = mapped_column(Text)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -31,12 +32,9 @@ class AdviceRequest(Base):
     request_id: Mapped[str | None] = mapped_column(String(128))
     query: Mapped[str] = mapped_column(Text)
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # The answer exactly as it was sent is ``{`` + its ``AdviceAnswer`` members + ``,`` +
-    # ``response_tail`` (the per-request fields and the closing brace). Rows written before
-    # answers were shared hold the whole JSON text in ``response_json`` instead.
-    answer_digest: Mapped[str | None] = mapped_column(String(64))
-    response_tail: Mapped[str | None] = mapped_column(Text)
-    response_json: Mapped[str | None] = mapped_column(Text)
+    # The response as it was sent: the answer (``AdviceAnswer.body_json``) followed by the
+    # per-request fields, which are columns here (the user's name from ``users``).
+    answer_digest: Mapped[str] = mapped_column(ForeignKey("advice_answers.digest"))
     provider: Mapped[str] = mapped_column(String(32))
     cached: Mapped[bool] = mapped_column(Boolean, default=False)
     index_version: Mapped[int | None] = mapped_column(Integer)

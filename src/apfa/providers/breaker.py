@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
+from apfa.core.resources import Resource
 from apfa.observability import metrics as m
 
 
@@ -135,3 +136,7 @@ class CircuitBreaker:
 
     def _publish(self) -> None:
         m.CIRCUIT_BREAKER_STATE.labels(self.name).set(GAUGE_VALUES[self._state])
+
+
+# Every breaker of the process by name (LLM providers, the cache tier); readiness reads them.
+BREAKERS = Resource[dict[str, CircuitBreaker]]("circuit breakers")

@@ -19,6 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from apfa.core.resources import Resource
+
 Vectors = npt.NDArray[np.float32]
 
 
@@ -155,3 +157,6 @@ class HashingEmbedder:
 
     def count_tokens(self, text: str) -> int:
         return len(_WORD.findall(text))
+
+
+EMBEDDER = Resource[Embedder]("embedder")

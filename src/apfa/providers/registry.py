@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apfa.core.config import Settings
+from apfa.core.resources import Resource
 from apfa.providers.anthropic import AnthropicAdapter
 from apfa.providers.breaker import CircuitBreaker
 from apfa.providers.http import HttpOptions
@@ -129,3 +130,6 @@ async def build_providers(settings: Settings) -> ProviderSet:
         await providers.aclose()
         raise
     return providers
+
+
+PROVIDERS = Resource[ProviderSet]("LLM providers")

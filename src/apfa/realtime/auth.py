@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
 from socketio.exceptions import ConnectionRefusedError as Refused
-from starlette.datastructures import State
 
 from apfa.auth.dependencies import principal_from_access_token
 from apfa.auth.service import Principal
-from apfa.auth.tokens import InvalidToken, TokenService
+from apfa.auth.tokens import TOKENS, InvalidToken
 from apfa.core.errors import NotAuthenticated
+from apfa.core.resources import Resources
 
 MISSING_TOKEN = 'authentication required: connect with auth={"token": "<access token>"}'  # noqa: S105 - a message
 INVALID_TOKEN = "invalid or expired access token"  # noqa: S105 - a message
@@ -39,14 +38,14 @@ def token_of(auth: object) -> str | None:
     return token[7:].strip() if token.lower().startswith("bearer ") else token
 
 
-async def authenticate(state: State, auth: object) -> Authenticated:
+async def authenticate(resources: Resources, auth: object) -> Authenticated:
     token = token_of(auth)
     if token is None:
         raise refused(MISSING_TOKEN, "not_authenticated")
-    tokens = cast(TokenService, state.tokens)
+    tokens = resources.get(TOKENS)
     try:
         claims = tokens.decode_access(token)
-        principal = await principal_from_access_token(state, tokens, token)
+        principal = await principal_from_access_token(resources, tokens, token)
     except (InvalidToken, NotAuthenticated) as exc:
         raise refused(INVALID_TOKEN, "not_authenticated") from exc
     return Authenticated(principal, token, claims.expires_at)

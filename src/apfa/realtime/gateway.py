@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import socketio
 import structlog
-from starlette.datastructures import State
 
 from apfa.auth.dependencies import principal_from_access_token
-from apfa.auth.tokens import TokenService
+from apfa.auth.tokens import TOKENS
 from apfa.core.config import Settings
 from apfa.core.errors import NotAuthenticated
+from apfa.core.resources import Resources
 from apfa.events.envelope import Replay
 from apfa.events.stream import EventStream
 from apfa.realtime.auth import authenticate, refused
@@ -45,20 +45,20 @@ class Gateway:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.registry = Registry()
-        self._state: State | None = None
+        self._resources: Resources | None = None
         self._stream: EventStream | None = None
         self._limiter: ConnectionLimiter | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._opened_at: dict[str, float] = {}
 
-    def bind(self, state: State, stream: EventStream, limiter: ConnectionLimiter) -> None:
-        self._state, self._stream, self._limiter = state, stream, limiter
+    def bind(self, resources: Resources, stream: EventStream, limiter: ConnectionLimiter) -> None:
+        self._resources, self._stream, self._limiter = resources, stream, limiter
         stream.add_listener(self.registry.deliver)
 
     async def connect(self, server: socketio.AsyncServer, sid: str, auth: object) -> None:
-        if self._state is None or self._limiter is None:
+        if self._resources is None or self._limiter is None:
             raise refused("the server is starting; retry shortly", "unavailable")
-        who = await authenticate(self._state, auth)
+        who = await authenticate(self._resources, auth)
         if not visible_rooms(who.principal.permissions):
             raise refused(f"forbidden: role {who.principal.role.value} sees no room", "forbidden")
         refused_because = await self._limiter.acquire(who.principal.user_id, sid)
@@ -145,10 +145,10 @@ class Gateway:
             detail = "the access token expired; reconnect with a fresh one, passing since"
             await self._end(sid, "token_expired", detail)
             return
-        assert self._state is not None
-        tokens = cast(TokenService, self._state.tokens)
+        assert self._resources is not None
+        tokens = self._resources.get(TOKENS)
         try:
-            principal = await principal_from_access_token(self._state, tokens, connection.token)
+            principal = await principal_from_access_token(self._resources, tokens, connection.token)
         except NotAuthenticated:
             detail = "the session was revoked or the account deactivated"
             await self._end(sid, "session_revoked", detail)

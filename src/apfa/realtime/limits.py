@@ -103,9 +103,9 @@ return 0
 
 
 class RedisLimiter:
-    def __init__(self, redis_url: str, *, per_user: int, total: int, namespace: str) -> None:
+    def __init__(self, redis: Redis, *, per_user: int, total: int, namespace: str) -> None:
         self.local = LocalLimiter(per_user=per_user, total=total)
-        self._redis = Redis.from_url(redis_url, socket_connect_timeout=1.0, socket_timeout=1.0)
+        self._redis = redis  # the process's client; its owner closes it
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._refresh = self._redis.register_script(_REFRESH)
         self._all_key = f"{namespace}:ws:connections"
@@ -157,4 +157,4 @@ class RedisLimiter:
             log.warning("ws_limit_storage_error", error=str(exc))
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        return None

@@ -5,24 +5,25 @@ Two servers share one gateway (auth, rooms, limits, per-client queues): JSON on
 serializer per server, so a second path lets each client choose instead of one setting
 deciding for all of them.
 
-``create_app`` calls ``install_realtime`` (mounts, no I/O); the lifespan calls
-``start_realtime`` (which returns the ``EventSink`` for ``app.state.events``) and
-``stop_realtime``.
+``create_app`` calls ``install_realtime`` (mounts, no I/O); the lifespan starts the
+returned ``Realtime`` (which returns the ``EventSink`` the process publishes into) and
+stops it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, cast
+from typing import Any
 
 import socketio
 from fastapi import FastAPI
-from starlette.datastructures import State
+from redis.asyncio import Redis
 
 from apfa.core.config import Settings
+from apfa.core.redis import REDIS
+from apfa.core.resources import Resource, Resources, resources_of
 from apfa.events.build import build_stream
-from apfa.events.sink import EventSink
 from apfa.events.stream import EventStream
 from apfa.realtime.gateway import Gateway
 from apfa.realtime.limits import ConnectionLimiter, LocalLimiter, RedisLimiter
@@ -67,11 +68,11 @@ def build_server(settings: Settings, gateway: Gateway, serializer: str) -> socke
     return server
 
 
-def _limiter(settings: Settings) -> ConnectionLimiter:
+def _limiter(settings: Settings, redis: Redis | None) -> ConnectionLimiter:
     per_user, total = settings.ws_max_connections_per_user, settings.ws_max_connections
-    if settings.redis_url:
+    if redis is not None:
         return RedisLimiter(
-            settings.redis_url, per_user=per_user, total=total, namespace=settings.cache_namespace
+            redis, per_user=per_user, total=total, namespace=settings.cache_namespace
         )
     return LocalLimiter(per_user=per_user, total=total)
 
@@ -92,10 +93,11 @@ class Realtime:
         for path, server in self.servers.items():
             app.mount(path, socketio.ASGIApp(server, socketio_path=None))
 
-    async def start(self, state: State) -> EventStream:
-        settings = self.settings
-        self._stream, self._limiter = build_stream(settings), _limiter(settings)
-        self.gateway.bind(state, self._stream, self._limiter)
+    async def start(self, resources: Resources) -> EventStream:
+        """Start delivering; returns the sink this process publishes into."""
+        settings, redis = self.settings, resources.find(REDIS)
+        self._stream, self._limiter = build_stream(settings, redis), _limiter(settings, redis)
+        self.gateway.bind(resources, self._stream, self._limiter)
         await self._stream.start()
         sampler = MetricsSampler(frozenset(self.servers))
         interval = settings.ws_metrics_interval_seconds
@@ -122,17 +124,11 @@ class Realtime:
             await self._limiter.aclose()
 
 
+REALTIME = Resource[Realtime]("real-time channel")
+
+
 def install_realtime(app: FastAPI, settings: Settings) -> Realtime:
-    realtime = Realtime(settings)
+    """Mount the Socket.IO servers on ``app``; the lifespan starts them."""
+    realtime = resources_of(app).provide(REALTIME, Realtime(settings))
     realtime.mount(app)
-    app.state.realtime = realtime
     return realtime
-
-
-async def start_realtime(app: FastAPI) -> EventSink:
-    """Start delivering; returns the sink the process publishes into (``app.state.events``)."""
-    return await cast(Realtime, app.state.realtime).start(app.state)
-
-
-async def stop_realtime(app: FastAPI) -> None:
-    await cast(Realtime, app.state.realtime).stop()

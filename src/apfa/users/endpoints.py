@@ -7,23 +7,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from apfa.audit import service as audit
-from apfa.auth import service
 from apfa.auth.context import actor_of, end_all_sessions, forget_principal
 from apfa.auth.dependencies import CurrentPrincipal, UsersManager
 from apfa.auth.passwords import verify_password_async
 from apfa.auth.permissions import Role
-from apfa.auth.service import Principal
+from apfa.auth.service import Principal, get_by_id
+from apfa.core.db import SESSIONMAKER
 from apfa.core.dependencies import SessionDep
 from apfa.core.errors import InvalidInput, NotAuthenticated, NotFound
 from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from apfa.models import User
+from apfa.users import service
 from apfa.users.schemas import PasswordChange, UserCreate, UserPage, UserRead, UserUpdate
 
 router = APIRouter(tags=["users"])
 
 
 async def _find(session: SessionDep, user_id: int) -> User:
-    user = await service.get_by_id(session, user_id)
+    user = await get_by_id(session, user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     return user
@@ -134,7 +135,7 @@ async def change_password(
     body: PasswordChange, principal: CurrentPrincipal, request: Request, session: SessionDep
 ) -> Response:
     """Change the caller's password; every other session of the caller ends."""
-    user = await service.get_by_id(session, principal.user_id)
+    user = await get_by_id(session, principal.user_id)
     if user is None:
         raise NotAuthenticated()
     if not await verify_password_async(user.password_hash, body.old_password):
@@ -162,7 +163,7 @@ async def change_password(
 
 async def _record_failed_change(request: Request, principal: Principal) -> None:
     await audit.record_now(
-        request.app.state.sessionmaker,
+        SESSIONMAKER.of(request),
         actor_of(request, principal),
         "password_change",
         outcome=audit.FAILURE,

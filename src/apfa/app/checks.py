@@ -1,0 +1,112 @@
+"""Readiness checks, one per component.
+
+Each returns ``{"ok": bool | None, "required": bool, ...}``. ``ok`` is None when the
+component cannot be checked yet. The service is ready while no *required* component is
+down; a component that is down but not required makes it ``degraded``, still serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from apfa.jobs.heartbeat import live_workers
+from apfa.jobs.local import LocalEngine
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.providers.breaker import CircuitBreaker
+
+log = structlog.get_logger(__name__)
+
+Component = dict[str, Any]
+
+DATABASE_TIMEOUT_SECONDS = 3.0
+REDIS_TIMEOUT_SECONDS = 2.0
+
+
+def _down(exc: BaseException, *, required: bool = True) -> Component:
+    error = "Timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
+    return {"ok": False, "required": required, "error": error}
+
+
+async def database(engine: AsyncEngine) -> Component:
+    try:
+        async with asyncio.timeout(DATABASE_TIMEOUT_SECONDS), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        log.warning("readiness_database_down", error=str(exc))
+        return _down(exc)
+    return {"ok": True, "required": True}
+
+
+def index(holder: IndexHolder) -> Component:
+    current = holder.current
+    if current is None:
+        return {"ok": False, "required": True, "error": "no index version loaded"}
+    return {"ok": True, "required": True, "version": current.version, "vectors": len(current)}
+
+
+async def redis(url: str) -> Component:
+    """PING on a connection of its own, opened for the probe: readiness says whether Redis
+    answers now, whatever the state of the process's pool (stale connections after a
+    restart, retries and their backoff)."""
+    client = Redis.from_url(
+        url,
+        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=REDIS_TIMEOUT_SECONDS,
+        retry_on_timeout=False,
+    )
+    try:
+        async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+            await client.ping()
+    except Exception as exc:
+        log.warning("readiness_redis_down", error=str(exc))
+        return _down(exc)
+    finally:
+        await client.aclose()
+    return {"ok": True, "required": True}
+
+
+async def workers(client: Redis) -> Component:
+    """Celery workers that beat within the last 30 s (their Redis heartbeat keys)."""
+    try:
+        async with asyncio.timeout(REDIS_TIMEOUT_SECONDS):
+            found = await live_workers(client)
+    except Exception as exc:
+        log.warning("readiness_workers_unknown", error=str(exc))
+        return _down(exc)
+    queues = sorted({q for w in found for q in w.get("queues", [])})
+    return {"ok": bool(found), "required": True, "count": len(found), "queues": queues}
+
+
+def local_workers(engine: LocalEngine | None) -> Component:
+    """The embedded engine: its worker coroutines run inside this process."""
+    if engine is None or not engine.alive:
+        return {"ok": False, "required": True, "count": 0}
+    return {"ok": True, "required": True, "count": engine.concurrency}
+
+
+def _state_name(breaker: CircuitBreaker) -> str:
+    state = breaker.state
+    return str(getattr(state, "value", state)).lower().replace("-", "_")
+
+
+def breakers(registry: Mapping[str, CircuitBreaker], *, fallback: bool) -> Component:
+    """Open breakers are reported; they make the service unready only when no grounded
+    fallback can answer in their place."""
+    states = {name: _state_name(breaker) for name, breaker in sorted(registry.items())}
+    opened = [name for name, state in states.items() if state == "open"]
+    return {"ok": not opened, "required": not fallback, "states": states, "open": opened}
+
+
+def verdict(components: Mapping[str, Component]) -> str:
+    if any(c["ok"] is False and c["required"] for c in components.values()):
+        return "unavailable"
+    if any(c["ok"] is False for c in components.values()):
+        return "degraded"
+    return "ready"

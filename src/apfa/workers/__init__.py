@@ -1,1 +1,0 @@
-"""Scale-out job execution: the Celery application, its worker processes and beat."""
