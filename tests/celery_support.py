@@ -41,10 +41,20 @@ class Worker:
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, queues: str = "embedding,indexing,maintenance") -> None:
+    def start(
+        self,
+        queues: str = "embedding,indexing,maintenance",
+        *,
+        concurrency: int = 2,
+        pool: str | None = None,
+    ) -> None:
+        """``apfa worker`` as an operator runs it: by default the default (prefork) pool
+        with several pool processes."""
         handle = self._log.open("ab")
+        command = [APFA, "worker", "--queues", queues, "--concurrency", str(concurrency)]
+        command += ["--pool", pool] if pool else []
         self.process = subprocess.Popen(
-            [APFA, "worker", "--queues", queues, "--pool", "solo", "--loglevel", "WARNING"],
+            [*command, "--loglevel", "WARNING"],
             env=self._env,
             stdout=handle,
             stderr=subprocess.STDOUT,

@@ -21,7 +21,9 @@ from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.documents.batch import process_documents
 from apfa.documents.processing import process_document
 from apfa.documents.storage import UploadStore
-from apfa.models import Chunk, Document
+from apfa.documents.tasks import EMBED_BATCH
+from apfa.jobs.system import TASK_SYSTEM
+from apfa.models import BackgroundTask, Chunk, Document
 from apfa.providers.embeddings import SentenceTransformerEmbedder, Vectors
 from documents_support import chunk_count, document_row
 
@@ -309,3 +311,44 @@ async def test_documents_claimed_by_an_unfinished_run_go_back_to_pending(
     assert statuses == ["indexed", "indexed", "pending", "pending"]
     finished = await process_documents(SESSIONMAKER.of(doc_app), embedder, doc_settings, ids)
     assert [o["status"] for o in finished.values()] == ["indexed"] * 4
+
+
+async def _job_row(app: FastAPI, job_id: str, within: float = 120) -> BackgroundTask:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        async with session_scope(SESSIONMAKER.of(app)) as session:
+            row = await session.get(BackgroundTask, job_id, populate_existing=True)
+        assert row is not None
+        if row.state in {"succeeded", "failed", "revoked"}:
+            return row
+        assert asyncio.get_running_loop().time() < deadline, f"job still {row.state}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_batch_with_a_failed_document_fails_loudly_and_builds_the_rest(
+    doc_app: FastAPI, doc_settings: Settings
+) -> None:
+    marker = uuid.uuid4().hex
+    good = await stored_document(
+        doc_app, doc_settings, f"# Good {marker}\n\nSavings bonds {marker}.\n".encode(),
+        "text/markdown", "good.md",
+    )  # fmt: skip
+    broken = await stored_document(
+        doc_app, doc_settings, f"# Broken {marker}\n\nText.\n".encode(), "text/markdown", "b.md"
+    )
+    # The kept file no longer matches its hash: an error, not a refusal of its content.
+    UploadStore(doc_settings.upload_dir).path_for(broken).write_bytes(b"# changed on disk\n")
+    runtime = TASK_SYSTEM.of(doc_app).runtime
+    async with session_scope(SESSIONMAKER.of(doc_app)) as session:
+        job = await runtime.submit(session, EMBED_BATCH, {"document_ids": [good, broken]})
+    row = await _job_row(doc_app, job.id)
+    assert row.state == "failed"
+    assert row.error is not None
+    assert row.error.startswith("1 of 2 documents failed")
+    assert row.result is not None
+    assert row.result["counts"] == {"failed": 1, "indexed": 1}
+    assert set(row.result["failed"]) == {broken}
+    assert "content hash" in row.result["failed"][broken]
+    build = await _job_row(doc_app, row.result["build_job_id"])
+    assert build.state == "succeeded", build.error
+    assert (await document_row(doc_app, good)).status == "indexed"  # type: ignore[union-attr]

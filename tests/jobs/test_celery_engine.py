@@ -55,8 +55,22 @@ def celery_settings(tmp_path: Path, redis: RedisServer) -> Settings:
 
 @pytest.fixture
 def worker(celery_settings: Settings, redis: RedisServer, tmp_path: Path) -> Iterator[Worker]:
+    """``apfa worker`` with its default pool (prefork), two pool processes."""
     running = Worker(worker_env(celery_settings, redis.url), tmp_path / "worker.log")
     running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def threads_worker(
+    celery_settings: Settings, redis: RedisServer, tmp_path: Path
+) -> Iterator[Worker]:
+    """``apfa worker --pool threads --concurrency 2``: two jobs' threads in one process."""
+    running = Worker(worker_env(celery_settings, redis.url), tmp_path / "worker.log")
+    running.start(pool="threads")
     try:
         yield running
     finally:
@@ -79,28 +93,39 @@ async def api(
             yield application, client, bearer(login.json()["access_token"])
 
 
-async def test_a_worker_process_builds_and_every_api_process_swaps(
+async def test_a_threads_pool_worker_builds_and_every_api_process_swaps(
     api: tuple[FastAPI, httpx.AsyncClient, dict[str, str]],
-    worker: Worker,
+    threads_worker: Worker,
     celery_settings: Settings,
     embedder: SentenceTransformerEmbedder,
 ) -> None:
     app, client, headers = api
     await ingest_and_publish(SESSIONMAKER.of(app), embedder, celery_settings.index_dir, [CORPUS])
-    started = await client.post("/api/admin/index/rebuild", headers=headers)
-    assert started.status_code == 202, started.text
-    job_id = started.json()["job_id"]
-    waited = (
-        await client.get(
-            f"/api/admin/celery/jobs/{job_id}/wait", params={"timeout": 120}, headers=headers
-        )
-    ).json()
-    assert waited["finished"], worker.log_tail()
-    assert waited["job"]["state"] == "succeeded"
-    assert waited["job"]["engine"] == "celery"
-    assert waited["job"]["worker"].startswith("celery@")
-    version = waited["job"]["result"]["version"]
-    assert [c["state"] for c in waited["children"]] == ["succeeded"]
+    # Two rebuilds at once: the pool's two threads run them side by side, each on its own
+    # event loop.
+    started = [await client.post("/api/admin/index/rebuild", headers=headers) for _ in range(2)]
+    assert [r.status_code for r in started] == [202, 202], started[0].text
+    ends = [
+        (
+            await client.get(
+                f"/api/admin/celery/jobs/{r.json()['job_id']}/wait",
+                params={"timeout": 120},
+                headers=headers,
+            )
+        ).json()
+        for r in started
+    ]
+    for waited in ends:
+        assert waited["finished"], threads_worker.log_tail()
+        assert waited["job"]["state"] == "succeeded", waited["job"]
+        assert waited["job"]["engine"] == "celery"
+        assert waited["job"]["worker"].startswith("celery@")
+        assert [c["state"] for c in waited["children"]] == ["succeeded"]
+    assert ends[0]["job"]["result"]["version"] != ends[1]["job"]["result"]["version"]
+    async with session_scope(SESSIONMAKER.of(app)) as session:
+        active = await service.active_version(session)
+    assert active is not None
+    version = active.id
     # The worker activated it; this API process heard of it over Redis (or its poll).
     for _ in range(20):
         if INDEX_HOLDER.of(app).current.version == version:

@@ -383,6 +383,11 @@ def test_uploaded_document_reaches_indexed_live(
     row = watcher.page.locator(f"#tasks-table tr[data-task-id='{sorted(new)[0]}']")
     expect(row.locator("progress")).to_be_attached()
     expect(row.locator("td.runtime")).not_to_be_empty()
+    # The upload's batch job says how its documents ended.
+    batch = watcher.page.locator(
+        "#tasks-table tbody tr[data-state=succeeded]", has_text="documents.embed_batch"
+    )
+    expect(batch.first.locator(".counts")).to_have_text("2 indexed")
     watcher.shot("tasks")
 
 

@@ -25,7 +25,7 @@ from apfa.core.resources import Resources
 from apfa.events.sink import TASK_UPDATE, TASKS_ROOM, EventSink
 from apfa.jobs import records
 from apfa.jobs.registry import TaskRegistry
-from apfa.jobs.spec import RetryableError, TaskCancelled, TaskContext, TaskSpec
+from apfa.jobs.spec import JobFailed, RetryableError, TaskCancelled, TaskContext, TaskSpec
 from apfa.models import BackgroundTask
 from apfa.models.base import utcnow
 from apfa.observability import metrics
@@ -168,6 +168,9 @@ class TaskRuntime:
             raise
         except RetryableError as exc:
             return await self._retry_or_fail(spec, row, f"{type(exc).__name__}: {exc}")
+        except JobFailed as exc:
+            log.warning("task_partly_failed", error=str(exc))
+            return await self._end(row.id, spec, "failed", result=exc.result, error=str(exc))
         except TimeoutError:
             state, detail = "failed", f"time limit of {limit} s exceeded"
         except Exception as exc:

@@ -37,6 +37,16 @@ class RetryableError(Exception):
     exponential backoff and jitter. Anything else fails the job at once."""
 
 
+class JobFailed(Exception):
+    """A job that did its work but some of it failed (a document of a batch): the job ends
+    ``failed`` with ``str(exc)`` as its error and ``result`` kept, so what succeeded and
+    what did not is on record."""
+
+    def __init__(self, message: str, result: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.result = result
+
+
 class TaskCancelled(Exception):
     """Raised inside a job when an operator revoked it; the job stops at its next
     progress report."""

@@ -8,48 +8,102 @@ docs/ingest.md). ``ProcessEmbedder`` runs ``encode`` in a child process with its
 interpreter and its own copy of the model; everything else (name, dimension, device,
 token counts for chunking) is answered by the process's own model, as before.
 
-The child is started on the first ``encode`` (spawned, so it never inherits locks or
-CUDA state) and started again if it dies; the call that found it dead raises
-``EmbeddingProcessLost``, which jobs treat as retryable.
+The child (``embedding_child``) is a plain subprocess of a fresh interpreter, so it
+inherits no locks or CUDA state, and it can be started from anywhere: the API process,
+a Celery worker of any pool (the prefork pool's processes are daemonic, and
+``multiprocessing`` refuses to start children from those), a thread. It is started on the
+first ``encode`` and started again if it dies; the call that found it dead raises
+``EmbeddingProcessLost``, which jobs treat as retryable. It ends when this process closes
+its pipe or dies.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing.connection import Connection
 
 import numpy as np
 import structlog
 
-from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder, Vectors
+from apfa.providers import embedding_child
+from apfa.providers.embeddings import Embedder, Vectors
 
 log = structlog.get_logger(__name__)
 
-_model: SentenceTransformerEmbedder | None = None
-
-
-def _load(device: str) -> None:
-    global _model
-    _model = SentenceTransformerEmbedder(device=device)
-
-
-def _encode(texts: list[str], batch_size: int) -> Vectors:
-    if _model is None:  # pragma: no cover - the initializer always ran first
-        raise RuntimeError("the embedding process has no model")
-    return _model.encode(texts, batch_size=batch_size)
+STOP_SECONDS = 10.0
 
 
 class EmbeddingProcessLost(RuntimeError):
     """The embedding process died during a call; the next call starts a new one."""
 
 
+class EmbeddingProcessError(RuntimeError):
+    """The embedding process could not load its model, or ``encode`` raised in it."""
+
+
+class _Child:
+    """One running child and this process's ends of its two pipes."""
+
+    def __init__(self, device: str) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [
+                    sys.executable,
+                    "-m",
+                    embedding_child.__name__,
+                    str(to_child_r),
+                    str(from_child_w),
+                    device,
+                ],
+                pass_fds=(to_child_r, from_child_w),
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self.requests = Connection(to_child_w, readable=False)
+        self.replies = Connection(from_child_r, writable=False)
+        self.ready = False
+
+    def call(self, texts: list[str], batch_size: int) -> Vectors:
+        if not self.ready:
+            self._expect(embedding_child.READY)
+            self.ready = True
+        self.requests.send((texts, batch_size))
+        vectors = self._expect(embedding_child.OK)
+        if not isinstance(vectors, np.ndarray):  # pragma: no cover - the child sends arrays
+            raise EmbeddingProcessError("the embedding process sent no vectors")
+        return vectors
+
+    def _expect(self, kind: str) -> object:
+        answer, payload = self.replies.recv()
+        if answer == embedding_child.ERROR:
+            raise EmbeddingProcessError(str(payload))
+        if answer != kind:  # pragma: no cover - the protocol has no other answers
+            raise EmbeddingProcessError(f"unexpected answer {answer!r}")
+        return payload
+
+    def stop(self) -> None:
+        """Close the pipes (the child exits on its own) and reap it."""
+        for end in (self.requests, self.replies):
+            end.close()
+        try:
+            self.process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 class ProcessEmbedder:
     def __init__(self, local: Embedder) -> None:
         self._local = local
-        self._pool: ProcessPoolExecutor | None = None
+        self._child: _Child | None = None
         self._lock = threading.Lock()
 
     @property
@@ -64,6 +118,11 @@ class ProcessEmbedder:
     def device(self) -> str:
         return self._local.device
 
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while one runs."""
+        return self._child.process.pid if self._child is not None else None
+
     def count_tokens(self, text: str) -> int:
         return self._local.count_tokens(text)
 
@@ -72,27 +131,22 @@ class ProcessEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         # One call at a time: the child has one model, as this process does.
         with self._lock:
-            pool = self._started()
+            child = self._started()
             try:
-                return pool.submit(_encode, list(texts), batch_size).result()
-            except BrokenProcessPool as exc:
-                self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-                log.warning("embedding_process_lost", texts=len(texts))
+                return child.call(list(texts), batch_size)
+            except (EOFError, OSError) as exc:
+                self._child = None
+                child.stop()
+                log.warning("embedding_process_lost", texts=len(texts), error=str(exc))
                 raise EmbeddingProcessLost("the embedding process stopped") from exc
 
     def close(self) -> None:
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
+            if self._child is not None:
+                self._child.stop()
+                self._child = None
 
-    def _started(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=get_context("spawn"),
-                initializer=_load,
-                initargs=(self._local.device,),
-            )
-        return self._pool
+    def _started(self) -> _Child:
+        if self._child is None:
+            self._child = _Child(self._local.device)
+        return self._child

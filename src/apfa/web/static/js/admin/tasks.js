@@ -13,6 +13,15 @@ function taskId(task) {
   return String(task.id ?? task.task_id ?? "");
 }
 
+// A batch job's documents by status, e.g. "3 indexed, 1 failed".
+function countsText(task) {
+  const counts = task.result && typeof task.result === "object" ? task.result.counts : null;
+  if (!counts || typeof counts !== "object") return "";
+  return Object.entries(counts)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+}
+
 function runtime(task) {
   const started = parseTime(task.started_at);
   if (started === null) return "";
@@ -40,7 +49,7 @@ export function createTasksPanel(ctx) {
       { "data-task-id": id, "data-state": task.state ?? "" },
       h("td", {}, h("span", { class: "task-name" }, task.name ?? ""), h("br"), h("code", { class: "id" }, id)),
       cell(task.queue),
-      h("td", {}, stateBadge(task.state)),
+      h("td", {}, stateBadge(task.state), countsText(task) ? h("div", { class: "counts" }, countsText(task)) : null),
       progressCell(task.progress, task.state),
       cell(fmtTime(task.started_at)),
       h("td", { class: "runtime" }, runtime(task)),
