@@ -1,0 +1,131 @@
+"""The facts the advisor knows about a person's situation: names, kinds and units.
+
+Facts come from the profile a client sends, from the question's text (``extraction``)
+and, in a conversation, from earlier turns. Calculators read them, playbook conditions
+test them and answers quote them. Every fact has one kind, which fixes its unit:
+
+* ``money``: US dollars (``Decimal``); monthly amounts say so in their name.
+* ``percent``: percent units (``Decimal("6.5")`` is 6.5 %), rates nominal per year.
+* ``months``, ``years``, ``count``: whole numbers.
+* ``score``: a credit score, 300-850.
+* ``text``: one of a few words (``loan_type``, ``plan``...).
+* ``list``: several values of one kind (``rates``, ``terms_months``: options to compare).
+* ``debts``: a list of debts, each with ``balance``, ``apr`` and ``min_payment``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["money", "percent", "months", "years", "count", "score", "text", "list", "debts"]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    name: str
+    kind: Kind
+    label: str  # how an answer names it: "annual income"
+
+
+def _specs(*rows: tuple[str, Kind, str]) -> dict[str, FactSpec]:
+    return {name: FactSpec(name, kind, label) for name, kind, label in rows}
+
+
+FACTS: dict[str, FactSpec] = _specs(
+    # income, spending and savings
+    ("annual_income", "money", "annual income (gross)"),
+    ("monthly_income", "money", "gross monthly income"),
+    ("take_home_monthly", "money", "monthly take-home pay"),
+    ("monthly_debt_payments", "money", "monthly debt payments"),
+    ("monthly_expenses", "money", "monthly expenses"),
+    ("savings", "money", "savings"),
+    ("monthly_savings", "money", "monthly savings"),
+    ("rent", "money", "monthly rent"),
+    # the loan asked about (or the existing one)
+    ("loan_type", "text", "loan type"),
+    ("loan_amount", "money", "loan amount"),
+    ("loan_balance", "money", "remaining balance"),
+    ("home_price", "money", "home price"),
+    ("home_value", "money", "current home value"),
+    ("original_value", "money", "value when the loan was made"),
+    ("down_payment", "money", "down payment"),
+    ("down_payment_pct", "percent", "down payment"),
+    ("interest_rate", "percent", "interest rate"),
+    ("new_rate", "percent", "new interest rate"),
+    ("rates", "list", "interest rates compared"),
+    ("term_months", "months", "loan term"),
+    ("terms_months", "list", "loan terms compared"),
+    ("remaining_months", "months", "months left on the loan"),
+    ("payments_made", "count", "payments made"),
+    ("current_payment", "money", "current monthly payment"),
+    ("extra_payment", "money", "extra monthly payment"),
+    ("payment_budget", "money", "monthly amount for paying debt"),
+    ("closing_costs", "money", "closing costs"),
+    ("points", "percent", "discount points"),
+    ("fee_pct", "percent", "fee"),
+    ("credit_score", "score", "credit score"),
+    ("hoa_monthly", "money", "monthly HOA dues"),
+    ("property_tax_annual", "money", "yearly property tax"),
+    ("insurance_annual", "money", "yearly homeowners insurance"),
+    # adjustable-rate mortgages
+    ("index_rate", "percent", "index rate"),
+    ("margin", "percent", "margin"),
+    ("initial_cap", "percent", "first-adjustment cap"),
+    ("periodic_cap", "percent", "periodic cap"),
+    ("lifetime_cap", "percent", "lifetime cap"),
+    ("fixed_years", "years", "fixed-rate period"),
+    # credit cards and other debts
+    ("debts", "debts", "debts"),
+    ("card_balance", "money", "credit card balance"),
+    ("apr", "percent", "APR"),
+    ("min_payment", "money", "minimum payment"),
+    ("promo_apr", "percent", "promotional APR"),
+    ("promo_months", "months", "promotional period"),
+    ("transfer_fee_pct", "percent", "balance transfer fee"),
+    ("credit_limit", "money", "credit limit"),
+    ("payday_fee", "money", "payday loan fee"),
+    ("payday_amount", "money", "payday loan amount"),
+    ("payday_days", "count", "payday loan length in days"),
+    # cars
+    ("car_price", "money", "car price"),
+    ("trade_in_value", "money", "trade-in value"),
+    ("amount_owed", "money", "amount still owed"),
+    ("lease_payment", "money", "monthly lease payment"),
+    ("lease_months", "months", "lease term"),
+    ("due_at_signing", "money", "due at signing"),
+    ("residual_value", "money", "residual value"),
+    ("money_factor", "percent", "money factor (as a decimal)"),
+    # retirement, investing, taxes
+    ("employer_match_pct", "percent", "employer match limit (percent of pay)"),
+    ("match_rate_pct", "percent", "employer match rate"),
+    ("contribution_pct", "percent", "your contribution (percent of pay)"),
+    ("retirement_balance", "money", "retirement account balance"),
+    ("return_rate", "percent", "expected annual return"),
+    ("monthly_contribution", "money", "monthly contribution"),
+    ("horizon_years", "years", "time horizon"),
+    ("expense_ratio", "percent", "expense ratio"),
+    ("invested_amount", "money", "amount invested"),
+    ("tax_rate", "percent", "marginal tax rate"),
+    ("age", "count", "age"),
+    # student loans
+    ("student_balance", "money", "student loan balance"),
+    ("agi", "money", "adjusted gross income"),
+    ("family_size", "count", "family size"),
+    ("dependents", "count", "dependents"),
+    ("qualifying_payments", "count", "qualifying payments made"),
+    # collections and hardship
+    ("debt_amount", "money", "amount of the debt"),
+    ("settlement_pct", "percent", "settlement offer"),
+    ("missed_payments", "count", "missed payments"),
+    ("late_fee", "money", "late fee"),
+)
+
+LOAN_TYPES = ("mortgage", "auto", "personal", "student", "heloc", "refinance", "credit_card")
+
+
+def spec(name: str) -> FactSpec:
+    try:
+        return FACTS[name]
+    except KeyError:
+        raise KeyError(f"unknown fact {name!r}") from None
