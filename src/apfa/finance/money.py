@@ -16,7 +16,7 @@ Convention for the whole ``apfa.finance`` package:
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import TypeAlias
 
 Number: TypeAlias = float | int | Decimal
@@ -66,6 +66,11 @@ def cents_down(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_DOWN, context=_wide(value))
 
 
+def cents_up(value: Decimal) -> Decimal:
+    """Round up (towards +infinity) to cents (used where a payment must not fall short)."""
+    return value.quantize(CENT, rounding=ROUND_CEILING, context=_wide(value))
+
+
 def ratio4(value: Decimal) -> Decimal:
     """Round a fraction to 4 decimals, half up (0.33125 -> 0.3313)."""
     return value.quantize(RATIO_PLACES, rounding=ROUND_HALF_UP, context=_wide(value))
@@ -89,3 +94,26 @@ def require_term(term_months: int) -> int:
     if isinstance(term_months, bool) or not isinstance(term_months, int) or term_months < 1:
         raise ValueError(f"term_months must be a positive int, got {term_months!r}")
     return term_months
+
+
+def require_positive(name: str, value: Number) -> Decimal:
+    """``to_decimal`` plus a ``> 0`` check."""
+    result = to_decimal(value)
+    if result <= 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return result
+
+
+def require_count(name: str, value: int, minimum: int = 0) -> int:
+    """A whole number (not a bool) of at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+    return value
+
+
+def require_pct(name: str, value: Number, high: Decimal = HUNDRED) -> Decimal:
+    """A percentage between 0 and ``high`` (100 unless said otherwise)."""
+    result = to_decimal(value)
+    if not ZERO <= result <= high:
+        raise ValueError(f"{name} must be between 0 and {high}, got {value!r}")
+    return result

@@ -10,7 +10,9 @@ Enact); real quotes vary by insurer, coverage level, DTI and number of borrowers
 LTV <= 80%. LTVs above 97% are outside conventional limits; the 95-97% band is used for them.
 
 FHA: upfront MIP 1.75% of the base loan and annual MIP 0.55% (HUD Mortgagee Letter 2023-05, for
-terms over 15 years with LTV above 95% and base loans up to $726,200).
+terms over 15 years with LTV above 95% and base loans up to $726,200). These and the 80% / 78%
+PMI thresholds live, with their sources, in :mod:`apfa.finance.parameters`; the names below are
+kept for existing callers.
 """
 
 from __future__ import annotations
@@ -27,12 +29,35 @@ from apfa.finance.money import (
     require_non_negative,
     to_decimal,
 )
+from apfa.finance.parameters import (
+    CONVENTIONAL_MI_REQUIRED_ABOVE_LTV,
+    FHA_ANNUAL_MIP_RATE,
+    FHA_UPFRONT_MIP_RATE,
+    PMI_AUTO_TERMINATION_LTV,
+)
 
-FHA_UPFRONT_MIP_RATE = Decimal("0.0175")
-FHA_ANNUAL_MIP_RATE = Decimal("0.0055")
-PMI_FREE_LTV = Decimal("0.80")
+__all__ = [
+    "DTI",
+    "FHA_ANNUAL_MIP_RATE",
+    "FHA_UPFRONT_MIP_RATE",
+    "PMI_ANNUAL_RATE_PCT",
+    "PMI_AUTO_CANCEL_LTV",
+    "PMI_CREDIT_BANDS",
+    "PMI_FREE_LTV",
+    "PMI_LTV_BANDS",
+    "dti",
+    "fha_annual_mip_monthly",
+    "fha_upfront_mip",
+    "ltv",
+    "pmi_annual_rate_pct",
+    "pmi_credit_band",
+    "pmi_ltv_band",
+    "pmi_monthly_estimate",
+]
+
+PMI_FREE_LTV = CONVENTIONAL_MI_REQUIRED_ABOVE_LTV
 """PMI is not charged at or below this LTV."""
-PMI_AUTO_CANCEL_LTV = Decimal("0.78")
+PMI_AUTO_CANCEL_LTV = PMI_AUTO_TERMINATION_LTV
 """Homeowners Protection Act: borrower-paid PMI ends automatically at 78% of original value."""
 
 PMI_LTV_BANDS: tuple[tuple[Decimal, str], ...] = (
