@@ -7,6 +7,10 @@ floats for JSON. See :mod:`apfa.finance.money`.
 
 from apfa.finance.affordability import Affordability, BindingCap, max_affordable_loan
 from apfa.finance.analysis import HOME_INSURANCE_RATE, PROPERTY_TAX_RATE, analyse
+from apfa.finance.arm import (
+    ArmAdjustment,
+    arm_adjustment,
+)
 from apfa.finance.loans import (
     AmortizationRow,
     ExtraPaymentEffect,
@@ -20,6 +24,21 @@ from apfa.finance.loans import (
 )
 from apfa.finance.models import LoanAnalysis, LoanProfile, YearlyRow
 from apfa.finance.money import Number
+from apfa.finance.mortgage_compare import (
+    FhaVsConventional,
+    MortgageOption,
+    fha_vs_conventional,
+)
+from apfa.finance.mortgage_insurance import (
+    PmiRemoval,
+    fha_annual_mip_rate,
+    fha_average_balance,
+    fha_mip_by_year,
+    fha_mip_months,
+    fha_monthly_mip,
+    fha_monthly_mip_from_average,
+    pmi_removal,
+)
 from apfa.finance.parameters import (
     FHA_ANNUAL_MIP_TABLE,
     PARAMETERS,
@@ -56,6 +75,14 @@ from apfa.finance.ratios import (
 )
 from apfa.finance.refinance import RefinanceResult, refinance_break_even
 from apfa.finance.risk import RiskAssessment, RiskTier, assess_risk
+from apfa.finance.terms import (
+    PointsBreakEven,
+    TermComparison,
+    TermOption,
+    balance_after,
+    points_break_even,
+    term_comparison,
+)
 
 __all__ = [
     "AS_OF",
@@ -75,39 +102,58 @@ __all__ = [
     "TABLE_SOURCES",
     "Affordability",
     "AmortizationRow",
+    "ArmAdjustment",
     "BindingCap",
     "CreditTier",
     "ExtraPaymentEffect",
     "FhaMipRow",
+    "FhaVsConventional",
     "LoanAnalysis",
     "LoanProfile",
     "LoanType",
+    "MortgageOption",
     "Number",
     "Parameter",
+    "PmiRemoval",
+    "PointsBreakEven",
     "RateProduct",
     "RefinanceResult",
     "RiskAssessment",
     "RiskTier",
     "TableSource",
+    "TermComparison",
+    "TermOption",
     "YearSummary",
     "YearlyRow",
     "amortization_schedule",
     "analyse",
     "apr_with_fees",
+    "arm_adjustment",
     "assess_risk",
+    "balance_after",
     "credit_tier",
     "dti",
     "extra_payment_effect",
     "fha_annual_mip_monthly",
+    "fha_annual_mip_rate",
+    "fha_average_balance",
+    "fha_mip_by_year",
+    "fha_mip_months",
+    "fha_monthly_mip",
+    "fha_monthly_mip_from_average",
     "fha_upfront_mip",
+    "fha_vs_conventional",
     "lookup_rate",
     "ltv",
     "max_affordable_loan",
     "monthly_payment",
     "pmi_annual_rate_pct",
     "pmi_monthly_estimate",
+    "pmi_removal",
+    "points_break_even",
     "rate_product",
     "refinance_break_even",
+    "term_comparison",
     "total_interest",
     "yearly_summary",
 ]
