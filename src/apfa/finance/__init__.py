@@ -11,6 +11,18 @@ from apfa.finance.arm import (
     ArmAdjustment,
     arm_adjustment,
 )
+from apfa.finance.debt_options import (
+    BalanceTransfer,
+    Consolidation,
+    balance_transfer,
+    consolidation,
+)
+from apfa.finance.debt_payoff import (
+    Debt,
+    DebtOutcome,
+    PayoffPlan,
+    payoff_plan,
+)
 from apfa.finance.loans import (
     AmortizationRow,
     ExtraPaymentEffect,
@@ -48,6 +60,11 @@ from apfa.finance.parameters import (
     Parameter,
     TableSource,
 )
+from apfa.finance.payday import (
+    RolloverCost,
+    payday_apr,
+    rollover_cost,
+)
 from apfa.finance.rates import (
     AS_OF,
     DEFAULT_TERM_YEARS,
@@ -74,6 +91,14 @@ from apfa.finance.ratios import (
     pmi_monthly_estimate,
 )
 from apfa.finance.refinance import RefinanceResult, refinance_break_even
+from apfa.finance.revolving import (
+    MAX_MONTHS,
+    CardPayoff,
+    RevolvingRun,
+    card_payoff,
+    carry_balance,
+    payment_to_clear,
+)
 from apfa.finance.risk import RiskAssessment, RiskTier, assess_risk
 from apfa.finance.terms import (
     PointsBreakEven,
@@ -93,6 +118,7 @@ __all__ = [
     "FHA_UPFRONT_MIP_RATE",
     "HOME_INSURANCE_RATE",
     "LOAN_TYPES",
+    "MAX_MONTHS",
     "PARAMETERS",
     "PMI_ANNUAL_RATE_PCT",
     "PROPERTY_TAX_RATE",
@@ -103,8 +129,13 @@ __all__ = [
     "Affordability",
     "AmortizationRow",
     "ArmAdjustment",
+    "BalanceTransfer",
     "BindingCap",
+    "CardPayoff",
+    "Consolidation",
     "CreditTier",
+    "Debt",
+    "DebtOutcome",
     "ExtraPaymentEffect",
     "FhaMipRow",
     "FhaVsConventional",
@@ -114,12 +145,15 @@ __all__ = [
     "MortgageOption",
     "Number",
     "Parameter",
+    "PayoffPlan",
     "PmiRemoval",
     "PointsBreakEven",
     "RateProduct",
     "RefinanceResult",
+    "RevolvingRun",
     "RiskAssessment",
     "RiskTier",
+    "RolloverCost",
     "TableSource",
     "TermComparison",
     "TermOption",
@@ -131,6 +165,10 @@ __all__ = [
     "arm_adjustment",
     "assess_risk",
     "balance_after",
+    "balance_transfer",
+    "card_payoff",
+    "carry_balance",
+    "consolidation",
     "credit_tier",
     "dti",
     "extra_payment_effect",
@@ -147,12 +185,16 @@ __all__ = [
     "ltv",
     "max_affordable_loan",
     "monthly_payment",
+    "payday_apr",
+    "payment_to_clear",
+    "payoff_plan",
     "pmi_annual_rate_pct",
     "pmi_monthly_estimate",
     "pmi_removal",
     "points_break_even",
     "rate_product",
     "refinance_break_even",
+    "rollover_cost",
     "term_comparison",
     "total_interest",
     "yearly_summary",
