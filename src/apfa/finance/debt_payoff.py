@@ -24,10 +24,9 @@ from apfa.finance.money import (
     ZERO,
     Number,
     cents,
-    monthly_rate,
     require_non_negative,
 )
-from apfa.finance.revolving import MAX_MONTHS
+from apfa.finance.revolving import MAX_MONTHS, monthly_interest
 
 Method = Literal["avalanche", "snowball"]
 
@@ -109,7 +108,7 @@ def _month(
 ) -> None:
     open_ = [i for i in range(len(debts)) if owed[i] > 0]
     for i in open_:
-        charge = cents(owed[i] * monthly_rate(debts[i].apr_pct))
+        charge = monthly_interest(owed[i], debts[i].apr_pct)
         owed[i] += charge
         interest[i] += charge
     available = budget

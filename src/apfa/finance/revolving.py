@@ -26,6 +26,13 @@ from apfa.finance.money import (
 )
 
 MAX_MONTHS = 1200
+_PCT_MONTHS = Decimal(1200)
+
+
+def monthly_interest(balance: Decimal, apr_pct: Decimal) -> Decimal:
+    """``balance * apr / 1200`` rounded to cents half-up; one division, so an exact half cent
+    rounds up (``monthly_rate`` would first round ``apr / 1200`` to 28 digits)."""
+    return cents(balance * apr_pct / _PCT_MONTHS)
 
 
 @dataclass(frozen=True)
@@ -45,11 +52,11 @@ def carry_balance(
 ) -> RevolvingRun:
     """Run the card convention for at most ``max_months`` months, or until the balance is 0."""
     owed = cents(require_non_negative("balance", balance))
-    rate = monthly_rate(require_non_negative("apr_pct", apr_pct))
+    apr = require_non_negative("apr_pct", apr_pct)
     pay = cents(require_non_negative("payment", payment))
     months, interest_total, paid, last = 0, ZERO, ZERO, ZERO
     while owed > 0 and months < max_months:
-        interest = cents(owed * rate)
+        interest = monthly_interest(owed, apr)
         owed += interest
         last = min(pay, owed)
         owed -= last
@@ -87,7 +94,7 @@ def card_payoff(balance: Number, apr_pct: Number, monthly_payment: Number) -> Ca
     owed = cents(require_non_negative("balance", balance))
     apr = require_non_negative("apr_pct", apr_pct)
     pay = cents(require_non_negative("monthly_payment", monthly_payment))
-    first = cents(owed * monthly_rate(apr))
+    first = monthly_interest(owed, apr)
     run = carry_balance(owed, apr, pay) if pay > first or owed == 0 else None
     done = run is not None and run.remaining == 0
     return CardPayoff(
