@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from redis.asyncio import Redis
 
-from apfa.advice.flows import AdvicePipeline, PipelineOptions
+from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, PipelineOptions
 from apfa.advice.schemas import LoanQuery
 from apfa.core.cache import LocalCache, TieredCache, cache_types
 from apfa.core.cache_redis import RedisTier, connect
@@ -52,6 +52,7 @@ class Process:
         self.pipeline = AdvicePipeline(
             Retriever(self.holder, EMBEDDER.of(app)),
             self.cache,
+            ADVICE_PIPELINE.of(app).advisor,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
         )
 

@@ -137,20 +137,33 @@ async def test_advice_request_is_one_trace_with_the_request_id(
     (server,) = named["POST /api/v1/advice"]
     # The advice route is called directly (core/routing.py), so FastAPI's own endpoint
     # span is not there: the pipeline's spans hang off the request's server span.
-    for name in ("retrieval", "embedding", "faiss.search", "generation"):
+    stages = {
+        "understanding",
+        "embedding",
+        "computation",
+        "retrieval",
+        "faiss.search",
+        "generation",
+    }
+    for name in stages:
         assert name in named, sorted(named)
     mine = [s for s in spans.get_finished_spans() if s.context.trace_id == server.context.trace_id]
-    assert {s.name for s in mine} >= {"retrieval", "embedding", "faiss.search", "generation"}
+    assert {s.name for s in mine} >= stages
     for span in mine:
         assert span.attributes is not None
         assert span.attributes[REQUEST_ID_ATTRIBUTE] == request_id, span.name
     assert server.attributes is not None
     assert server.attributes["http.route"] == "/api/v1/advice"
     assert server.attributes["http.response.status_code"] == 200
+    (understanding,) = named["understanding"]
     (retrieval,) = named["retrieval"]
     (embedding,) = named["embedding"]
+    (search,) = named["faiss.search"]
+    # The question is embedded once, to understand it; that vector also searches the index.
     assert embedding.parent is not None
-    assert embedding.parent.span_id == retrieval.context.span_id
+    assert embedding.parent.span_id == understanding.context.span_id
+    assert search.parent is not None
+    assert search.parent.span_id == retrieval.context.span_id
     assert retrieval.parent is not None
     assert retrieval.attributes is not None
     hits = retrieval.attributes["apfa.hits"]

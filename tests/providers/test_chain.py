@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from apfa.advice.flows import cache_key
-from apfa.advice.generation import GenerationChain, Inputs
+from apfa.advice.generation import CitedPassage, GenerationChain, Grounded, Inputs
 from apfa.advice.schemas import LoanQuery, ProfileIn
 from apfa.knowledge.index.store import Hit, Passage
 from apfa.providers.llm import Generation, GenerationRequest, ProviderError
@@ -30,6 +30,10 @@ INPUTS = Inputs(
     profile={"annual_income": 85000, "loan_type": "mortgage"},
     assumptions=["interest rate assumed 6.9% from the rate table"],
     risk_reasons=[],
+    grounded=Grounded(
+        "Borrowing $300,000 at 6.5% over 30 years costs $1,896.20 a month [1].",
+        [CitedPassage(1, HITS[0])],
+    ),
 )
 
 

@@ -68,6 +68,8 @@ class ExtractedProfile:
 
     fields: dict[str, FieldValue] = field(default_factory=dict)
     matches: list[str] = field(default_factory=list)
+    # (start, end) of every phrase read, in the normalised text (``normalise``).
+    spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 def _money(m: re.Match[str]) -> Decimal:
@@ -97,6 +99,7 @@ class _Reader:
         self.numbers = [m.start() for m in NUMBER_START.finditer(self.masked)]
         self.fields: dict[str, FieldValue] = {}
         self.matches: list[str] = []
+        self.spans: list[tuple[int, int]] = []
 
     def snippet(self, m: re.Match[str]) -> str:
         return " ".join(self.text[m.start() : m.end()].split())[:80]
@@ -153,6 +156,7 @@ class _Reader:
             self.reject(name, _fmt(value), m, "implausibly large")
             return
         where = f'from "{self.snippet(m)}"'
+        self.spans.append(m.span())
         if name not in self.fields:
             self.fields[name] = value
             self.matches.append(f"{name}={_fmt(value)} {where}")
@@ -199,6 +203,7 @@ def _read_debts(r: _Reader) -> None:
             continue
         total += _money(m) * (_period_factor(m) or 12) / 12
         parts.append(snippet)
+        r.spans.append(m.span())
     quoted = " + ".join(f'"{p}"' for p in parts)
     if parts and total > MAX_MONEY:
         r.matches.append(f"ignored monthly_debt_payments from {quoted}: implausibly large")
@@ -255,6 +260,7 @@ def _read_down_and_home(r: _Reader) -> Decimal | None:
             r.reject("down_payment", f"{value}%", m, "more than 100%")
         elif pct is None:
             pct = value
+            r.spans.append(m.span())
             r.matches.append(f'down payment {_fmt(float(value))}% from "{r.snippet(m)}"')
     r.each("home_price", HOME, lambda m: _cents(_money(m)))
     return pct
@@ -298,6 +304,11 @@ def _read_loan_type(r: _Reader) -> None:
             return
 
 
+def normalise(text: str) -> str:
+    """The text extraction reads: NFKC, curly quotes and dashes made plain."""
+    return _normalise(text)
+
+
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(PUNCT)
 
@@ -318,7 +329,7 @@ def _extract(text: str) -> ExtractedProfile:
         _resolve_percent(r, pct)
     r.masked = type_text
     _read_loan_type(r)
-    return ExtractedProfile(fields=r.fields, matches=r.matches)
+    return ExtractedProfile(fields=r.fields, matches=r.matches, spans=sorted(r.spans))
 
 
 def extract_profile(text: str) -> ExtractedProfile:

@@ -40,7 +40,9 @@ PERIODS = (("bi", 26), ("hour", 2080), ("hr", 2080), ("week", 52), ("wk", 52), (
 
 _AMT = (  # a money amount: digits in group "a", suffix in "a_s" (85k, 1.5m) or "a_w" (million)
     r"(?:\$\s?|usd\s?)?(?<![\w.,])(?P<a>\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?|\d{1,12}"
-    r"(?:\.\d{1,4})?)(?!\d)(?!,\d)(?!\.\d)(?!\s*(?:%|percent|per\s*cent))(?:(?P<a_s>k|mm|m|bn)"
+    r"(?:\.\d{1,4})?)(?!\d)(?!,\d)(?!\.\d)(?!\s*(?:%|percent|per\s*cent))"
+    r"(?!\s?-?\s?(?:years?|yrs?|months?|mos?|days?|weeks?)\b)(?!\s?(?:-|to)\s?\$?\d)"
+    r"(?:(?P<a_s>k|mm|m|bn)"
     r"(?![a-z])|\s?(?P<a_w>thousand|grand|million|mil|billion)\b)?(?:\s?(?:dollars|bucks|usd)\b)?"
 )
 _PER = (  # a period: group "per"
@@ -247,6 +249,8 @@ LOAN = (
             r"refinanc(?:e|ing)",
             "refi",
             r"balance\s+(?:of|is)",
+            r"(?:remaining|current|outstanding|principal)\s+balance(?:\s+(?:is|of))?",
+            r"(?:mortgage|loan|heloc)(?:\s+balance)?\s+(?:is|was|sits\s+at|stands\s+at)",
             r"ow(?:e|ing)",
         ],
         r"\s+(?:up\s+to\s+)?",

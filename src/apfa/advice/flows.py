@@ -1,4 +1,5 @@
-"""The advice pipeline: validate -> extract profile -> retrieve -> compute -> generate.
+"""The advice pipeline: validate -> understand -> plan and compute -> retrieve -> compose ->
+generate (an LLM when configured, checked; the composed answer otherwise).
 
 Answers are cached by the normalised question, the effective profile, the index
 version and the generator chain, so a new index version never serves a stale answer and a
@@ -17,21 +18,24 @@ from typing import Any
 
 from opentelemetry import trace
 
-from apfa.advice.extraction import extract_profile
-from apfa.advice.generation import Generated, GenerationChain, Inputs
-from apfa.advice.generator import DISCLAIMER
+from apfa.advice.advisor import Advice, Advisor, Understanding, as_float
+from apfa.advice.compose.disclaimer import DISCLAIMER
+from apfa.advice.followup import Thread
+from apfa.advice.generation import CitedPassage, Generated, GenerationChain, Grounded, Inputs
 from apfa.advice.schemas import (
     AdviceBody,
     Citation,
+    ComparisonOut,
     LoanQuery,
     ProfileIn,
     RiskOut,
+    SectionOut,
     YearRow,
 )
 from apfa.advice.wording import describe
 from apfa.core.cache import Lookup, TieredCache
 from apfa.core.resources import Resource
-from apfa.finance import LoanProfile, analyse
+from apfa.finance import LOAN_TYPES, LoanProfile, analyse
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.knowledge.retrieval import Retriever
 from apfa.observability import metrics as m
@@ -55,18 +59,39 @@ def given_profile(query: LoanQuery) -> dict[str, Any]:
     return query.profile.model_dump(exclude_none=True, mode="json") if query.profile else {}
 
 
-def effective_profile(question: str, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """Client-supplied fields win; numbers read from the question fill the gaps."""
-    extracted = extract_profile(question)
+PROFILE_FIELDS = (
+    "annual_income",
+    "monthly_debt_payments",
+    "credit_score",
+    "loan_type",
+    "loan_amount",
+    "home_price",
+    "down_payment",
+    "interest_rate",
+)
+
+
+def loan_profile(
+    facts: dict[str, object], given: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """The ``LoanProfile`` fields among the facts, and a note for each one read from the
+    question (client-supplied fields win and need no note)."""
+    profile: dict[str, Any] = {}
     notes: list[str] = []
-    merged = dict(given)
-    for name, value in extracted.fields.items():
-        if name not in merged:
-            merged[name] = value
+    for name in PROFILE_FIELDS:
+        value = facts.get(name)
+        if value is None or (name == "loan_type" and value not in LOAN_TYPES):
+            continue
+        profile[name] = as_float(value)
+    months = facts.get("term_months")
+    if isinstance(months, int) and months % 12 == 0 and 12 <= months <= 600:
+        profile["term_years"] = months // 12
+    for name, value in profile.items():
+        if name not in given:
             notes.append(
                 f"{name.replace('_', ' ')} of {describe(name, value)} read from your question"
             )
-    return merged, notes
+    return profile, notes
 
 
 def cache_key(
@@ -172,11 +197,13 @@ class AdvicePipeline:
         self,
         retriever: Retriever,
         cache: TieredCache,
+        advisor: Advisor,
         options: PipelineOptions | None = None,
         chain: GenerationChain | None = None,
     ) -> None:
         self._retriever = retriever
         self._cache = cache
+        self._advisor = advisor
         self._options = options or PipelineOptions()
         self._chain = chain or GenerationChain()
 
@@ -184,20 +211,23 @@ class AdvicePipeline:
     def chain(self) -> GenerationChain:
         return self._chain
 
+    @property
+    def advisor(self) -> Advisor:
+        return self._advisor
+
     async def answer(self, query: LoanQuery, generate: Generate | None = None) -> Answer:
         started = time.perf_counter()
         served = self._retriever.holder.current
         version = served.version if served is not None else None
-        # The effective profile is a function of the question and the given fields, so the
-        # key needs only those: a hit skips extraction entirely.
+        # The answer is a function of the question and the given fields (and the version
+        # and the chain), so the key needs only those: a hit skips all the work.
         key = cache_key(query.query, query.profile, version, self._chain.names)
         hit = await self._cached(key)
         if hit is not None:
             body, members, digest = hit
         else:
-            profile, read_notes = effective_profile(query.query, given_profile(query))
-            body = await self._compute(
-                query.query, profile, read_notes, generate or self._chain.generate, served
+            body, _ = await self._compute(
+                query.query, given_profile(query), generate or self._chain.generate, served
             )
             members = body.model_dump_json().encode()[1:-1]
             digest = members_digest(members)
@@ -205,6 +235,26 @@ class AdvicePipeline:
         latency = round((time.perf_counter() - started) * 1000, 2)
         m.series(m.ADVICE, body.provider, "true" if hit is not None else "false").inc()
         return Answer(body, members, digest, hit is not None, latency)
+
+    async def answer_turn(
+        self, query: LoanQuery, thread: Thread, generate: Generate | None = None
+    ) -> tuple[Answer, Thread]:
+        """A turn of a conversation: read against ``thread``, answered fresh (the thread's
+        state is part of the question, so turns are not cached); the updated thread."""
+        started = time.perf_counter()
+        served = self._retriever.holder.current
+        body, understanding = await self._compute(
+            query.query, given_profile(query), generate or self._chain.generate, served, thread
+        )
+        members = body.model_dump_json().encode()[1:-1]
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        m.series(m.ADVICE, body.provider, "false").inc()
+        after = Thread(
+            facts=dict(understanding.facts),
+            intents=[s.intent for s in understanding.intents],
+            turns=thread.turns + 1,
+        )
+        return Answer(body, members, members_digest(members), False, latency), after
 
     async def _cached(self, key: str) -> Stored | None:
         lookup = await self._cache.get(CACHE_KIND, key, ANSWER_CODEC)
@@ -216,36 +266,84 @@ class AdvicePipeline:
         if body.index_version is not None and body.fallback_reason is None:
             self._cache.set(CACHE_KIND, key, stored, ANSWER_CODEC)
 
+    async def advise(
+        self,
+        question: str,
+        given: dict[str, Any],
+        served: LoadedIndex | None,
+        thread: Thread | None = None,
+    ) -> Advice:
+        """Understand, plan, compute, retrieve and compose (the grounded answer)."""
+        advisor = self._advisor
+        with _tracer.start_as_current_span("understanding"):
+            vector = await self._retriever.embed(question)
+            understanding = advisor.understand(question, vector, given, thread)
+            plans = advisor.plans(understanding)
+        with _tracer.start_as_current_span("computation"):
+            computed = advisor.compute(plans, understanding.facts)
+        with _tracer.start_as_current_span("retrieval") as span:
+            hits = advisor.retrieve(
+                self._retriever,
+                vector,
+                plans,
+                served,
+                self._options.top_k,
+                self._options.min_score,
+            )
+            span.set_attribute("apfa.hits", len(hits))
+            if served is not None:
+                span.set_attribute("apfa.index_version", served.version)
+        composed = advisor.compose(
+            question, understanding, plans, computed, hits, served, DISCLAIMER
+        )
+        return Advice(
+            understanding,
+            composed,
+            computed[0],
+            hits,
+            computed[3],
+            served.version if served is not None else None,
+        )
+
     async def _compute(
         self,
         question: str,
-        profile: dict[str, Any],
-        read_notes: list[str],
+        given: dict[str, Any],
         generate: Generate,
         served: LoadedIndex | None = None,
-    ) -> AdviceBody:
-        retrieval = await self._retriever.search(
-            question, self._options.top_k, self._options.min_score, served
-        )
+        thread: Thread | None = None,
+    ) -> tuple[AdviceBody, Understanding]:
+        advice = await self.advise(question, given, served, thread)
+        profile, read_notes = loan_profile(advice.understanding.facts, given)
         analysis = analyse(LoanProfile(**profile))
         risk = analysis.risk
+        composed = advice.composed
+        cited = [CitedPassage(n, hit) for n, hit in enumerate(composed.cited, start=1)]
+        extra = [
+            h
+            for h in advice.hits
+            if all(h.passage.chunk_id != c.hit.passage.chunk_id for c in cited)
+        ]
+        figures = {k: as_float(v) for k, v in advice.values.items() if not isinstance(v, list)}
         inputs = Inputs(
             question,
-            retrieval.hits,
-            analysis.metrics,
+            [*composed.cited, *extra],
+            dict(analysis.metrics),
             profile,
-            [*read_notes, *analysis.assumptions],
+            [*read_notes, *advice.assumptions, *analysis.assumptions],
             risk.reasons if risk else [],
-            index_available=retrieval.version is not None,
+            Grounded(composed.text, cited),
+            index_available=advice.index_version is not None,
+            figures=figures,
         )
         with _tracer.start_as_current_span("generation"):
             draft = await generate(inputs)
-        citations = [citation(c.n, c.hit) for c in draft.cited]
-        return AdviceBody(
+        grounded = draft.provider == "grounded"
+        body = AdviceBody(
             advice=draft.text,
-            citations=citations,
+            citations=[citation(c.n, c.hit) for c in draft.cited],
             metrics=dict(analysis.metrics),
-            assumptions=[*read_notes, *analysis.assumptions],
+            assumptions=[*read_notes, *advice.assumptions, *analysis.assumptions],
             risk=RiskOut(tier=risk.tier, reasons=list(risk.reasons)) if risk else None,
             amortization=[
                 YearRow(year=r.year, principal=r.principal, interest=r.interest, balance=r.balance)
@@ -254,8 +352,22 @@ class AdvicePipeline:
             disclaimer=DISCLAIMER,
             provider=draft.provider,
             fallback_reason=draft.fallback_reason,
-            index_version=retrieval.version,
+            index_version=advice.index_version,
+            intents=[s.intent for s in advice.understanding.intents],
+            summary=composed.summary if grounded else "",
+            # The sections cite the grounded answer's passages; an LLM's answer has its own.
+            sections=[
+                SectionOut(kind=s.kind, title=s.title, text=s.text) for s in composed.sections
+            ]
+            if grounded
+            else [],
+            comparisons=[
+                ComparisonOut(title=c.title, columns=c.columns, rows=c.rows)
+                for c in composed.comparisons
+            ],
+            follow_up_questions=composed.follow_up_questions,
         )
+        return body, advice.understanding
 
 
 ADVICE_PIPELINE = Resource[AdvicePipeline]("advice pipeline")

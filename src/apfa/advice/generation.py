@@ -3,8 +3,8 @@
 An LLM answer is used only when every figure in it is a computed value or is quoted from a
 passage it cites, and every citation names a retrieved passage; otherwise, and whenever a
 provider fails or its breaker is open, the next one is tried, ending with the grounded
-generator, which cannot fail. ``fallback_reason`` says why each earlier provider was
-passed over.
+answer the advisor composed (``advice.compose``), which cannot fail. ``fallback_reason``
+says why each earlier provider was passed over.
 
 The same loop serves the JSON and the streamed answer: with a ``Listener`` the LLMs'
 text is streamed to it piece by piece, and it is told what the text may cite, the
@@ -15,12 +15,11 @@ not pass verification).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import structlog
 
-from apfa.advice.generator import CitedPassage, GroundedGenerator
 from apfa.advice.wording import figure_lines
 from apfa.knowledge.index.store import Hit
 from apfa.observability import metrics as m
@@ -34,6 +33,23 @@ from apfa.providers.llm import (
 from apfa.providers.verification import verify
 
 log = structlog.get_logger(__name__)
+
+
+GROUNDED = "grounded"
+
+
+@dataclass(frozen=True, slots=True)
+class CitedPassage:
+    n: int
+    hit: Hit
+
+
+@dataclass(frozen=True, slots=True)
+class Grounded:
+    """The deterministic answer: its text and the passages its [n] markers cite."""
+
+    text: str
+    cited: Sequence[CitedPassage]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +69,10 @@ class Inputs:
     profile: Mapping[str, Figure]
     assumptions: Sequence[str]
     risk_reasons: Sequence[str]
+    grounded: Grounded
     index_available: bool = True
+    # Figures the advisor's calculators computed besides the loan analysis's metrics.
+    figures: Mapping[str, Figure] = field(default_factory=dict)
 
 
 def request_for(inputs: Inputs) -> GenerationRequest:
@@ -63,7 +82,7 @@ def request_for(inputs: Inputs) -> GenerationRequest:
             SourcePassage(n, hit.passage.title, hit.passage.text)
             for n, hit in enumerate(inputs.hits, start=1)
         ),
-        metrics={**inputs.profile, **inputs.metrics},
+        metrics={**inputs.profile, **inputs.figures, **inputs.metrics},
         figure_lines=tuple(figure_lines(inputs.metrics)),
         assumptions=(*inputs.assumptions, *inputs.risk_reasons),
     )
@@ -117,15 +136,12 @@ class Trimmed:
 
 
 class GenerationChain:
-    def __init__(
-        self, llms: Sequence[TextGenerator] = (), grounded: GroundedGenerator | None = None
-    ) -> None:
+    def __init__(self, llms: Sequence[TextGenerator] = ()) -> None:
         self._llms = tuple(llms)
-        self._grounded = grounded or GroundedGenerator()
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (*(g.name for g in self._llms), self._grounded.name)
+        return (*(g.name for g in self._llms), GROUNDED)
 
     @property
     def llms(self) -> tuple[TextGenerator, ...]:
@@ -148,17 +164,11 @@ class GenerationChain:
                 listener.figures(inputs)
         return grounded
 
-    def grounded(self, inputs: Inputs, reasons: Sequence[str] = ()) -> Generated:
+    @staticmethod
+    def grounded(inputs: Inputs, reasons: Sequence[str] = ()) -> Generated:
         """The grounded answer; ``reasons`` say why the LLMs before it were passed over."""
-        draft = self._grounded.compose(
-            inputs.question,
-            inputs.hits,
-            inputs.metrics,
-            inputs.assumptions,
-            inputs.risk_reasons,
-            index_available=inputs.index_available,
-        )
-        return Generated(draft.text, draft.cited, self._grounded.name, "; ".join(reasons) or None)
+        answer = inputs.grounded
+        return Generated(answer.text, list(answer.cited), GROUNDED, "; ".join(reasons) or None)
 
     async def _first_verified(
         self, inputs: Inputs, reasons: list[str], listener: Listener | None

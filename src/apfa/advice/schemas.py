@@ -84,6 +84,18 @@ class YearRow(BaseModel):
     balance: float
 
 
+class SectionOut(BaseModel):
+    kind: str = Field(description="why | numbers | options | steps | assumptions | missing")
+    title: str
+    text: str
+
+
+class ComparisonOut(BaseModel):
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
 class AdviceBody(BaseModel):
     """The part of an answer that is the same for everyone who asks the same question."""
 
@@ -98,6 +110,12 @@ class AdviceBody(BaseModel):
     # Why earlier providers in the chain were passed over, e.g. "openai: circuit open".
     fallback_reason: str | None = None
     index_version: int | None
+    # The answer's structure, for clients that render it (``advice`` holds it as text).
+    intents: list[str] = Field(default_factory=list)
+    summary: str = ""
+    sections: list[SectionOut] = Field(default_factory=list)
+    comparisons: list[ComparisonOut] = Field(default_factory=list)
+    follow_up_questions: list[str] = Field(default_factory=list)
 
 
 class AdviceResponse(AdviceBody):

@@ -25,8 +25,7 @@ from pydantic import BaseModel
 
 from apfa.advice import service
 from apfa.advice.flows import AdvicePipeline, citation
-from apfa.advice.generation import Generated, Inputs
-from apfa.advice.generator import CitedPassage
+from apfa.advice.generation import CitedPassage, Generated, Inputs
 from apfa.advice.history import HistoryWriter
 from apfa.advice.schemas import Citation, LoanQuery
 from apfa.auth.service import Principal

@@ -1,5 +1,6 @@
-"""How computed figures and next steps are put into words. Only formats numbers it is
-given; the thresholds it names are the ones ``apfa.finance`` documents."""
+"""The loan analysis's figures in words (for an LLM's prompt) and profile values as a person
+writes them (for the notes on what was read from a question). Only formats numbers it is
+given."""
 
 from __future__ import annotations
 
@@ -111,31 +112,3 @@ FIGURES: tuple[Callable[[Metrics], str | None], ...] = (
 
 def figure_lines(metrics: Metrics) -> list[str]:
     return [line for render in FIGURES if (line := render(metrics)) is not None]
-
-
-def next_steps(metrics: Metrics, has_figures: bool) -> list[str]:
-    steps: list[str] = []
-    back, ltv = _num(metrics, "dti_back"), _num(metrics, "ltv")
-    if back is not None and back > 0.43:
-        steps.append(
-            "Pay down monthly debts before applying; most lenders cap back-end DTI near 43%-50%."
-        )
-    elif back is not None and back > 0.36:
-        steps.append(
-            "Expect closer scrutiny: your back-end DTI is above the 36% many lenders prefer."
-        )
-    if ltv is not None and ltv > 0.80:
-        steps.append("A larger down payment (20% or more) would avoid private mortgage insurance.")
-    if metrics.get("credit_tier") in {"poor", "very_poor", "fair"}:
-        steps.append(
-            "Improving your credit score before you apply can lower the rate you are offered."
-        )
-    if not has_figures:
-        steps.append(
-            "Add your income, debts, credit score and the loan amount to get personalised figures."
-        )
-    steps.append(
-        "Compare official Loan Estimates or offers from at least three lenders on the same day."
-    )
-    steps.append("Check your credit reports for errors for free at AnnualCreditReport.com.")
-    return steps

@@ -20,6 +20,7 @@ import structlog
 from fastapi import FastAPI
 
 from apfa import __version__
+from apfa.advice.advisor import Advisor
 from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, PipelineOptions
 from apfa.advice.generation import GenerationChain
 from apfa.advice.history import HISTORY_WRITER, HistoryWriter
@@ -96,7 +97,7 @@ def lifespan_for(settings: Settings, embedder: Embedder | None = None) -> Lifesp
             await serve_index(startup)
             await open_auth(startup)
             await open_providers_and_cache(startup)
-            build_advice(startup)
+            await build_advice(startup)
             await start_realtime(startup)
             await start_jobs(startup)
             freeze_the_heap(startup)
@@ -212,15 +213,18 @@ async def open_providers_and_cache(startup: Startup) -> None:
     resources.provide(BREAKERS, {**providers.breakers, **cache_breakers})
 
 
-def build_advice(startup: Startup) -> None:
-    """The advice pipeline (retrieval, the cache, the provider chain ending with the
-    grounded generator) and the history writer, which records answers behind requests."""
+async def build_advice(startup: Startup) -> None:
+    """The advice pipeline (the advisor with its intents and playbooks, retrieval, the
+    cache, the provider chain ending with the grounded answer) and the history writer,
+    which records answers behind requests."""
     settings, resources = startup.settings, startup.resources
+    advisor = await anyio.to_thread.run_sync(Advisor.for_model, resources.get(EMBEDDER))
     resources.provide(
         ADVICE_PIPELINE,
         AdvicePipeline(
             resources.get(RETRIEVER),
             resources.get(CACHE),
+            advisor,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
             GenerationChain(resources.get(PROVIDERS).generators),
         ),

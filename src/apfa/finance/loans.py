@@ -138,7 +138,7 @@ def total_interest(
 ) -> Decimal:
     """Sum of the interest column of :func:`amortization_schedule`.
 
-    ``total_interest(300_000, 6.5, 360) == Decimal("382633.47")``.
+    ``total_interest(300_000, 6.5, 360) == Decimal("382636.71")``.
     """
     rows = amortization_schedule(principal, annual_rate_pct, term_months, extra_monthly)
     return sum((row.interest for row in rows), ZERO)

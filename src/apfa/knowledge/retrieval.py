@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import anyio.to_thread
@@ -12,7 +13,7 @@ from apfa.core.resources import Resource
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.observability import metrics
-from apfa.providers.embeddings import Embedder
+from apfa.providers.embeddings import Embedder, Vectors
 
 _tracer = trace.get_tracer(__name__)
 _query_embedding_seconds = metrics.EMBEDDING.labels("query")
@@ -33,6 +34,27 @@ class Retriever:
     @property
     def holder(self) -> IndexHolder:
         return self._holder
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
+    async def embed(self, text: str) -> Vectors:
+        """The query's vector, off the event loop (shared with the searches' limiter)."""
+        return await anyio.to_thread.run_sync(self._embed_sync, text, limiter=self._limiter)
+
+    def _embed_sync(self, text: str) -> Vectors:
+        with _tracer.start_as_current_span("embedding"), _query_embedding_seconds.time():
+            vector: Vectors = self._embedder.encode([text])[0]
+        return vector
+
+    def search_vectors(
+        self, vectors: Sequence[Vectors], k: int, index: LoadedIndex, min_score: float = -1.0
+    ) -> list[list[Hit]]:
+        """Searches of ``index`` for vectors already computed (cheap: no model call)."""
+        with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
+            found = [index.search(vector, k) for vector in vectors]
+        return [[h for h in hits if h.score >= min_score] for hits in found]
 
     async def search(
         self, query: str, k: int, min_score: float = -1.0, index: LoadedIndex | None = None

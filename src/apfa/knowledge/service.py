@@ -78,13 +78,13 @@ async def store_vectors(session: AsyncSession, model: str, vectors: dict[str, Ve
 async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
     """Every chunk of every indexed document, with its content hash, in a stable order."""
     result = await session.execute(
-        select(Chunk, Document.title, Document.meta)
+        select(Chunk, Document.title, Document.meta, Document.source_key)
         .join(Document, Document.id == Chunk.document_id)
         .where(Document.status == INDEXED)
         .order_by(Document.id, Chunk.ordinal)
     )
     rows: list[tuple[Passage, str]] = []
-    for chunk, title, meta in result.all():
+    for chunk, title, meta, key in result.all():
         source = meta.get("source") if isinstance(meta, dict) else None
         passage = Passage(
             chunk_id=chunk.id,
@@ -93,6 +93,7 @@ async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
             heading_path=tuple(chunk.heading_path or ()),
             text=chunk.text,
             source=str(source) if source else None,
+            key=key,
         )
         rows.append((passage, chunk.content_hash))
     return rows

@@ -49,6 +49,9 @@ class Passage:
     heading_path: tuple[str, ...]
     text: str
     source: str | None = None
+    # The document's source key (``bundled:pmi-and-mip.md``, ``upload:<id>``); absent from
+    # versions written before it was recorded.
+    key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ class LoadedIndex:
         self.manifest = manifest
         self._index = index
         self._passages = passages
+        self._by_key: dict[str, list[Passage]] | None = None
 
     @property
     def version(self) -> int:
@@ -87,6 +91,17 @@ class LoadedIndex:
 
     def __len__(self) -> int:
         return len(self._passages)
+
+    def passages_of(self, key: str) -> list[Passage]:
+        """The passages of the document with source key ``key``, in order."""
+        by_key = self._by_key
+        if by_key is None:
+            by_key = {}
+            for passage in self._passages:
+                if passage.key is not None:
+                    by_key.setdefault(passage.key, []).append(passage)
+            self._by_key = by_key
+        return by_key.get(key, [])
 
     def search(self, query: Vectors, k: int) -> list[Hit]:
         if not self._passages:
@@ -120,6 +135,7 @@ def _passage_lines(passages: list[Passage]) -> bytes:
                 "heading_path": list(p.heading_path),
                 "text": p.text,
                 "source": p.source,
+                "key": p.key,
             },
             ensure_ascii=False,
         )

@@ -1,0 +1,214 @@
+"""Calculators for revolving and high-cost debt: paying down a card, avalanche against
+snowball, balance transfers, consolidation loans, payday loans, settlements."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.formatting import money, months
+from apfa.finance.debt_options import balance_transfer as transfer
+from apfa.finance.debt_options import consolidation as consolidate
+from apfa.finance.debt_payoff import Debt
+from apfa.finance.debt_payoff import payoff_plan as plan
+from apfa.finance.loans import monthly_payment
+from apfa.finance.payday import payday_apr
+from apfa.finance.revolving import card_payoff as payoff
+
+CENT = Decimal("0.01")
+# Card minimums are usually interest plus about 1% of the balance; used when none is given.
+MINIMUM_SHARE = Decimal("0.01")
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def card_balance(inputs: Inputs) -> Decimal | None:
+    return inputs.money("card_balance", "debt_amount", "loan_balance", "loan_amount")
+
+
+def card_apr(inputs: Inputs) -> Decimal | None:
+    return inputs.percent("apr", "interest_rate")
+
+
+@calculator(
+    "card_payoff",
+    payoff_months="months",
+    total_interest="money",
+    monthly_interest_now="money",
+    payoff_payment="money",
+)
+def card_payoff(inputs: Inputs) -> Computed | None:
+    balance, apr = card_balance(inputs), card_apr(inputs)
+    if balance is None or apr is None:
+        return None
+    figures: dict[str, Decimal | int | str] = {"monthly_interest_now": _cents(balance * apr / 1200)}
+    payment = inputs.money("payment_budget", "min_payment", "current_payment")
+    if payment is None:
+        return Computed(figures, assumptions=inputs.assumptions)
+    result = payoff(balance, apr, payment)
+    figures["payoff_payment"] = payment
+    if result.pays_off and result.months is not None and result.total_interest is not None:
+        figures["payoff_months"] = result.months
+        figures["total_interest"] = result.total_interest
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _debts(inputs: Inputs) -> list[Debt]:
+    found: list[Debt] = []
+    for position, record in enumerate(inputs.records("debts"), start=1):
+        balance, apr = _number(record, "balance"), _number(record, "apr")
+        if balance is None or apr is None:
+            continue
+        minimum = _number(record, "min_payment")
+        if minimum is None:
+            minimum = _cents(balance * apr / 1200 + balance * MINIMUM_SHARE)
+            inputs.assume("each card's minimum payment assumed to be its interest plus 1%")
+        found.append(Debt.of(f"debt {position}", balance, apr, minimum))
+    return found
+
+
+def _number(record: Mapping[str, object], key: str) -> Decimal | None:
+    value = record.get(key)
+    return value if isinstance(value, Decimal) else None
+
+
+@calculator(
+    "payoff_plan",
+    avalanche_months="months",
+    snowball_months="months",
+    avalanche_interest="money",
+    snowball_interest="money",
+    interest_difference="money",
+    first_target="text",
+    minimum_total="money",
+)
+def payoff_plans(inputs: Inputs) -> Computed | None:
+    debts, budget = _debts(inputs), inputs.money("payment_budget")
+    if len(debts) < 2 or budget is None:
+        return None
+    avalanche, snowball = plan(debts, budget, "avalanche"), plan(debts, budget, "snowball")
+    figures: dict[str, Decimal | int | str] = {"minimum_total": avalanche.minimum_total}
+    if avalanche.months_to_debt_free is None or snowball.months_to_debt_free is None:
+        return Computed(figures, assumptions=inputs.assumptions)
+    first = next(d for d in debts if d.name == avalanche.target_order[0])
+    figures |= {
+        "avalanche_months": avalanche.months_to_debt_free,
+        "snowball_months": snowball.months_to_debt_free,
+        "avalanche_interest": avalanche.total_interest,
+        "snowball_interest": snowball.total_interest,
+        "interest_difference": snowball.total_interest - avalanche.total_interest,
+        "first_target": f"the {money(first.balance)} balance at {first.apr_pct}%",
+    }
+    table = Comparison(
+        f"Paying {money(budget)} a month",
+        ["method", "order", "debt-free in", "total interest"],
+        [
+            [
+                name,
+                ", ".join(p.target_order),
+                months(p.months_to_debt_free or 0),
+                money(p.total_interest),
+            ]
+            for name, p in (
+                ("avalanche (highest rate first)", avalanche),
+                ("snowball (smallest first)", snowball),
+            )
+        ],
+    )
+    return Computed(figures, [table], inputs.assumptions)
+
+
+@calculator(
+    "balance_transfer",
+    transfer_fee="money",
+    transferred_balance="money",
+    payment_to_clear="money",
+    balance_after_promo="money",
+)
+def balance_transfer(inputs: Inputs) -> Computed | None:
+    balance = inputs.money("card_balance", "loan_balance", "loan_amount")
+    fee = inputs.percent("transfer_fee_pct", "fee_pct")
+    promo = inputs.whole("promo_months")
+    if balance is None or fee is None or promo is None:
+        return None
+    promo_apr = inputs.percent("promo_apr") or Decimal(0)
+    result = transfer(
+        balance, fee, promo_apr, promo, monthly_payment=inputs.money("payment_budget")
+    )
+    # The level payment, rounded to cents with the last one adjusted (as every schedule here).
+    figures: dict[str, Decimal | int | str] = {
+        "transfer_fee": result.fee,
+        "transferred_balance": result.new_balance,
+        "payment_to_clear": monthly_payment(result.new_balance, promo_apr, promo),
+    }
+    if result.balance_after_promo is not None:
+        figures["balance_after_promo"] = result.balance_after_promo
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "consolidation",
+    new_payment="money",
+    new_total_interest="money",
+    origination_fee="money",
+    net_proceeds="money",
+    interest_difference="money",
+    current_total_interest="money",
+)
+def consolidation(inputs: Inputs) -> Computed | None:
+    loan_rate = inputs.percent("new_rate")
+    rates = inputs.numbers("rates")
+    debts = _debts(inputs)
+    if not debts:
+        balance, apr = card_balance(inputs), card_apr(inputs)
+        if balance is None or apr is None:
+            return None
+        if loan_rate is None and len(rates) >= 2:
+            loan_rate = rates[1]
+        minimum = inputs.money("min_payment") or _cents(
+            balance * apr / 1200 + balance * MINIMUM_SHARE
+        )
+        debts = [Debt.of("current debt", balance, apr, minimum)]
+    n = inputs.whole("term_months")
+    if loan_rate is None or not n:
+        return None
+    fee = inputs.percent("fee_pct") or Decimal(0)
+    result = consolidate(
+        debts, loan_rate, n, inputs.money("payment_budget", "current_payment"), fee, "deducted"
+    )
+    figures: dict[str, Decimal | int | str] = {
+        "new_payment": result.new_payment,
+        "new_total_interest": result.new_total_interest,
+        "origination_fee": result.origination_fee,
+        "net_proceeds": result.loan_principal - result.origination_fee,
+    }
+    if result.current_total_interest is not None:
+        figures["current_total_interest"] = result.current_total_interest
+        figures["interest_difference"] = result.current_total_interest - result.new_total_interest
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("payday_cost", payday_apr="percent", payday_fee_total="money")
+def payday_cost(inputs: Inputs) -> Computed | None:
+    fee, amount = inputs.money("payday_fee"), inputs.money("payday_amount")
+    days = inputs.whole("payday_days") or 14
+    if fee is None or amount is None or amount <= 0:
+        return None
+    if inputs.whole("payday_days") is None:
+        inputs.assume("a two-week (14-day) loan, the usual payday term")
+    return Computed({"payday_apr": payday_apr(fee, amount, days), "payday_fee_total": fee})
+
+
+@calculator("settlement", settlement_amount="money", forgiven_amount="money")
+def settlement(inputs: Inputs) -> Computed | None:
+    owed, share = (
+        inputs.money("debt_amount", "card_balance", "loan_balance"),
+        inputs.percent("settlement_pct"),
+    )
+    if owed is None or share is None:
+        return None
+    paid = _cents(owed * share / 100)
+    return Computed({"settlement_amount": paid, "forgiven_amount": owed - paid})

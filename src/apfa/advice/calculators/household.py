@@ -1,0 +1,331 @@
+"""Calculators for the household: budget, emergency fund, saving and investing, retirement
+accounts, student loans, cars, renting against buying."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.calculators.loans import principal, rate, term_months
+from apfa.advice.formatting import money, months, percent
+from apfa.finance.auto import lease_vs_buy as lease_or_buy
+from apfa.finance.auto import money_factor_to_apr, negative_equity
+from apfa.finance.budget import budget_50_30_20
+from apfa.finance.budget import down_payment_options as down_options
+from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.rent_vs_buy import rent_vs_buy as rent_or_buy
+from apfa.finance.retirement import retirement_limits as limits_for
+from apfa.finance.savings import emergency_fund as fund
+from apfa.finance.savings import employer_match as match
+from apfa.finance.savings import future_value
+from apfa.finance.savings import pay_off_or_invest as pay_or_invest
+from apfa.finance.student_loans import pslf_remaining
+from apfa.finance.student_loans import student_loan_plans as plans
+
+# Documented planning defaults for renting against buying (each listed when used).
+RENT_GROWTH, APPRECIATION, MAINTENANCE = Decimal(3), Decimal(3), Decimal(1)
+PROPERTY_TAX, INSURANCE_SHARE, SELLING, RETURN = (
+    Decimal("1.1"),
+    Decimal("0.35"),
+    Decimal(6),
+    Decimal(5),
+)
+
+
+@calculator("budget", needs_50="money", wants_30="money", savings_20="money")
+def budget(inputs: Inputs) -> Computed | None:
+    take_home = inputs.money("take_home_monthly")
+    if take_home is None:
+        return None
+    split = budget_50_30_20(take_home)
+    return Computed({"needs_50": split.needs, "wants_30": split.wants, "savings_20": split.savings})
+
+
+@calculator(
+    "emergency_fund",
+    target_3_months="money",
+    target_6_months="money",
+    months_to_target="months",
+    months_to_3_months="months",
+)
+def emergency_fund(inputs: Inputs) -> Computed | None:
+    expenses = inputs.money("monthly_expenses")
+    if expenses is None:
+        return None
+    saved = inputs.money("savings") or Decimal(0)
+    result = fund(expenses, (3, 6), saved, inputs.money("monthly_savings"))
+    three, six = result.targets
+    figures: dict[str, Decimal | int | str] = {
+        "target_3_months": three.target,
+        "target_6_months": six.target,
+    }
+    if six.months_to_reach is not None:
+        figures["months_to_target"] = six.months_to_reach
+    if three.months_to_reach is not None:
+        figures["months_to_3_months"] = three.months_to_reach
+    return Computed(figures)
+
+
+@calculator(
+    "employer_match",
+    match_value="money",
+    contribution_for_full_match="money",
+    match_missed="money",
+)
+def employer_match(inputs: Inputs) -> Computed | None:
+    salary, limit = inputs.money("annual_income"), inputs.percent("employer_match_pct")
+    if salary is None or limit is None:
+        return None
+    share = inputs.percent("match_rate_pct")
+    if share is None:
+        share = Decimal(100)
+        inputs.assume("the match taken as dollar for dollar (100%) up to the limit")
+    result = match(salary, share, limit, inputs.percent("contribution_pct"))
+    figures: dict[str, Decimal | int | str] = {
+        "match_value": result.full_match,
+        "contribution_for_full_match": result.contribution_for_full_match,
+    }
+    if result.missed_match is not None:
+        figures["match_missed"] = result.missed_match
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("pay_off_or_invest", guaranteed_return="percent", after_tax_return="percent")
+def pay_off_or_invest(inputs: Inputs) -> Computed | None:
+    debt = inputs.percent("interest_rate", "apr")
+    expected = inputs.percent("return_rate")
+    if debt is None or expected is None:
+        return None
+    result = pay_or_invest(debt, expected, inputs.percent("tax_rate") or 0)
+    return Computed(
+        {"guaranteed_return": result.debt_rate_pct, "after_tax_return": result.after_tax_return_pct}
+    )
+
+
+@calculator("savings_growth", future_value="money", total_contributed="money", growth="money")
+def savings_growth(inputs: Inputs) -> Computed | None:
+    start = inputs.money("invested_amount", "savings", "retirement_balance") or Decimal(0)
+    monthly = inputs.money("monthly_contribution", "monthly_savings") or Decimal(0)
+    annual = inputs.percent("return_rate")
+    years = inputs.whole("horizon_years")
+    if annual is None or not years or (start == 0 and monthly == 0):
+        return None
+    result = future_value(start, monthly, annual, years * 12)
+    return Computed(
+        {
+            "future_value": result.future_value,
+            "total_contributed": result.total_contributed,
+            "growth": result.growth,
+        }
+    )
+
+
+@calculator("retirement_limits", limit_401k="money", catch_up_401k="money", limit_ira="money")
+def retirement_limits(inputs: Inputs) -> Computed | None:
+    age = inputs.whole("age")
+    result = limits_for(age if age is not None else 40)
+    figures: dict[str, Decimal | int | str] = {
+        "limit_401k": result.elective_deferral,
+        "limit_ira": result.ira,
+    }
+    if age is not None:
+        figures["catch_up_401k"] = result.catch_up
+    return Computed(figures)
+
+
+@calculator(
+    "student_loan_plans",
+    standard_payment="money",
+    standard_total_interest="money",
+    rap_payment="money",
+    ibr_payment="money",
+)
+def student_loan_plans(inputs: Inputs) -> Computed | None:
+    balance = inputs.money("student_balance", "loan_balance", "loan_amount")
+    loan_rate = inputs.percent("interest_rate")
+    if balance is None or loan_rate is None:
+        return None
+    agi = inputs.money("agi", "annual_income")
+    if agi is None:
+        months_ = 120
+        payment = monthly_payment(balance, loan_rate, months_)
+        return Computed(
+            {
+                "standard_payment": payment,
+                "standard_total_interest": total_interest(balance, loan_rate, months_),
+            }
+        )
+    size = inputs.whole("family_size") or 1
+    dependents = inputs.whole("dependents") or 0
+    result = plans(balance, loan_rate, agi, size, dependents)
+    figures: dict[str, Decimal | int | str] = {
+        "standard_payment": result.standard_payment,
+        "standard_total_interest": result.standard_total_interest,
+        "rap_payment": result.rap_payment,
+        "ibr_payment": result.ibr_new_borrower_payment,
+    }
+    table = Comparison(
+        f"Federal plans for {money(balance)} at {percent(loan_rate)}",
+        ["plan", "monthly payment"],
+        [
+            ["standard (10 years)", money(result.standard_payment)],
+            ["Repayment Assistance Plan", money(result.rap_payment)],
+            ["income-based (new borrowers)", money(result.ibr_new_borrower_payment)],
+        ],
+    )
+    return Computed(figures, [table], inputs.assumptions)
+
+
+@calculator("pslf", payments_remaining="count")
+def pslf(inputs: Inputs) -> Computed | None:
+    made = inputs.whole("qualifying_payments", "payments_made")
+    if made is None:
+        return None
+    return Computed({"payments_remaining": pslf_remaining(made)})
+
+
+@calculator(
+    "auto_loan",
+    monthly_payment="money",
+    total_interest="money",
+    negative_equity="money",
+    amount_financed="money",
+)
+def auto_loan(inputs: Inputs) -> Computed | None:
+    figures: dict[str, Decimal | int | str] = {}
+    owed, trade = inputs.money("amount_owed"), inputs.money("trade_in_value")
+    if owed is not None and trade is not None:
+        figures["negative_equity"] = max(negative_equity(owed, trade), Decimal(0))
+    amount = principal(inputs)
+    if amount is None:
+        return Computed(figures) if figures else None
+    n = term_months(inputs)
+    r = rate(inputs, n)
+    figures |= {
+        "amount_financed": amount,
+        "monthly_payment": monthly_payment(amount, r, n),
+        "total_interest": total_interest(amount, r, n),
+    }
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "lease_vs_buy",
+    lease_total="money",
+    buy_total="money",
+    apr_equivalent="percent",
+    loan_payment_to_buy="money",
+)
+def lease_vs_buy(inputs: Inputs) -> Computed | None:
+    figures: dict[str, Decimal | int | str] = {}
+    factor = inputs.number("money_factor")
+    if factor is not None:
+        figures["apr_equivalent"] = money_factor_to_apr(factor)
+    lease, months_ = inputs.money("lease_payment"), inputs.whole("lease_months", "term_months")
+    price = inputs.money("car_price")
+    if lease is None or not months_:
+        return Computed(figures) if figures else None
+    signing = inputs.money("due_at_signing") or Decimal(0)
+    if price is None:
+        figures["lease_total"] = signing + lease * months_
+        return Computed(figures)
+    n = 60
+    r = rate(inputs, n)
+    result = lease_or_buy(
+        lease_monthly=lease,
+        lease_months=months_,
+        price=price,
+        loan_rate_pct=r,
+        loan_months=n,
+        lease_due_at_signing=signing,
+        down_payment=inputs.money("down_payment") or 0,
+        resale_value=inputs.money("residual_value"),
+    )
+    figures |= {"lease_total": result.lease_total, "loan_payment_to_buy": result.loan_payment}
+    if result.buy_net_cost is not None:
+        figures["buy_total"] = result.buy_net_cost
+    inputs.assume("buying financed over 60 months for the comparison")
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "rent_vs_buy",
+    rent_total="money",
+    own_total="money",
+    own_equity="money",
+    difference="money",
+)
+def rent_vs_buy(inputs: Inputs) -> Computed | None:
+    rent, price = inputs.money("rent"), inputs.money("home_price")
+    if rent is None or price is None:
+        return None
+    years = inputs.whole("horizon_years")
+    if not years:
+        years = 7
+        inputs.assume("a 7-year stay compared")
+    down = inputs.money("down_payment")
+    if down is None:
+        down = price * Decimal("0.2")
+        inputs.assume("20% down assumed")
+    n = term_months(inputs)
+    r = rate(inputs, n)
+    inputs.assume(
+        "rent rising 3% a year, the home gaining 3% a year, property tax 1.1% and "
+        "maintenance 1% of its value, insurance 0.35% of the price, 6% selling costs, "
+        "and savings earning 5%"
+    )
+    result = rent_or_buy(
+        years,
+        rent,
+        RENT_GROWTH,
+        price,
+        down,
+        r,
+        n,
+        PROPERTY_TAX,
+        price * INSURANCE_SHARE / 100,
+        MAINTENANCE,
+        APPRECIATION,
+        SELLING,
+        RETURN,
+    )
+    figures: dict[str, Decimal | int | str] = {
+        "rent_total": result.total_rent,
+        "own_total": result.total_owner_costs,
+        "own_equity": result.owner_equity_end,
+        "difference": result.net_difference,
+    }
+    table = Comparison(
+        f"Renting against buying over {years} years",
+        ["", "paid over the period", "net worth at the end"],
+        [
+            ["rent", money(result.total_rent), money(result.renter_net_worth)],
+            ["buy", money(result.total_owner_costs), money(result.owner_net_worth)],
+        ],
+    )
+    return Computed(figures, [table], inputs.assumptions)
+
+
+@calculator("down_payment_options")
+def down_payment_options(inputs: Inputs) -> Computed | None:
+    price = inputs.money("home_price")
+    if price is None:
+        return None
+    n = term_months(inputs)
+    r = rate(inputs, n)
+    rows = [
+        [
+            percent(option.down_payment_pct),
+            money(option.down_payment),
+            money(option.loan_amount),
+            money(monthly_payment(option.loan_amount, r, n)),
+            "yes" if option.mortgage_insurance_expected else "no",
+        ]
+        for option in down_options(price, (3, 5, 10, 20))
+    ]
+    table = Comparison(
+        f"Down payment options on {money(price)} at {percent(r)} over {months(n)}",
+        ["down", "amount", "loan", "principal and interest", "mortgage insurance"],
+        rows,
+    )
+    return Computed(comparisons=[table], assumptions=inputs.assumptions)

@@ -1,0 +1,185 @@
+"""Calculators for one loan: its payment, terms side by side, extra payments, balances."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.formatting import money, months, percent
+from apfa.finance.loans import (
+    amortization_schedule,
+    extra_payment_effect,
+    monthly_payment,
+    total_interest,
+)
+from apfa.finance.rates import DEFAULT_TERM_YEARS, LOAN_TYPES, LoanType, lookup_rate
+
+DEFAULT_TYPE: LoanType = "mortgage"
+
+
+def loan_type(inputs: Inputs) -> LoanType:
+    stated = inputs.text("loan_type")
+    for known in LOAN_TYPES:
+        if stated == known:
+            return known
+    return DEFAULT_TYPE
+
+
+def principal(inputs: Inputs) -> Decimal | None:
+    """The amount borrowed: stated, or the price less the down payment (and trade-in)."""
+    stated = inputs.money("loan_amount", "loan_balance", "student_balance", "card_balance")
+    if stated is not None:
+        return stated
+    price = inputs.money("home_price", "car_price")
+    if price is None:
+        return None
+    down = inputs.money("down_payment")
+    if down is None and (pct := inputs.percent("down_payment_pct")) is not None:
+        down = price * pct / 100
+    down = down or Decimal(0)
+    trade = inputs.money("trade_in_value") or Decimal(0)
+    owed = inputs.money("amount_owed") or Decimal(0)
+    amount = price - down - trade + owed
+    return amount if amount > 0 else None
+
+
+def term_months(inputs: Inputs) -> int:
+    stated = inputs.whole("term_months")
+    if stated:
+        return stated
+    terms = inputs.numbers("terms_months")
+    if terms:
+        return int(terms[0])
+    kind = loan_type(inputs)
+    years = DEFAULT_TERM_YEARS[kind]
+    inputs.assume(f"loan term assumed {years} years (the usual term for a {kind} loan)")
+    return years * 12
+
+
+def rate(inputs: Inputs, months_: int) -> Decimal:
+    stated = inputs.percent("interest_rate", "apr")
+    if stated is not None:
+        return stated
+    rates = inputs.numbers("rates")
+    if rates:
+        return rates[0]
+    score = inputs.whole("credit_score")
+    found, text = lookup_rate(loan_type(inputs), score, max(1, months_ // 12))
+    inputs.assume(text)
+    return found
+
+
+@calculator(
+    "loan_payment",
+    monthly_payment="money",
+    total_interest="money",
+    total_paid="money",
+    principal="money",
+    balance_after_payments="money",
+    first_month_interest="money",
+)
+def loan_payment(inputs: Inputs) -> Computed | None:
+    amount = principal(inputs)
+    if amount is None:
+        return None
+    n = term_months(inputs)
+    r = rate(inputs, n)
+    payment = monthly_payment(amount, r, n)
+    schedule = amortization_schedule(amount, r, n)
+    interest = sum((row.interest for row in schedule), Decimal(0))
+    figures: dict[str, Decimal | int | str] = {
+        "principal": amount,
+        "monthly_payment": payment,
+        "total_interest": interest,
+        "total_paid": amount + interest,
+        "first_month_interest": schedule[0].interest if schedule else Decimal(0),
+    }
+    made = inputs.whole("payments_made")
+    if made and 0 < made < len(schedule):
+        figures["balance_after_payments"] = schedule[made - 1].balance
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _options(inputs: Inputs, amount: Decimal) -> list[tuple[Decimal, int]]:
+    terms = [int(t) for t in inputs.numbers("terms_months")]
+    rates = inputs.numbers("rates")
+    if len(terms) < 2:
+        stated = inputs.whole("term_months") or (terms[0] if terms else 0)
+        terms = sorted({stated, 180, 360} - {0})[:2] if stated in (0, 180, 360) else [stated]
+        if len(terms) < 2:
+            return []
+        inputs.assume("compared with the other common mortgage term (15 or 30 years)")
+    if len(rates) == len(terms):
+        return list(zip(rates, terms, strict=True))
+    single = rate(inputs, terms[0])
+    return [(single, t) for t in terms]
+
+
+@calculator(
+    "term_comparison",
+    short_payment="money",
+    long_payment="money",
+    payment_difference="money",
+    short_total_interest="money",
+    long_total_interest="money",
+    interest_saved="money",
+    short_term="months",
+    long_term="months",
+)
+def term_comparison(inputs: Inputs) -> Computed | None:
+    amount = principal(inputs)
+    if amount is None:
+        return None
+    options = _options(inputs, amount)
+    if len(options) < 2:
+        return None
+    rows = []
+    results = []
+    for r, n in options:
+        payment = monthly_payment(amount, r, n)
+        interest = total_interest(amount, r, n)
+        results.append((n, r, payment, interest))
+        rows.append(
+            [months(n), percent(r), money(payment), money(interest), money(amount + interest)]
+        )
+    results.sort(key=lambda item: item[0])
+    short, long = results[0], results[-1]
+    figures: dict[str, Decimal | int | str] = {
+        "short_term": short[0],
+        "long_term": long[0],
+        "short_payment": short[2],
+        "long_payment": long[2],
+        "payment_difference": short[2] - long[2],
+        "short_total_interest": short[3],
+        "long_total_interest": long[3],
+        "interest_saved": long[3] - short[3],
+    }
+    table = Comparison(
+        f"{money(amount)} borrowed over each term",
+        ["term", "rate", "monthly payment", "total interest", "total paid"],
+        rows,
+    )
+    return Computed(figures, [table], inputs.assumptions)
+
+
+@calculator(
+    "extra_payment",
+    payoff_months_with_extra="months",
+    months_saved="months",
+    interest_saved_with_extra="money",
+    monthly_payment="money",
+)
+def extra_payment(inputs: Inputs) -> Computed | None:
+    amount, extra = principal(inputs), inputs.money("extra_payment")
+    if amount is None or extra is None:
+        return None
+    n = inputs.whole("remaining_months") or term_months(inputs)
+    r = rate(inputs, n)
+    effect = extra_payment_effect(amount, r, n, extra)
+    figures: dict[str, Decimal | int | str] = {
+        "monthly_payment": monthly_payment(amount, r, n),
+        "payoff_months_with_extra": effect.new_payoff_months,
+        "months_saved": effect.months_saved,
+        "interest_saved_with_extra": effect.interest_saved,
+    }
+    return Computed(figures, assumptions=inputs.assumptions)

@@ -1,0 +1,108 @@
+"""Reading a turn of a conversation against what the thread already knows.
+
+The facts accumulate; a fact stated again replaces the old one (a correction: "actually I
+make 95k"), and so does a fact of the same family ("20% down" replaces a down payment
+amount). A follow-up that changes a fact or asks "what if" re-runs the thread's last plan
+(its intents) unless the new message is plainly about something else. A follow-up that
+refers to nothing the thread knows is answered with a question, not a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+# Facts that say the same thing in different ways: stating one drops the others.
+FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"down_payment", "down_payment_pct"}),
+    frozenset({"term_months", "terms_months"}),
+    frozenset({"interest_rate", "rates"}),
+    frozenset({"annual_income", "monthly_income"}),
+    frozenset({"loan_amount", "loan_balance"}),
+    frozenset({"home_price", "home_value"}),
+)
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:what\s+if|and\s|how\s+about|what\s+about|instead|actually|ok(?:ay)?\s+(?:so|what|and)|"
+    r"same\s+but|but\s+(?:what|if)|then\s|so\s+(?:what|if|then)|if\s+i\s+(?:did|do|put|pay|went))",
+    re.IGNORECASE,
+)
+_REFERS = re.compile(
+    r"\b(?:that|this|it|those|these|them|instead|same|the\s+other|the\s+first|the\s+second)\b",
+    re.IGNORECASE,
+)
+# Facts about the person, kept when the conversation moves to another topic; facts about a
+# particular loan or plan are not carried into a new topic.
+PERSON_FACTS = frozenset(
+    {
+        "annual_income", "monthly_income", "take_home_monthly", "monthly_debt_payments",
+        "monthly_expenses", "savings", "monthly_savings", "rent", "credit_score", "age",
+        "family_size", "dependents", "agi", "tax_rate", "employer_match_pct", "match_rate_pct",
+        "contribution_pct", "retirement_balance",
+    }
+)  # fmt: skip
+# A new intent replaces the thread's when it scores at least this much above it.
+SWITCH_MARGIN = 0.08
+
+
+@dataclass
+class Thread:
+    """What a conversation knows after its last turn."""
+
+    facts: dict[str, object] = field(default_factory=dict)
+    intents: list[str] = field(default_factory=list)
+    turns: int = 0
+
+
+def merge(
+    known: Mapping[str, object], new: Mapping[str, object], *, same_topic: bool = True
+) -> dict[str, object]:
+    """The thread's facts updated with a turn's: new values win, and a new value drops the
+    old members of its family. On a new topic only the facts about the person carry over."""
+    merged = dict(known) if same_topic else {k: v for k, v in known.items() if k in PERSON_FACTS}
+    for name in new:
+        for family in FAMILIES:
+            if name in family:
+                for other in family - {name}:
+                    if other not in new:
+                        merged.pop(other, None)
+    merged.update(new)
+    return merged
+
+
+def is_follow_up(message: str, new_facts: Mapping[str, object]) -> bool:
+    """The message continues the thread's topic: it says so ("what if", "and for 15
+    years?"), or it only restates a fact in a short message."""
+    if _FOLLOW_UP.search(message):
+        return True
+    return bool(new_facts) and len(message.split()) <= 12
+
+
+def unresolved(message: str, thread: Thread, new_facts: Mapping[str, object]) -> bool:
+    """A follow-up that points at something the thread does not have."""
+    return (
+        thread.turns == 0
+        and not new_facts
+        and bool(
+            _FOLLOW_UP.search(message) or (_REFERS.search(message) and len(message.split()) <= 6)
+        )
+    )
+
+
+def choose_intents(
+    thread: Thread,
+    message: str,
+    new_facts: Mapping[str, object],
+    classified: Sequence[tuple[str, float]],
+    scores: Mapping[str, float],
+) -> list[str]:
+    """The intents to answer this turn with: the thread's for a follow-up, unless the
+    message's own best intent clearly beats them."""
+    own = [intent for intent, _ in classified]
+    if not thread.intents or not is_follow_up(message, new_facts):
+        return own
+    best_own = classified[0][1] if classified else 0.0
+    best_thread = max((scores.get(i, 0.0) for i in thread.intents), default=0.0)
+    if own and own[0] not in thread.intents and best_own - best_thread >= SWITCH_MARGIN:
+        return own
+    return list(thread.intents)

@@ -1,0 +1,53 @@
+"""How figures read in an answer: ``$1,896.20``, ``$300,000``, ``6.5%``, ``46 months``."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from apfa.advice.calculators.base import Figure, FigureKind
+
+CENT = Decimal("0.01")
+
+
+def money(value: Decimal | int | float) -> str:
+    amount = Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+    if amount == 0:
+        amount = abs(amount)  # never "$-0.00"
+    sign = "-" if amount < 0 else ""
+    amount = abs(amount)
+    if amount == amount.to_integral_value():
+        return f"{sign}${amount:,.0f}"
+    return f"{sign}${amount:,.2f}"
+
+
+def percent(value: Decimal | int | float) -> str:
+    number = Decimal(str(value)).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
+    text = f"{number:f}".rstrip("0").rstrip(".")
+    return f"{'0' if text in ('-0', '') else text}%"
+
+
+def months(value: Decimal | int) -> str:
+    count = int(value)
+    return f"{count} month" if count == 1 else f"{count} months"
+
+
+def years(value: Decimal | int) -> str:
+    number = Decimal(str(value))
+    text = f"{number.normalize():f}" if number != number.to_integral_value() else str(int(number))
+    return f"{text} year" if text == "1" else f"{text} years"
+
+
+def render(value: Figure, kind: FigureKind) -> str:
+    if isinstance(value, str):
+        return value
+    if kind == "money":
+        return money(value)
+    if kind == "percent":
+        return percent(value)
+    if kind == "months":
+        return months(value)
+    if kind == "years":
+        return years(value)
+    if isinstance(value, Decimal) and value != value.to_integral_value():
+        return f"{value.normalize():f}"
+    return f"{int(value):,}"

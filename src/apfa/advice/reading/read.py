@@ -1,0 +1,296 @@
+"""A question's text -> the facts it states (``advice.facts``), with where each came from.
+
+Two passes over the same normalised text. The profile extractor (``advice.extraction``:
+income, debt payments, score, price, down payment, rate, term, loan amount, loan type)
+goes first; then every other quantity is given the role its surrounding words say
+(``reading.roles``), plus the forms that need their own reading: ARM names and caps
+(``5/1 ARM``, ``2/2/5 caps``), a payday fee per $100, several debts each with its APR.
+Every rate and term stated is also kept in ``rates`` and ``terms_months``, in order, so
+options can be compared. A figure the person stated is never replaced by a default; a
+quantity no role claims is reported, not guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from apfa.advice.extraction import extract_profile, normalise
+from apfa.advice.reading.quantities import Quantity, scan
+from apfa.advice.reading.roles import role_for
+
+WINDOW = 48
+# A question states a few figures; past this many, the rest are not read (and said so), so
+# no input, however long, can keep the event loop busy.
+MAX_QUANTITIES = 40
+
+_ARM = re.compile(r"\b(?P<fixed>\d{1,2})\s?/\s?(?P<adj>1|6|6mo)\s?(?:-?\s?month\s+)?arm\b", re.I)
+_CAPS = re.compile(
+    r"\b(?P<a>\d(?:\.\d+)?)\s?/\s?(?P<b>\d(?:\.\d+)?)\s?/\s?(?P<c>\d{1,2}(?:\.\d+)?)\s?"
+    r"(?:rate\s+)?caps?\b",
+    re.I,
+)
+_PAYDAY = re.compile(
+    r"(?<![\d.,])\$?\s?(?P<fee>\d{1,4}(?:\.\d{1,2})?)\s+(?:fee\s+)?(?:for\s+every|per|for\s+each|on\s+every|for)"
+    r"\s+\$?\s?(?P<per>\d{1,6}(?:\.\d{1,2})?)\s+(?:borrowed|loaned)?",
+    re.I,
+)
+_DEBT = re.compile(
+    r"(?<![\d.,])(?P<amount>\$?\s?\d[\d,]{0,10}(?:\.\d{1,2})?\s?k?)\s+(?:\w+\s+){0,3}?(?:at|@)\s*"
+    r"(?P<apr>\d{1,2}(?:\.\d+)?)\s?%",
+    re.I,
+)
+_MATCH = (
+    re.compile(
+        r"match(?:es|ing)?\s+(?P<rate>\d{1,3}(?:\.\d+)?)\s?%\s+(?:of\s+(?:my\s+|your\s+|the\s+)?"
+        r"(?:contributions?\s+)?)?(?:up\s+to|on\s+the\s+first|of\s+the\s+first)\s+"
+        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<rate>\d{1,3}(?:\.\d+)?)\s?%\s+match\s+(?:on|of|up\s+to)\s+(?:the\s+first\s+)?"
+        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<rate>dollar[- ]for[- ]dollar)\s+(?:match\s+)?(?:up\s+to|on\s+the\s+first)\s+"
+        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+)
+_PLUS_MARGIN = re.compile(
+    r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?)\s?%?", re.I
+)
+_CARD_WORDS = re.compile(r"\b(?:credit\s?cards?|cards?|visa|mastercard|amex|discover)\b", re.I)
+_LOAN_AT = re.compile(r"^\W*(?:loan\s+|mortgage\s+|balance\s+)?(?:at|@)\s*\d", re.I)
+
+PROFILE_FACTS = {
+    "annual_income": "annual_income",
+    "monthly_debt_payments": "monthly_debt_payments",
+    "credit_score": "credit_score",
+    "loan_type": "loan_type",
+    "loan_amount": "loan_amount",
+    "home_price": "home_price",
+    "down_payment": "down_payment",
+    "interest_rate": "interest_rate",
+}
+
+
+@dataclass
+class Reading:
+    facts: dict[str, object] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what was read, and from where
+    unread: list[str] = field(default_factory=list)  # quantities no role claimed
+
+    def put(self, name: str, value: object, where: str) -> None:
+        if name not in self.facts:
+            self.facts[name] = value
+            self.notes.append(f'{name} from "{where}"')
+
+    def append(self, name: str, value: object) -> None:
+        values = self.facts.setdefault(name, [])
+        if isinstance(values, list) and value not in values:
+            values.append(value)
+
+
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    return " ".join(text[max(0, start - 12) : end + 12].split())[:80]
+
+
+def _from_profile(reading: Reading, text: str) -> list[tuple[int, int]]:
+    extracted = extract_profile(text)
+    for name, value in extracted.fields.items():
+        if name == "term_years" and isinstance(value, int):
+            reading.put("term_months", value * 12, f"{value}-year term")
+        elif name in PROFILE_FACTS:
+            fact = PROFILE_FACTS[name]
+            reading.put(fact, value if isinstance(value, str | int) else _decimal(value), name)
+    return extracted.spans
+
+
+def _inside(q: Quantity, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= q.start and q.end <= end for start, end in spans)
+
+
+def _value(q: Quantity, fact: str) -> object:
+    if q.kind == "duration":
+        months = q.months or Decimal(0)
+        if fact in ("fixed_years", "horizon_years"):
+            return int(months / 12) if months % 12 == 0 else int(months // 12)
+        if fact == "payday_days":
+            return q.days or int(months * Decimal("30.4167"))
+        return int(months) if months == months.to_integral_value() else months
+    if q.kind == "money" and q.per is not None:
+        if fact == "annual_income":
+            return q.value * q.per
+        if q.per != 12 and fact.endswith(("monthly", "_payment", "rent", "expenses")):
+            return (q.value * q.per / 12).quantize(Decimal("0.01"))
+    if q.kind in ("number",) and fact in ("credit_score", "dependents", "family_size", "age"):
+        return q.whole
+    return q.value
+
+
+def _special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
+    taken: list[tuple[int, int]] = []
+    if arm := _ARM.search(text):
+        reading.put("fixed_years", int(arm.group("fixed")), arm.group(0))
+    if caps := _CAPS.search(text):
+        reading.put("initial_cap", Decimal(caps.group("a")), caps.group(0))
+        reading.put("periodic_cap", Decimal(caps.group("b")), caps.group(0))
+        reading.put("lifetime_cap", Decimal(caps.group("c")), caps.group(0))
+        taken.append(caps.span())
+    if "payday" in text.lower() and (payday := _PAYDAY.search(text)):
+        reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
+        reading.put("payday_amount", Decimal(payday.group("per")), payday.group(0))
+        taken.append(payday.span())
+    if plus := _PLUS_MARGIN.search(text):
+        reading.put("margin", Decimal(plus.group("margin")), plus.group(0))
+        taken.append(plus.span())
+    for pattern in _MATCH:
+        if found := pattern.search(text):
+            raw = found.group("rate")
+            rate = Decimal(100) if raw.lower().startswith("dollar") else Decimal(raw)
+            reading.put("match_rate_pct", rate, found.group(0))
+            reading.put("employer_match_pct", Decimal(found.group("limit")), found.group(0))
+            taken.append(found.span())
+            break
+    _debts(reading, text)
+    return taken
+
+
+def _amount(raw: str) -> Decimal:
+    cleaned = raw.replace("$", "").replace(",", "").strip().lower()
+    if cleaned.endswith("k"):
+        return Decimal(cleaned[:-1].strip()) * 1000
+    return Decimal(cleaned)
+
+
+def _debts(reading: Reading, text: str) -> None:
+    """Two or more "<balance> at <apr>%" pairs about cards or debts: a list of debts."""
+    pairs = list(_DEBT.finditer(text))
+    if len(pairs) < 2:
+        return
+    debts = [
+        {"balance": _amount(m.group("amount")), "apr": Decimal(m.group("apr"))}
+        for m in pairs
+        if _amount(m.group("amount")) > 0
+    ]
+    if len(debts) >= 2:
+        reading.facts.setdefault("debts", debts)
+        reading.notes.append(f"debts: {len(debts)} balances with their APRs")
+
+
+_TERM_PAIR = re.compile(
+    r"\b(?P<a>\d{1,2})\s*(?:-?\s*(?:yrs?|years?))?\s*(?:vs\.?|versus|or|and|/)\s*"
+    r"(?:a\s+)?(?P<b>\d{1,2})\s*-?\s*(?:yrs?|years?)\b",
+    re.I,
+)
+
+
+def _term_pairs(reading: Reading, text: str) -> None:
+    """ "15 vs 30 year", "15 or 30 yr": two terms to compare."""
+    for found in _TERM_PAIR.finditer(text):
+        for group in ("a", "b"):
+            years = int(found.group(group))
+            if 1 <= years <= 50:
+                reading.append("terms_months", years * 12)
+
+
+def read_facts(question: str) -> Reading:
+    """Facts stated in ``question``; never raises."""
+    text = normalise(question)
+    reading = Reading()
+    try:
+        spans = _from_profile(reading, text)
+        spans += _special_forms(reading, text)
+        _term_pairs(reading, text)
+        quantities = scan(text)
+        for q in quantities[:MAX_QUANTITIES]:
+            _place(reading, text, q, spans)
+        if len(quantities) > MAX_QUANTITIES:
+            reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
+    except Exception as exc:  # reading is best effort; the answer says what it used
+        reading.notes.append(f"reading stopped early ({type(exc).__name__})")
+    return reading
+
+
+def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]]) -> None:
+    before = text[max(0, q.start - WINDOW) : q.start]
+    after = text[q.end : q.end + WINDOW]
+    if q.kind == "percent":
+        _note_rate(reading, q, before, after)
+    if q.kind == "duration" and q.months:
+        _note_term(reading, q, before, after)
+    if _inside(q, spans):
+        return
+    if q.kind == "duration" and q.days is not None:
+        reading.put("payday_days", q.days, _snippet(text, q.start, q.end))
+        return
+    fact = role_for(q.kind, before, after, monthly=q.per == 12) or _about_a_loan(
+        reading, text, q, after
+    )
+    if fact is None:
+        if q.kind != "number" or q.value >= 10:
+            reading.unread.append(_snippet(text, q.start, q.end))
+        return
+    if fact == "apr" and "interest_rate" not in reading.facts and not _CARD_WORDS.search(text):
+        fact = "interest_rate"
+    reading.put(fact, _value(q, fact), _snippet(text, q.start, q.end))
+
+
+def _about_a_loan(reading: Reading, text: str, q: Quantity, after: str) -> str | None:
+    """A quantity no cue claims, in a question about a loan: its amount, rate or term."""
+    if q.kind == "money" and _LOAN_AT.search(after):
+        return "loan_amount"
+    if not _LOAN_WORDS.search(text):
+        return None
+    if q.kind == "percent" and q.value <= 30:
+        return "interest_rate"
+    known = "loan_amount" in reading.facts or "loan_balance" in reading.facts
+    if q.kind == "money" and q.per is None and not known:
+        return "loan_amount"
+    months = q.months or Decimal(0)
+    if q.kind == "duration" and 12 <= months <= 600 and months % 12 == 0:
+        return "term_months"
+    return None
+
+
+_NOT_RATE = re.compile(
+    r"^\W*(?:down|match|fee|transfer|origination|cap|of\s+(?:my|your|the|pay|salary|income|"
+    r"the\s+(?:price|loan|balance)|what))|^\W*(?:in|into|to)\s+(?:my\s+)?(?:401|ira|retirement)",
+    re.I,
+)
+_NOT_RATE_BEFORE = re.compile(r"(?:match\w*|up\s+to|cap\w*|margin|index|contribut\w*)\W*$", re.I)
+
+
+def _note_rate(reading: Reading, q: Quantity, before: str, after: str) -> None:
+    """Every rate stated, in order: options to compare."""
+    if q.value > 40 or _NOT_RATE.search(after) or _NOT_RATE_BEFORE.search(before[-24:]):
+        return
+    reading.append("rates", q.value)
+
+
+_TERM_CUE = re.compile(
+    r"^\W*(?:fixed|mortgage|loan|term|arm|note|refi|auto|car|personal|heloc|amortization|"
+    r"(?:at|@)\s*\d)",
+    re.I,
+)
+_TERM_BEFORE = re.compile(r"(?:^|over|for|term\s+of|vs\.?|versus|or|and|a|an)\W*$", re.I)
+_LOAN_WORDS = re.compile(
+    r"\b(?:loan|mortgage|heloc|refi\w*|apr|borrow\w*|financ\w*|quotes?|rate|payment|"
+    r"\d{1,2}[- ]?(?:yrs?|years?)\s+(?:fixed|term|arm|loan|mortgage|on))\b",
+    re.I,
+)
+
+
+def _note_term(reading: Reading, q: Quantity, before: str, after: str) -> None:
+    months = q.months or Decimal(0)
+    if months < 3 or months > 600 or months != months.to_integral_value():
+        return
+    if _TERM_CUE.search(after) or _TERM_BEFORE.search(before):
+        reading.append("terms_months", int(months))

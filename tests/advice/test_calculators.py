@@ -1,0 +1,160 @@
+"""The advisor's calculators: which facts each reads (in the order it prefers), the figures
+it produces (checked against hand-computed values), and that it makes no figure up when
+its inputs are missing. Every registered calculator declares the figures it returns."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D  # noqa: N817 - short for the tables below
+
+import pytest
+
+from apfa.advice.calculators import REGISTRY
+from apfa.advice.calculators.base import Inputs
+
+
+def run(name: str, **facts: object) -> dict[str, object]:
+    result = REGISTRY[name].run(Inputs(facts))
+    assert result is not None, name
+    return result.figures
+
+
+@pytest.mark.parametrize(
+    ("name", "facts", "expected"),
+    [
+        (
+            "loan_payment",
+            {"loan_amount": D(300000), "interest_rate": D("6.5"), "term_months": 360},
+            {"monthly_payment": D("1896.20"), "total_interest": D("382636.71")},
+        ),
+        (
+            "loan_payment",
+            {"home_price": D(380000), "down_payment_pct": D(20), "interest_rate": D("6.4"),
+             "term_months": 360},
+            {"principal": D(304000), "monthly_payment": D("1901.54")},
+        ),
+        (
+            "term_comparison",
+            {"loan_amount": D(280000), "rates": [D("5.75"), D("6.5")], "terms_months": [180, 360]},
+            {"short_payment": D("2325.15"), "long_payment": D("1769.79")},
+        ),
+        (
+            "affordability",
+            {"annual_income": D(140000), "monthly_debt_payments": D(1070), "interest_rate": D(6),
+             "term_months": 360},
+            {"max_total_debt_43": D("5016.67"), "max_housing_payment_43": D("3946.67")},
+        ),
+        (
+            "ratios",
+            {"monthly_income": D(7500), "monthly_debt_payments": D(900),
+             "current_payment": D(2300)},
+            {"dti_front": D("30.7"), "dti_back": D("42.7")},
+        ),
+        (
+            "points",
+            {"loan_amount": D(360000), "points": D("1.5"), "rates": [D("6.625"), D("6.125")],
+             "term_months": 360},
+            {"points_cost": D(5400), "monthly_saving": D("117.72"), "break_even_months": 46},
+        ),
+        (
+            "refinance",
+            {"loan_balance": D(310000), "interest_rate": D("7.1"), "new_rate": D("6.25"),
+             "current_payment": D(2159), "closing_costs": D(5900)},
+            {"new_payment": D("1908.72"), "monthly_saving": D("250.28"), "break_even_months": 24},
+        ),
+        (
+            "card_payoff",
+            {"card_balance": D(18000), "apr": D("24.99"), "payment_budget": D(500)},
+            {"payoff_months": 68, "total_interest": D("15601.51")},
+        ),
+        (
+            "balance_transfer",
+            {"card_balance": D(9500), "transfer_fee_pct": D(3), "promo_months": 18},
+            {"transfer_fee": D(285), "payment_to_clear": D("543.61")},
+        ),
+        (
+            "emergency_fund",
+            {"monthly_expenses": D(2750), "savings": D(4000), "monthly_savings": D(450)},
+            {"target_6_months": D(16500), "months_to_target": 28},
+        ),
+        (
+            "employer_match",
+            {"annual_income": D(60000), "employer_match_pct": D(6), "match_rate_pct": D(50)},
+            {"match_value": D(1800), "contribution_for_full_match": D(3600)},
+        ),
+        (
+            "payday_cost",
+            {"payday_fee": D(15), "payday_amount": D(100), "payday_days": 14},
+            {"payday_apr": D("391.07")},
+        ),
+        (
+            "settlement",
+            {"debt_amount": D(4800), "settlement_pct": D(40)},
+            {"settlement_amount": D(1920), "forgiven_amount": D(2880)},
+        ),
+        (
+            "savings_growth",
+            {"monthly_contribution": D(300), "return_rate": D(7), "horizon_years": 30},
+            {"future_value": D("365991.30"), "total_contributed": D(108000)},
+        ),
+        ("pslf", {"qualifying_payments": 74}, {"payments_remaining": 46}),
+        (
+            "auto_loan",
+            {"amount_owed": D(18500), "trade_in_value": D(13000)},
+            {"negative_equity": D(5500)},
+        ),
+    ],
+)  # fmt: skip
+def test_figures_in_the_persons_numbers(
+    name: str, facts: dict[str, object], expected: dict[str, object]
+) -> None:
+    figures = run(name, **facts)
+    for figure, value in expected.items():
+        assert figures[figure] == value, (figure, figures)
+
+
+@pytest.mark.parametrize(
+    ("name", "facts"),
+    [
+        ("loan_payment", {"interest_rate": D(6)}),
+        ("card_payoff", {"apr": D(20)}),
+        ("refinance", {"loan_balance": D(300000)}),
+        ("employer_match", {"annual_income": D(80000)}),
+        ("payoff_plan", {"payment_budget": D(500)}),
+        ("emergency_fund", {"savings": D(1000)}),
+        ("arm_reset", {"loan_balance": D(300000), "interest_rate": D(5)}),
+    ],
+)
+def test_missing_inputs_give_no_figures(name: str, facts: dict[str, object]) -> None:
+    assert REGISTRY[name].run(Inputs(facts)) is None
+
+
+def test_every_figure_a_calculator_returns_is_declared() -> None:
+    samples = {
+        "loan_amount": D(250000), "loan_balance": D(250000), "home_price": D(320000),
+        "home_value": D(400000), "down_payment": D(20000), "interest_rate": D("6.5"),
+        "new_rate": D("5.75"), "term_months": 360, "annual_income": D(90000),
+        "monthly_debt_payments": D(500), "current_payment": D(1900), "closing_costs": D(5000),
+        "points": D(1), "card_balance": D(6000), "apr": D(22), "payment_budget": D(400),
+        "transfer_fee_pct": D(3), "promo_months": 15, "employer_match_pct": D(4),
+        "monthly_expenses": D(3000), "savings": D(2000), "monthly_savings": D(300),
+        "return_rate": D(7), "horizon_years": 10, "monthly_contribution": D(200),
+        "rent": D(2000), "take_home_monthly": D(5000), "index_rate": D("4.5"), "margin": D("2.75"),
+        "remaining_months": 300, "qualifying_payments": 60, "student_balance": D(30000),
+        "agi": D(60000), "debt_amount": D(3000), "settlement_pct": D(50), "car_price": D(30000),
+        "lease_payment": D(400), "lease_months": 36, "age": 45,
+        "debts": [{"balance": D(3000), "apr": D(25)}, {"balance": D(800), "apr": D(18)}],
+    }  # fmt: skip
+    for name, calc in REGISTRY.items():
+        result = calc.run(Inputs(samples))
+        if result is not None:
+            assert set(result.figures) <= set(calc.produces), name
+
+
+def test_rent_vs_buy_lists_every_planning_assumption() -> None:
+    result = REGISTRY["rent_vs_buy"].run(
+        Inputs({"rent": D(2000), "home_price": D(400000), "interest_rate": D("6.5")})
+    )
+    assert result is not None
+    text = " ".join(result.assumptions)
+    for part in ("7-year", "20% down", "rent rising 3%", "selling costs", "term assumed 30"):
+        assert part in text

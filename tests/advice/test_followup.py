@@ -1,0 +1,55 @@
+"""Turns of a conversation read against the thread: facts accumulate and are corrected,
+a fact replaces the other members of its family, a new topic keeps only the facts about
+the person, a follow-up keeps the thread's intents, and a follow-up that points at
+nothing asks instead of guessing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apfa.advice.followup import Thread, choose_intents, is_follow_up, merge, unresolved
+
+
+def test_a_correction_replaces_the_fact() -> None:
+    known = {"annual_income": Decimal(85000), "credit_score": 700}
+    assert merge(known, {"annual_income": Decimal(95000)}) == {
+        "annual_income": Decimal(95000),
+        "credit_score": 700,
+    }
+
+
+def test_a_fact_replaces_the_members_of_its_family() -> None:
+    known = {"down_payment": Decimal(40000), "home_price": Decimal(400000)}
+    merged = merge(known, {"down_payment_pct": Decimal(20)})
+    assert merged == {"down_payment_pct": Decimal(20), "home_price": Decimal(400000)}
+    terms = merge({"term_months": 360, "terms_months": [360]}, {"term_months": 180})
+    assert terms == {"term_months": 180}
+
+
+def test_a_new_topic_keeps_only_the_facts_about_the_person() -> None:
+    known = {"annual_income": Decimal(85000), "loan_amount": Decimal(300000), "term_months": 360}
+    merged = merge(known, {"card_balance": Decimal(5000)}, same_topic=False)
+    assert merged == {"annual_income": Decimal(85000), "card_balance": Decimal(5000)}
+
+
+def test_follow_ups_keep_the_thread_intents_unless_the_new_question_clearly_differs() -> None:
+    thread = Thread({"loan_amount": Decimal(300000)}, ["payment"], turns=1)
+    mine = [("term_15_vs_30", 0.5)]
+    scores = {"payment": 0.48, "term_15_vs_30": 0.5}
+    assert is_follow_up("and for 15 years?", {"term_months": 180})
+    assert choose_intents(thread, "and for 15 years?", {"term_months": 180}, mine, scores) == [
+        "payment"
+    ]
+    far = {"payment": 0.2, "scams": 0.7}
+    said = "what if i got a call saying my loan was approved but i must pay a fee first"
+    assert choose_intents(thread, said, {}, [("scams", 0.7)], far) == ["scams"]
+    fresh = "how do credit freezes work and do they hurt my score"
+    assert choose_intents(thread, fresh, {}, [("credit_report", 0.7)], far) == ["credit_report"]
+
+
+def test_a_follow_up_that_points_at_nothing_is_unresolved() -> None:
+    assert unresolved("what about that one?", Thread(), {})
+    assert unresolved("what if I did that instead", Thread(), {})
+    assert not unresolved("what if I put 20% down", Thread(), {"down_payment_pct": Decimal(20)})
+    assert not unresolved("what about that?", Thread({}, ["payment"], 1), {})
+    assert not unresolved("how do I raise my credit score", Thread(), {})

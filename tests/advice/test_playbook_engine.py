@@ -1,0 +1,129 @@
+"""The playbook engine: the condition language, the load-time checks, and that every
+intent of the catalogue has a playbook naming calculators and sources that exist."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from apfa.advice.calculators import REGISTRY
+from apfa.advice.playbooks.conditions import Condition, ConditionError
+from apfa.advice.playbooks.library import (
+    PlaybookError,
+    check,
+    corpus_documents,
+    load_playbooks,
+)
+from apfa.advice.playbooks.schema import Playbook
+from apfa.advice.understanding.catalogue import load_entries
+
+VALUES = {"ltv": Decimal("85.5"), "loan_type": "student", "apr": Decimal("24.99"), "rates": []}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ltv > 80", True),
+        ("ltv >= 85.5 and apr < 25", True),
+        ("ltv < 80 or apr > 20", True),
+        ("not (ltv < 80 or apr > 30)", True),
+        ('loan_type == "student"', True),
+        ('loan_type != "auto"', True),
+        ("known(apr) and unknown(dti_back)", True),
+        ("dti_back > 43", False),  # reads an unknown value: false
+        ("not dti_back > 43", True),
+        ("ltv > apr", True),
+        ("apr > ltv", False),
+        ('ltv == "student"', False),  # a number is never equal to a word
+    ],
+)
+def test_conditions(text: str, expected: bool) -> None:
+    assert Condition(text).holds(VALUES) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "ltv >",
+        "ltv > > 3",
+        "(ltv > 3",
+        "known(ltv",
+        "ltv > 3 and",
+        "__import__('os')",
+        "ltv = 3",
+    ],
+)
+def test_malformed_conditions_are_refused(text: str) -> None:
+    with pytest.raises(ConditionError):
+        Condition(text)
+
+
+def test_conditions_report_the_names_they_read() -> None:
+    assert Condition("ltv > 80 and known(pmi_monthly) or apr > fee_pct").names == {
+        "ltv",
+        "pmi_monthly",
+        "apr",
+        "fee_pct",
+    }
+
+
+def test_every_intent_has_a_checked_playbook() -> None:
+    intents = [entry.intent for entry in load_entries()]
+    playbooks = load_playbooks(intents)
+    assert sorted(playbooks) == sorted(intents)
+    documents = corpus_documents()
+    for compiled in playbooks.values():
+        book = compiled.playbook
+        assert set(book.calculators) <= set(REGISTRY)
+        assert {r.source for r in book.rules if r.source} <= documents
+        assert any(rule.lead for rule in book.rules), book.intent
+        assert book.definition.strip()
+
+
+def _playbook(**changes: object) -> Playbook:
+    raw: dict[str, object] = {
+        "intent": "pmi",
+        "title": "t",
+        "definition": "d",
+        "calculators": ["pmi"],
+        "rules": [{"id": "r1", "lead": True, "says": "PMI is {pmi_monthly} a month."}],
+    }
+    raw.update(changes)
+    return Playbook.model_validate(raw)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"intent": "nonsense"}, "no intent of that name"),
+        ({"calculators": ["pmi", "crystal_ball"]}, "unknown calculators"),
+        (
+            {"rules": [{"id": "r1", "says": "Costs {made_up_figure}."}]},
+            "unknown placeholder",
+        ),
+        (
+            {"rules": [{"id": "r1", "says": "x", "source": "not-a-document"}]},
+            "unknown knowledge-base documents",
+        ),
+        (
+            {"rules": [{"id": "r1", "says": "x", "when": "made_up > 3"}]},
+            "unknown fact or figure",
+        ),
+        (
+            {"rules": [{"id": "r1", "says": "x", "general": "also {annual_income}"}]},
+            "must not use placeholders",
+        ),
+    ],
+)
+def test_a_playbook_that_does_not_fit_the_engine_is_refused(
+    changes: dict[str, object], message: str
+) -> None:
+    with pytest.raises(PlaybookError, match=message):
+        check(_playbook(**changes), ["pmi"], corpus_documents())
+
+
+def test_a_rule_with_a_malformed_condition_fails_validation() -> None:
+    with pytest.raises(ValueError, match=r"cannot read|unexpected|ends too early"):
+        _playbook(rules=[{"id": "r1", "says": "x", "when": "ltv >"}])

@@ -1,0 +1,163 @@
+"""Reading the facts a question states: many phrasings of amounts, balances, rates, APRs and
+terms (in years or months, with "k", ranges), and never a default where a figure was given.
+Properties generate the phrasings; a few fixed cases pin the forms that need their own
+reading (ARM caps, several debts, an employer match, a payday fee)."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from apfa.advice.calculators import REGISTRY
+from apfa.advice.calculators.base import Inputs
+from apfa.advice.reading.read import read_facts
+
+MONEY_FORMATS = (
+    lambda v: f"${v:,}",
+    lambda v: f"{v:,}",
+    lambda v: f"${v}",
+    lambda v: f"{v // 1000}k" if v % 1000 == 0 else f"${v:,}",
+    lambda v: f"${v // 1000}K" if v % 1000 == 0 else f"{v:,} dollars",
+    lambda v: f"{v:,} dollars",
+)
+thousands = st.integers(min_value=5, max_value=950).map(lambda n: n * 1000)
+rates = st.decimals(min_value=Decimal("1"), max_value=Decimal("29.99"), places=2)
+years = st.sampled_from([5, 10, 15, 20, 25, 30])
+formats = st.sampled_from(MONEY_FORMATS)
+
+
+def _rate(value: Decimal, style: int) -> str:
+    text = f"{value.normalize():f}"
+    return [f"{text}%", f"{text} percent", f"{text} %"][style]
+
+
+@settings(max_examples=60, deadline=None)
+@given(thousands, rates, years, formats, st.integers(min_value=0, max_value=2))
+def test_a_stated_loan_rate_and_term_are_read_in_many_phrasings(
+    amount: int, rate: Decimal, term: int, money: object, style: int
+) -> None:
+    shown = money(amount)  # type: ignore[operator]
+    for text in (
+        f"what's the payment on a {shown} loan at {_rate(rate, style)} for {term} years",
+        f"my mortgage is {shown} at {_rate(rate, style)} with a {term}-year term",
+        f"I owe {shown} on my car loan at {_rate(rate, style)} over {term * 12} months",
+        f"borrowing {shown} at {_rate(rate, style)} APR for {term} yrs",
+    ):
+        facts = read_facts(text).facts
+        assert facts.get("loan_amount") == amount or facts.get("loan_balance") == amount, text
+        assert facts["interest_rate"] == rate, text
+        assert facts["term_months"] == term * 12, text
+
+
+@settings(max_examples=40, deadline=None)
+@given(thousands, formats)
+def test_income_is_annual_unless_a_period_says_otherwise(amount: int, money: object) -> None:
+    shown = money(amount)  # type: ignore[operator]
+    assert read_facts(f"I make {shown} a year").facts["annual_income"] == amount
+    monthly = read_facts(f"I earn {amount // 12:,} a month").facts["annual_income"]
+    assert monthly == (amount // 12) * 12
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=40).map(lambda n: n * 500), rates, st.integers(100, 900))
+def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) -> None:
+    text = f"I have ${balance:,} on a credit card at {apr}% APR and can pay ${payment} a month"
+    facts = read_facts(text).facts
+    assert facts.get("card_balance", facts.get("loan_amount")) == balance
+    assert facts.get("apr", facts.get("interest_rate")) == apr
+    assert facts["payment_budget"] == payment
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a 72 month car loan at 9.99% APR for 4 years", {"term_months": 72}),
+        ("$28,000 at 7.9% for 60 months", {"loan_amount": 28000, "term_months": 60}),
+        ("18 month loan", {"term_months": 18}),
+        ("house around 300-350k", {"home_price": 300000}),
+        ("5/1 ARM with 2/2/5 caps, index 4.6 and margin 2.75", {
+            "fixed_years": 5, "initial_cap": 2, "periodic_cap": 2, "lifetime_cap": 5,
+            "index_rate": Decimal("4.6"), "margin": Decimal("2.75"),
+        }),
+        ("my employer matches 100% up to 6% and I put in 3%", {
+            "match_rate_pct": 100, "employer_match_pct": 6, "contribution_pct": 3,
+        }),
+        ("a 50% match on the first 6% of pay", {"match_rate_pct": 50, "employer_match_pct": 6}),
+        ("the payday lender wants $15 per $100 for 14 days", {
+            "payday_fee": 15, "payday_amount": 100, "payday_days": 14,
+        }),
+        ("refinance from 6.5% to 5.25% with $4,500 in closing costs", {
+            "interest_rate": Decimal("6.5"), "new_rate": Decimal("5.25"), "closing_costs": 4500,
+        }),
+        ("expenses are about 3,400 a month and I have 4k saved", {
+            "monthly_expenses": 3400, "savings": 4000,
+        }),
+        ("lease is $389 a month for 36 months with $2,500 due at signing", {
+            "lease_payment": 389, "due_at_signing": 2500,
+        }),
+    ],
+)  # fmt: skip
+def test_forms_with_their_own_reading(text: str, expected: dict[str, object]) -> None:
+    facts = read_facts(text).facts
+    for name, value in expected.items():
+        assert facts.get(name) == value, (name, facts)
+
+
+def test_several_debts_are_read_with_their_aprs() -> None:
+    facts = read_facts("cards: 5k at 24%, 3k at 19.9% and $1,200 at 27%; I can do 600/mo").facts
+    assert facts["debts"] == [
+        {"balance": 5000, "apr": 24},
+        {"balance": 3000, "apr": Decimal("19.9")},
+        {"balance": 1200, "apr": 27},
+    ]
+    assert facts["payment_budget"] == 600
+
+
+def test_options_to_compare_are_kept_in_order() -> None:
+    facts = read_facts("15 year at 5.5% vs 30 year at 6.25% on 300k").facts
+    assert facts["terms_months"] == [180, 360]
+    assert facts["rates"] == [Decimal("5.5"), Decimal("6.25")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the payment on $250,000 at 7% over 20 years",
+        "my car loan is 18,500 at 9.99% APR for 4 years",
+        "300k mortgage, 6.5 percent, 15 yr",
+    ],
+)
+def test_a_stated_figure_is_never_replaced_by_a_default(text: str) -> None:
+    facts = read_facts(text).facts
+    inputs = Inputs(facts)
+    result = REGISTRY["loan_payment"].run(inputs)
+    assert result is not None
+    assert not any("assumed" in a and ("term" in a or "rate" in a) for a in result.assumptions)
+
+
+def test_nothing_stated_means_defaults_that_are_listed() -> None:
+    result = REGISTRY["loan_payment"].run(Inputs({"loan_amount": Decimal(300000)}))
+    assert result is not None
+    assert any("term assumed 30 years" in a for a in result.assumptions)
+    assert any("rate" in a for a in result.assumptions)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=400))
+def test_any_text_is_read_quickly_and_without_error(text: str) -> None:
+    started = time.perf_counter()
+    reading = read_facts(text)
+    assert time.perf_counter() - started < 0.05
+    assert isinstance(reading.facts, dict)
+
+
+def test_the_longest_question_of_any_shape_is_read_in_milliseconds() -> None:
+    for unit in ("$1,", "1%", "at ", "12 month ", "5k at 9% ", "k", "%", "9" * 7):
+        text = (unit * 2000)[:2000]  # the longest question the API accepts
+        started = time.perf_counter()
+        read_facts(text)
+        assert time.perf_counter() - started < 0.08, unit
