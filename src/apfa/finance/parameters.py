@@ -112,7 +112,8 @@ _ALL: tuple[Parameter, ...] = (
         "fraction",
         "2023-03-20",
         _ML_2023_05,
-        "Upfront MIP, 1.75% of the base loan, usually financed; ML 2023-05 left it unchanged.",
+        "Upfront MIP, 1.75% of the base loan, usually financed. In force before 2023; as_of is "
+        "the letter that restated it unchanged.",
     ),
     _p(
         "fha_annual_mip_rate_standard",
@@ -205,10 +206,10 @@ _ALL: tuple[Parameter, ...] = (
         "conventional_min_down_payment",
         "0.03",
         "fraction",
-        "2015-12-01",
+        "2015-11-01",
         _FANNIE_97,
         "97% LTV purchase financing (HomeReady, or standard with a first-time buyer). The "
-        "as_of is the fact sheet version seen (late 2015); the program is current.",
+        "as_of is the fact sheet version seen (November 2015); the program is current.",
     ),
     _p(
         "conforming_loan_limit_2026",
