@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apfa.finance.arm import ArmAdjustment, arm_adjustment
-from finance_support import annuity, dec, frac, half_up
+from finance.reference import annuity, dec, frac, half_up
 
 
 def _adjust(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from apfa.finance.auto import lease_vs_buy, money_factor_to_apr, negative_equity
 from apfa.finance.loans import amortization_schedule
-from finance_support import dec, schedule
+from finance.reference import dec, schedule
 
 
 def _example(resale: int | None = 21_000) -> object:

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from apfa.finance.debt_options import balance_transfer, consolidation
-from finance_support import annuity, dec, frac, half_up, revolving
+from finance.reference import annuity, dec, frac, half_up, revolving
 
 
 def test_balance_transfer_worked_example() -> None:

@@ -19,7 +19,7 @@ from apfa.finance.mortgage_insurance import (
     fha_monthly_mip_from_average,
     pmi_removal,
 )
-from finance_support import frac, half_up, schedule
+from finance.reference import frac, half_up, schedule
 
 
 @pytest.mark.parametrize(

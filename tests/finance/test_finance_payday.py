@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apfa.finance.payday import payday_apr, rollover_cost
-from finance_support import frac
+from finance.reference import frac
 
 
 def test_payday_apr_and_rollovers() -> None:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apfa.finance.rent_vs_buy import RentVsBuy, rent_vs_buy
-from finance_support import annuity, dec, frac, half_up
+from finance.reference import annuity, dec, frac, half_up
 
 
 def _case(**overrides: object) -> RentVsBuy:

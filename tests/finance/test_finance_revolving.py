@@ -15,7 +15,7 @@ from apfa.finance.revolving import (
     monthly_interest,
     payment_to_clear,
 )
-from finance_support import annuity, dec, frac, half_up, revolving
+from finance.reference import annuity, dec, frac, half_up, revolving
 
 aprs = st.integers(0, 3_600).map(lambda a: Decimal(a) / 100)
 

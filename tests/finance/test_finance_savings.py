@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apfa.finance.savings import emergency_fund, employer_match, future_value, pay_off_or_invest
-from finance_support import dec, frac, half_up
+from finance.reference import dec, frac, half_up
 
 
 def test_emergency_fund_worked_example() -> None:

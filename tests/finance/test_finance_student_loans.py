@@ -18,7 +18,7 @@ from apfa.finance.student_loans import (
     student_loan_plans,
     tiered_standard_months,
 )
-from finance_support import annuity, dec, frac, half_up, schedule
+from finance.reference import annuity, dec, frac, half_up, schedule
 
 
 def test_worked_example() -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from apfa.finance.terms import balance_after, points_break_even, term_comparison
-from finance_support import annuity, dec, frac, half_up, schedule
+from finance.reference import annuity, dec, frac, half_up, schedule
 
 rates = st.integers(0, 15_000).map(lambda r: Decimal(r) / 1000)
 

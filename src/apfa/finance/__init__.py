@@ -1,8 +1,10 @@
-"""Pure loan analytics for APFA: no I/O, no logging, ``Decimal`` inside.
+"""Pure loan and personal-finance math for APFA: no I/O, no logging, ``Decimal`` inside.
 
-Convention: calculators accept ``float | int | Decimal`` and return ``Decimal`` (money in cents
-rounded half-up, ratios as 4-decimal fractions, rates in percent); ``analyse`` returns plain
-floats for JSON. See :mod:`apfa.finance.money`.
+Convention: calculators accept ``float | int | Decimal`` and return frozen dataclasses or
+``Decimal`` (money in cents rounded half-up, ratios as 4-decimal fractions, rates in percent);
+``analyse`` returns plain floats for JSON. See :mod:`apfa.finance.money`. Every dated public
+figure (FHA MIP, conforming and IRS limits, RAP, poverty guideline, tax caps) is in
+:mod:`apfa.finance.parameters` with its source and ``as_of`` date.
 """
 
 from apfa.finance.affordability import Affordability, BindingCap, max_affordable_loan

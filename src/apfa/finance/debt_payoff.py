@@ -8,6 +8,9 @@ same, so a cleared debt's minimum rolls into the next target. The target order i
 start: ``avalanche`` by highest APR (ties: smaller balance, then input order), ``snowball`` by
 smallest balance (ties: higher APR, then input order).
 
+Avalanche pays the least interest in exact arithmetic; with interest rounded to cents each month
+the two can differ by rounding, which only matters at cent scale (a few dollars of debt).
+
 A budget below the sum of the minimums is an error. A plan that has not cleared every debt in
 :data:`~apfa.finance.revolving.MAX_MONTHS` months (minimums below the interest) reports
 ``pays_off=False`` with the totals of those months.

@@ -1,10 +1,12 @@
 """Dated public parameters: every figure the calculators take from a law, a regulation or an
 agency, with its value, the date it took effect (``as_of``) and its source, in one place.
 
-Each :class:`Parameter` names the authority and the document. ``confirmed`` is ``False`` where
-the value could not be checked, in this review, against that document or a faithful summary of
-it; its note then says what was checked instead. The table was reviewed on :data:`REVIEWED`;
-figures for 2027 (IRS, FHFA, HHS) were not yet found then, so the 2026 values stand.
+Each :class:`Parameter` names the authority and the document. ``as_of`` is the date the figure
+took effect where the source dates it; for long-standing statutory and regulatory figures (IRC,
+HEA, 34 CFR, the GSE charters) it is :data:`REVIEWED`, the date they were checked as in force.
+``confirmed`` is ``False`` where the value could not be checked, in this review, against that
+document or a faithful summary of it; its note then says what was checked instead. Figures for
+2027 (IRS, FHFA, HHS) were not yet found on :data:`REVIEWED`, so the 2026 values stand.
 
 Units: ``usd`` dollars, ``fraction`` (``0.0175`` = 1.75%), ``multiple`` (1.5 = 150%),
 ``points`` (percentage points), ``months``, ``count``, ``age`` (years) and ``score`` (FICO).
@@ -112,7 +114,8 @@ _ALL: tuple[Parameter, ...] = (
         "fraction",
         "2023-03-20",
         _ML_2023_05,
-        "Upfront MIP, 1.75% of the base loan, usually financed; ML 2023-05 left it unchanged.",
+        "Upfront MIP, 1.75% of the base loan, usually financed. In force before 2023; as_of is "
+        "the letter that restated it unchanged.",
     ),
     _p(
         "fha_annual_mip_rate_standard",
@@ -167,7 +170,7 @@ _ALL: tuple[Parameter, ...] = (
         "conventional_mi_required_above_ltv",
         "0.80",
         "fraction",
-        "1999-07-29",
+        REVIEWED,
         "Fannie Mae and Freddie Mac charter acts (credit enhancement above 80% LTV); Fannie Mae "
         "Selling Guide",
         "Checked: Selling Guide B5-1-02 requires mortgage insurance above 80% LTV for "
@@ -205,10 +208,10 @@ _ALL: tuple[Parameter, ...] = (
         "conventional_min_down_payment",
         "0.03",
         "fraction",
-        "2015-12-01",
+        "2015-11-01",
         _FANNIE_97,
         "97% LTV purchase financing (HomeReady, or standard with a first-time buyer). The "
-        "as_of is the fact sheet version seen (late 2015); the program is current.",
+        "as_of is the fact sheet version seen (November 2015); the program is current.",
     ),
     _p(
         "conforming_loan_limit_2026",
@@ -251,7 +254,7 @@ _ALL: tuple[Parameter, ...] = (
         _NOTICE_2025_67,
         "SECURE 2.0 higher catch-up for ages 60, 61, 62 and 63 (instead of the age-50 amount).",
     ),
-    _p("catch_up_age", "50", "age", "2002-01-01", "Internal Revenue Code 414(v)"),
+    _p("catch_up_age", "50", "age", REVIEWED, "Internal Revenue Code 414(v)"),
     _p("super_catch_up_min_age", "60", "age", "2025-01-01", "SECURE 2.0 Act of 2022, section 109"),
     _p("super_catch_up_max_age", "63", "age", "2025-01-01", "SECURE 2.0 Act of 2022, section 109"),
     _p(
@@ -269,16 +272,16 @@ _ALL: tuple[Parameter, ...] = (
         "hsa_catch_up",
         "1000",
         "usd",
-        "2009-01-01",
+        REVIEWED,
         "Internal Revenue Code 223(b)(3)(B)",
         "Age 55 or over; a fixed statutory amount. Checked in secondary 2026 summaries only.",
     ),
-    _p("hsa_catch_up_age", "55", "age", "2009-01-01", "Internal Revenue Code 223(b)(3)(A)"),
+    _p("hsa_catch_up_age", "55", "age", REVIEWED, "Internal Revenue Code 223(b)(3)(A)"),
     _p(
         "plan_loan_max",
         "50000",
         "usd",
-        "2002-01-01",
+        REVIEWED,
         "Internal Revenue Code 72(p)(2)(A); IRS, Retirement Topics - Loans",
         "Reduced by the highest outstanding loan balance in the 12 months before the new loan.",
     ),
@@ -286,14 +289,14 @@ _ALL: tuple[Parameter, ...] = (
         "plan_loan_vested_fraction",
         "0.5",
         "fraction",
-        "2002-01-01",
+        REVIEWED,
         "Internal Revenue Code 72(p)(2)(A); IRS, Retirement Topics - Loans",
     ),
     _p(
         "plan_loan_small_balance_floor",
         "10000",
         "usd",
-        "2002-01-01",
+        REVIEWED,
         "Internal Revenue Code 72(p)(2)(A); IRS, Retirement Topics - Loans",
         "A plan may (but need not) lend up to $10,000 when half the vested balance is less.",
     ),
@@ -301,7 +304,7 @@ _ALL: tuple[Parameter, ...] = (
         "early_distribution_additional_tax",
         "0.10",
         "fraction",
-        "1987-01-01",
+        REVIEWED,
         "Internal Revenue Code 72(t)(1)",
         "On the taxable amount of a distribution before age 59 1/2, on top of income tax, "
         "unless an exception applies (25% for SIMPLE IRAs in the first two years).",
@@ -311,7 +314,7 @@ _ALL: tuple[Parameter, ...] = (
         "standard_repayment_months",
         "120",
         "months",
-        "1993-07-01",
+        REVIEWED,
         "Higher Education Act 455(d)(1)(A) standard repayment plan",
         "The 10-year standard plan, for loans made before 2026-07-01.",
     ),
@@ -365,12 +368,12 @@ _ALL: tuple[Parameter, ...] = (
         "Post-enactment summaries describe IBR as otherwise unchanged (the House bill's removal "
         "of the cap was not enacted); the cap was not checked against the amended statute.",
     ),
-    _p("ibr_old_borrower_share", "0.15", "fraction", "2009-07-01", _IBR),
+    _p("ibr_old_borrower_share", "0.15", "fraction", REVIEWED, _IBR),
     _p(
         "ibr_poverty_multiple",
         "1.5",
         "multiple",
-        "2009-07-01",
+        REVIEWED,
         _IBR,
         "Discretionary income = AGI minus 150% of the poverty guideline for the family size.",
     ),
@@ -378,7 +381,7 @@ _ALL: tuple[Parameter, ...] = (
         "ibr_zero_payment_below",
         "5",
         "usd",
-        "2009-07-01",
+        REVIEWED,
         "34 CFR 682.215(b)(1)(iii)-(iv) and the Direct Loan counterpart",
         "A calculated payment under $5 is $0; from $5 to under $10 it is $10. Seen only in a "
         "garbled copy of the regulation text.",
@@ -388,7 +391,7 @@ _ALL: tuple[Parameter, ...] = (
         "ibr_minimum_nonzero_payment",
         "10",
         "usd",
-        "2009-07-01",
+        REVIEWED,
         "34 CFR 682.215(b)(1)(iv) and the Direct Loan counterpart",
         "See ibr_zero_payment_below: the $10 figure is the one the garbled copy lost.",
         confirmed=False,
@@ -406,14 +409,14 @@ _ALL: tuple[Parameter, ...] = (
         "pslf_qualifying_payments",
         "120",
         "count",
-        "2007-10-01",
+        REVIEWED,
         "Higher Education Act 455(m) (20 U.S.C. 1087e(m)), Public Service Loan Forgiveness",
     ),
     _p(
         "consolidation_rate_rounding",
         "0.125",
         "points",
-        "2006-07-01",
+        REVIEWED,
         "Higher Education Act 455(b), Direct Consolidation Loans; studentaid.gov",
         "Weighted average of the consolidated rates, rounded up to the next 1/8 of a percent.",
     ),
@@ -422,7 +425,7 @@ _ALL: tuple[Parameter, ...] = (
         "student_loan_interest_deduction_cap",
         "2500",
         "usd",
-        "2002-01-01",
+        REVIEWED,
         "Internal Revenue Code 221(b)(1)",
         "Not indexed; phased out by MAGI.",
     ),
