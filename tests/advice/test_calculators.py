@@ -53,7 +53,8 @@ def run(name: str, **facts: object) -> dict[str, object]:
             "points",
             {"loan_amount": D(360000), "points": D("1.5"), "rates": [D("6.625"), D("6.125")],
              "term_months": 360},
-            {"points_cost": D(5400), "monthly_saving": D("117.72"), "break_even_months": 46},
+            {"points_cost": D(5400), "points_monthly_saving": D("117.72"),
+             "points_break_even": 46},
         ),
         (
             "refinance",
@@ -64,7 +65,7 @@ def run(name: str, **facts: object) -> dict[str, object]:
         (
             "card_payoff",
             {"card_balance": D(18000), "apr": D("24.99"), "payment_budget": D(500)},
-            {"payoff_months": 68, "total_interest": D("15601.51")},
+            {"payoff_months": 68, "payoff_interest": D("15601.51")},
         ),
         (
             "balance_transfer",
@@ -97,6 +98,61 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"future_value": D("365991.30"), "total_contributed": D(108000)},
         ),
         ("pslf", {"qualifying_payments": 74}, {"payments_remaining": 46}),
+        (
+            "loan_payment",
+            {"loan_amount": D(350000), "interest_rate": D("6.5"), "term_months": 360},
+            {"first_month_interest": D("1895.83"), "first_month_principal": D("316.41"),
+             "first_year_interest": D("22634.81")},
+        ),
+        (
+            "extra_payment",
+            {"loan_amount": D(300000), "interest_rate": D(6), "term_months": 360,
+             "extra_payment": D(200)},
+            {"payoff_months_with_extra": 279, "months_saved": 81,
+             "interest_saved_with_extra": D("91173.87")},
+        ),
+        (
+            "term_comparison",
+            {"loan_amount": D(300000), "rates": [D("5.5"), D("6.25")], "terms_months": [180, 360],
+             "payments_made": 60},
+            {"short_balance_after": D("225867.01"), "long_balance_after": D("280011.83")},
+        ),
+        (
+            "fixed_vs_arm",
+            {"loan_amount": D(350000), "fixed_rate": D("6.75"), "arm_rate": D("5.875"),
+             "term_months": 360, "fixed_years": 5},
+            {"fixed_payment": D("2270.09"), "arm_initial_payment": D("2070.38"),
+             "arm_fixed_period_saving": D("11982.60")},
+        ),
+        ("program_minimums", {"home_price": D(300000)},
+         {"conventional_min_down": D(9000), "fha_min_down": D(10500)}),
+        (
+            "affordability",
+            {"annual_income": D(140000), "monthly_debt_payments": D(1070), "max_dti": D(45)},
+            {"max_total_debt_limit": D("5250.00"), "max_housing_payment_limit": D("4180.00")},
+        ),
+        ("pmi", {"loan_amount": D(342000), "pmi_rate": D("0.55")}, {"pmi_monthly": D("156.75")}),
+        (
+            "ltv",
+            {"loan_amount": D(318000), "home_price": D(400000), "home_value": D(450000)},
+            {"ltv": D("70.7"), "ltv_original": D("79.5")},
+        ),
+        (
+            "utilization",
+            {"card_limits": [{"balance": D(1200), "limit": D(3000)},
+                             {"balance": D(2500), "limit": D(5000)},
+                             {"balance": D(0), "limit": D(2000)}]},
+            {"utilization_pct": D("37.0"), "total_balances": D(3700)},
+        ),
+        ("loan_fee", {"loan_amount": D(15000), "fee_pct": D(8)},
+         {"fee_amount": D(1200), "amount_received": D(13800)}),
+        ("balance_transfer", {"card_balance": D(12000), "transfer_fee_pct": D(4)},
+         {"transfer_fee": D(480), "transferred_balance": D(12480)}),
+        (
+            "consolidation",
+            {"card_balance": D(22000), "new_rate": D("11.9"), "term_months": 60},
+            {"consolidation_payment": D("488.27"), "new_total_interest": D("7295.92")},
+        ),
         (
             "auto_loan",
             {"amount_owed": D(18500), "trade_in_value": D(13000)},
@@ -158,3 +214,22 @@ def test_rent_vs_buy_lists_every_planning_assumption() -> None:
     text = " ".join(result.assumptions)
     for part in ("7-year", "20% down", "rent rising 3%", "selling costs", "term assumed 30"):
         assert part in text
+
+
+# Figures two calculators both produce mean the same thing in each (a playbook that runs both
+# keeps the first one's value); any other name belongs to one calculator.
+SHARED = {
+    "monthly_payment": {"loan_payment", "extra_payment", "auto_loan"},
+    "total_interest": {"loan_payment", "auto_loan"},
+    "dti_front": {"affordability", "ratios"},
+    "dti_back": {"affordability", "ratios"},
+}
+
+
+def test_a_figure_name_means_one_thing() -> None:
+    producers: dict[str, set[str]] = {}
+    for calc in REGISTRY.values():
+        for figure in calc.produces:
+            producers.setdefault(figure, set()).add(calc.name)
+    shared = {name: names for name, names in producers.items() if len(names) > 1}
+    assert shared == SHARED

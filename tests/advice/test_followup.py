@@ -7,7 +7,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apfa.advice.followup import Thread, choose_intents, is_follow_up, merge, unresolved
+from apfa.advice.followup import (
+    Thread,
+    choose_intents,
+    is_follow_up,
+    merge,
+    same_topic,
+    unresolved,
+)
 
 
 def test_a_correction_replaces_the_fact() -> None:
@@ -53,3 +60,17 @@ def test_a_follow_up_that_points_at_nothing_is_unresolved() -> None:
     assert not unresolved("what if I put 20% down", Thread(), {"down_payment_pct": Decimal(20)})
     assert not unresolved("what about that?", Thread({}, ["payment"], 1), {})
     assert not unresolved("how do I raise my credit score", Thread(), {})
+
+
+def test_a_turn_stays_on_topic_when_its_intents_share_the_threads_topic() -> None:
+    assert same_topic(["home"], ["home", None], "and if i only put 10% down?")
+    assert same_topic(["home"], [None], "what's the payment on that?")
+    assert same_topic([None], ["car"], "how much car can i afford")
+    assert not same_topic(["home"], ["debt"], "how do i pay off my credit cards fastest")
+    assert same_topic(["home"], ["debt"], "what if I used it to pay off the cards instead")
+
+
+def test_pointing_back_at_the_thread_makes_a_follow_up() -> None:
+    assert is_follow_up("when can i get rid of it? i bought at 380k with 10% down", {})
+    assert is_follow_up("how much interest does that save me vs paying it for 30 years", {})
+    assert not is_follow_up("how do credit freezes work and do they hurt my score", {})

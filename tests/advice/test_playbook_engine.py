@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from apfa.advice.calculators import REGISTRY
-from apfa.advice.playbooks.conditions import Condition, ConditionError
+from apfa.advice.playbooks.conditions import QUESTION, Condition, ConditionError
 from apfa.advice.playbooks.library import (
     PlaybookError,
     check,
@@ -58,6 +58,16 @@ def test_conditions(text: str, expected: bool) -> None:
 def test_malformed_conditions_are_refused(text: str) -> None:
     with pytest.raises(ConditionError):
         Condition(text)
+
+
+def test_asked_tests_the_question_for_whole_phrases() -> None:
+    asked = Condition('asked("first payment", "first year") and known(apr)')
+    assert asked.holds({**VALUES, QUESTION: "How much of my First  Payment is interest?"})
+    assert not asked.holds({**VALUES, QUESTION: "my first payments were late"})
+    assert not asked.holds(VALUES)  # no question: nothing was asked
+    for bad in ("asked()", "asked(apr)", 'asked("a" "b")', 'asked("")'):
+        with pytest.raises(ConditionError):
+            Condition(bad)
 
 
 def test_conditions_report_the_names_they_read() -> None:

@@ -99,6 +99,49 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         ("lease is $389 a month for 36 months with $2,500 due at signing", {
             "lease_payment": 389, "due_at_signing": 2500,
         }),
+        ("buying at 380k putting 20% down", {"home_price": 380000, "down_payment_pct": 20}),
+        ("and if i only put 10% down?", {"down_payment_pct": 10}),
+        ("whats 3%, 10% and 20% down on a 425k house", {"home_price": 425000}),
+        ("2 points ($7,000) to go from 6.75 to 6.25 on a 350k loan", {
+            "points": 2, "points_cost": 7000, "rates": [Decimal("6.75"), Decimal("6.25")],
+            "loan_amount": 350000,
+        }),
+        ("one point gets me 6.125%", {"points": 1}),
+        ("with 10% down at 6.5 on a 30yr", {"interest_rate": Decimal("6.5"), "term_months": 360}),
+        ("pmi quote is 0.55% a year on a 342k loan", {
+            "pmi_rate": Decimal("0.55"), "loan_amount": 342000,
+        }),
+        ("debts are $650/mo student loans and $420 car. max DTI is 43%", {
+            "monthly_debt_payments": 1070, "max_dti": 43,
+        }),
+        ("my debts are a 400 car payment, 250 student loan and 75 card minimum", {
+            "monthly_debt_payments": 725, "loan_amount": None,
+        }),
+        ("minimum payments on everything are $900", {"monthly_debt_payments": 900}),
+        ("bought at 400k 3 years ago, owe 318k, think its worth 450k now", {
+            "home_price": 400000, "home_value": 450000,
+        }),
+        ("5.5% 15yr vs 6.25% 30yr", {"terms_months": [180, 360]}),
+        ("a 30yr fixed at 6.75% vs a 5/6 ARM at 5.875%", {
+            "fixed_rate": Decimal("6.75"), "arm_rate": Decimal("5.875"), "fixed_years": 5,
+        }),
+        ("index is 4.6%, margin is 2.75%, current rate 5.25, first cap is 2% (lifetime 5)", {
+            "rates": [Decimal("5.25")], "lifetime_cap": 5,
+        }),
+        ("4,200 balance at 22.9%. paying 150 a month", {"payment_budget": 150}),
+        ("i can put 600/mo total toward them", {"payment_budget": 600, "invested_amount": None}),
+        ("balance transfer 9,500 with a 3% fee, 0% for 18 months", {
+            "card_balance": 9500, "transfer_fee_pct": 3, "promo_months": 18, "fee_pct": None,
+        }),
+        ("on my credit card at 24% and pay $200 a month, or a personal loan at 12%", {
+            "apr": 24, "new_rate": 12, "interest_rate": 12, "payment_budget": 200,
+        }),
+        ("cards: 1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k", {
+            "card_limits": [
+                {"balance": 1200, "limit": 3000}, {"balance": 2500, "limit": 5000},
+                {"balance": 0, "limit": 2000},
+            ],
+        }),
     ],
 )  # fmt: skip
 def test_forms_with_their_own_reading(text: str, expected: dict[str, object]) -> None:

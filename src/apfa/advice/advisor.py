@@ -22,7 +22,7 @@ from apfa.advice.compose.answer import (
     clarification,
     supporting,
 )
-from apfa.advice.followup import Thread, choose_intents, merge, unresolved
+from apfa.advice.followup import Thread, choose_intents, merge, same_topic, unresolved
 from apfa.advice.playbooks.library import Compiled, load_playbooks
 from apfa.advice.reading.read import read_facts
 from apfa.advice.understanding.catalogue import OTHER, IntentCatalogue, Scored, pick
@@ -157,11 +157,12 @@ class Advisor:
         names = choose_intents(
             thread, question, stated, [(s.intent, s.score) for s in intents], scores
         )
-        same_topic = bool(thread.intents) and names == list(thread.intents)
+        topic = self.catalogue.topic
+        kept = same_topic([topic(i) for i in thread.intents], [topic(n) for n in names], question)
         return Understanding(
             [Scored(name, scores.get(name, 0.0)) for name in names],
             kind,
-            merge(thread.facts, stated, same_topic=same_topic or not thread.intents),
+            merge(thread.facts, stated, same_topic=kept),
             reading.notes,
             stated,
             unresolved(question, thread, stated),

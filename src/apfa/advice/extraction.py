@@ -70,6 +70,7 @@ class ExtractedProfile:
     matches: list[str] = field(default_factory=list)
     # (start, end) of every phrase read, in the normalised text (``normalise``).
     spans: list[tuple[int, int]] = field(default_factory=list)
+    down_pct: Decimal | None = None  # "20% down", whether or not a price was there to apply it
 
 
 def _money(m: re.Match[str]) -> Decimal:
@@ -329,7 +330,7 @@ def _extract(text: str) -> ExtractedProfile:
         _resolve_percent(r, pct)
     r.masked = type_text
     _read_loan_type(r)
-    return ExtractedProfile(fields=r.fields, matches=r.matches, spans=sorted(r.spans))
+    return ExtractedProfile(fields=r.fields, matches=r.matches, spans=sorted(r.spans), down_pct=pct)
 
 
 def extract_profile(text: str) -> ExtractedProfile:

@@ -27,6 +27,13 @@ _FOLLOW_UP = re.compile(
     r"same\s+but|but\s+(?:what|if)|then\s|so\s+(?:what|if|then)|if\s+i\s+(?:did|do|put|pay|went))",
     re.IGNORECASE,
 )
+# Words that point back at what the thread was discussing ("when can I get rid of it?").
+_POINTS_BACK = re.compile(
+    r"\b(?:on\s+that|at\s+that|with\s+that|does\s+that|did\s+that|of\s+it|rid\s+of\s+it|pay(?:ing)?\s+it|"
+    r"that\s+(?:rate|loan|payment|amount|price|house|home|car|balance|card|debt|plan|option)|"
+    r"the\s+same|instead|in\s+that\s+case|either\s+way)\b",
+    re.IGNORECASE,
+)
 _REFERS = re.compile(
     r"\b(?:that|this|it|those|these|them|instead|same|the\s+other|the\s+first|the\s+second)\b",
     re.IGNORECASE,
@@ -73,9 +80,23 @@ def merge(
 def is_follow_up(message: str, new_facts: Mapping[str, object]) -> bool:
     """The message continues the thread's topic: it says so ("what if", "and for 15
     years?"), or it only restates a fact in a short message."""
-    if _FOLLOW_UP.search(message):
+    if continues(message):
         return True
     return bool(new_facts) and len(message.split()) <= 12
+
+
+def continues(message: str) -> bool:
+    """The message says it carries on from the last turn ("what if", "on that loan")."""
+    return bool(_FOLLOW_UP.search(message) or _POINTS_BACK.search(message))
+
+
+def same_topic(before: Sequence[str | None], now: Sequence[str | None], message: str) -> bool:
+    """Whether a turn stays on the thread's topic (and keeps the facts about its loan or
+    purchase): the topics of its intents meet the thread's, one side has only intents of no
+    particular topic (``None``: a payment, a scam), or the message says it carries on."""
+    old = {t for t in before if t is not None}
+    new = {t for t in now if t is not None}
+    return not old or not new or bool(old & new) or continues(message)
 
 
 def unresolved(message: str, thread: Thread, new_facts: Mapping[str, object]) -> bool:

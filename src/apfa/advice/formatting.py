@@ -27,8 +27,14 @@ def percent(value: Decimal | int | float) -> str:
 
 
 def months(value: Decimal | int) -> str:
+    """ "9 months"; from two years on, in years too: "279 months (23 years 3 months)"."""
     count = int(value)
-    return f"{count} month" if count == 1 else f"{count} months"
+    text = f"{count} month" if count == 1 else f"{count} months"
+    if count < 24:
+        return text
+    whole, rest = divmod(count, 12)
+    spelled = f"{whole} years" + (f" {months(rest)}" if rest else "")
+    return f"{text} ({spelled})"
 
 
 def years(value: Decimal | int) -> str:

@@ -1,7 +1,16 @@
 """The advisor's calculators: each turns the person's facts into named figures and option
 tables with ``apfa.finance``. Importing the package registers all of them."""
 
-from apfa.advice.calculators import debts, household, housing, loans
+from apfa.advice.calculators import debts, household, housing, loans, mortgage_rates
 from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
 
-__all__ = ["REGISTRY", "Calculator", "debts", "figure_kinds", "household", "housing", "loans"]
+__all__ = [
+    "REGISTRY",
+    "Calculator",
+    "debts",
+    "figure_kinds",
+    "household",
+    "housing",
+    "loans",
+    "mortgage_rates",
+]

@@ -12,7 +12,7 @@ from apfa.finance.debt_options import balance_transfer as transfer
 from apfa.finance.debt_options import consolidation as consolidate
 from apfa.finance.debt_payoff import Debt
 from apfa.finance.debt_payoff import payoff_plan as plan
-from apfa.finance.loans import monthly_payment
+from apfa.finance.loans import monthly_payment, total_interest
 from apfa.finance.payday import payday_apr
 from apfa.finance.revolving import card_payoff as payoff
 
@@ -36,7 +36,7 @@ def card_apr(inputs: Inputs) -> Decimal | None:
 @calculator(
     "card_payoff",
     payoff_months="months",
-    total_interest="money",
+    payoff_interest="money",
     monthly_interest_now="money",
     payoff_payment="money",
 )
@@ -52,7 +52,7 @@ def card_payoff(inputs: Inputs) -> Computed | None:
     figures["payoff_payment"] = payment
     if result.pays_off and result.months is not None and result.total_interest is not None:
         figures["payoff_months"] = result.months
-        figures["total_interest"] = result.total_interest
+        figures["payoff_interest"] = result.total_interest
     return Computed(figures, assumptions=inputs.assumptions)
 
 
@@ -81,7 +81,7 @@ def _number(record: Mapping[str, object], key: str) -> Decimal | None:
     snowball_months="months",
     avalanche_interest="money",
     snowball_interest="money",
-    interest_difference="money",
+    avalanche_saving="money",
     first_target="text",
     minimum_total="money",
 )
@@ -99,7 +99,7 @@ def payoff_plans(inputs: Inputs) -> Computed | None:
         "snowball_months": snowball.months_to_debt_free,
         "avalanche_interest": avalanche.total_interest,
         "snowball_interest": snowball.total_interest,
-        "interest_difference": snowball.total_interest - avalanche.total_interest,
+        "avalanche_saving": snowball.total_interest - avalanche.total_interest,
         "first_target": f"the {money(first.balance)} balance at {first.apr_pct}%",
     }
     table = Comparison(
@@ -132,8 +132,11 @@ def balance_transfer(inputs: Inputs) -> Computed | None:
     balance = inputs.money("card_balance", "loan_balance", "loan_amount")
     fee = inputs.percent("transfer_fee_pct", "fee_pct")
     promo = inputs.whole("promo_months")
-    if balance is None or fee is None or promo is None:
+    if balance is None or fee is None:
         return None
+    if promo is None:
+        charged = _cents(balance * fee / 100)
+        return Computed({"transfer_fee": charged, "transferred_balance": balance + charged})
     promo_apr = inputs.percent("promo_apr") or Decimal(0)
     result = transfer(
         balance, fee, promo_apr, promo, monthly_payment=inputs.money("payment_budget")
@@ -151,23 +154,29 @@ def balance_transfer(inputs: Inputs) -> Computed | None:
 
 @calculator(
     "consolidation",
-    new_payment="money",
+    consolidation_payment="money",
     new_total_interest="money",
     origination_fee="money",
     net_proceeds="money",
-    interest_difference="money",
+    consolidation_interest_saved="money",
     current_total_interest="money",
+    current_months="months",
+    debt_total="money",
 )
 def consolidation(inputs: Inputs) -> Computed | None:
     loan_rate = inputs.percent("new_rate")
     rates = inputs.numbers("rates")
     debts = _debts(inputs)
     if not debts:
-        balance, apr = card_balance(inputs), card_apr(inputs)
-        if balance is None or apr is None:
-            return None
+        balance, apr = card_balance(inputs), inputs.percent("apr")
+        if apr is None and loan_rate is None:
+            apr = inputs.percent("interest_rate")
         if loan_rate is None and len(rates) >= 2:
             loan_rate = rates[1]
+        if balance is not None and apr is None:
+            return _new_loan_only(inputs, balance, loan_rate)
+        if balance is None or apr is None:
+            return None
         minimum = inputs.money("min_payment") or _cents(
             balance * apr / 1200 + balance * MINIMUM_SHARE
         )
@@ -180,14 +189,19 @@ def consolidation(inputs: Inputs) -> Computed | None:
         debts, loan_rate, n, inputs.money("payment_budget", "current_payment"), fee, "deducted"
     )
     figures: dict[str, Decimal | int | str] = {
-        "new_payment": result.new_payment,
+        "consolidation_payment": result.new_payment,
         "new_total_interest": result.new_total_interest,
         "origination_fee": result.origination_fee,
         "net_proceeds": result.loan_principal - result.origination_fee,
+        "debt_total": result.balance,
     }
+    if result.current_months is not None:
+        figures["current_months"] = result.current_months
     if result.current_total_interest is not None:
         figures["current_total_interest"] = result.current_total_interest
-        figures["interest_difference"] = result.current_total_interest - result.new_total_interest
+        figures["consolidation_interest_saved"] = (
+            result.current_total_interest - result.new_total_interest
+        )
     return Computed(figures, assumptions=inputs.assumptions)
 
 
@@ -212,3 +226,50 @@ def settlement(inputs: Inputs) -> Computed | None:
         return None
     paid = _cents(owed * share / 100)
     return Computed({"settlement_amount": paid, "forgiven_amount": owed - paid})
+
+
+def _new_loan_only(inputs: Inputs, balance: Decimal, loan_rate: Decimal | None) -> Computed | None:
+    """The consolidation loan's own cost when the debts' rates are not known."""
+    n = inputs.whole("term_months")
+    if loan_rate is None or not n:
+        return None
+    payment = monthly_payment(balance, loan_rate, n)
+    figures: dict[str, Decimal | int | str] = {
+        "consolidation_payment": payment,
+        "new_total_interest": total_interest(balance, loan_rate, n),
+    }
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("loan_fee", fee_amount="money", amount_received="money")
+def loan_fee(inputs: Inputs) -> Computed | None:
+    """An origination fee taken out of the loan: what it costs and what reaches you."""
+    amount, share = inputs.money("loan_amount"), inputs.percent("fee_pct")
+    if amount is None or share is None or amount <= 0:
+        return None
+    fee = _cents(amount * share / 100)
+    return Computed({"fee_amount": fee, "amount_received": amount - fee})
+
+
+@calculator("utilization", utilization_pct="percent", total_balances="money", total_limits="money")
+def utilization(inputs: Inputs) -> Computed | None:
+    """Credit utilization: card balances over credit limits, in all (scoring models also
+    look at each card's)."""
+    cards = inputs.records("card_limits")
+    if cards:
+        balances = sum((Decimal(str(c.get("balance", 0))) for c in cards), Decimal(0))
+        limits = sum((Decimal(str(c.get("limit", 0))) for c in cards), Decimal(0))
+    else:
+        balance, limit = inputs.money("card_balance"), inputs.money("credit_limit")
+        if balance is None or limit is None:
+            return None
+        balances, limits = balance, limit
+    if limits <= 0:
+        return None
+    share = (balances * 100 / limits).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    figures: dict[str, Decimal | int | str] = {
+        "utilization_pct": share,
+        "total_balances": balances,
+        "total_limits": limits,
+    }
+    return Computed(figures)

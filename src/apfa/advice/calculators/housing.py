@@ -3,16 +3,15 @@ insurance, refinancing, points, equity."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.loans import principal, rate, term_months
 from apfa.advice.formatting import money, percent
 from apfa.finance.affordability import max_affordable_loan
-from apfa.finance.arm import arm_adjustment
-from apfa.finance.loans import monthly_payment, total_interest
 from apfa.finance.mortgage_compare import fha_vs_conventional as compare_programs
 from apfa.finance.mortgage_insurance import pmi_removal
+from apfa.finance.parameters import value as parameter
 from apfa.finance.ratios import PMI_FREE_LTV, pmi_monthly_estimate
 
 HUNDRED = Decimal(100)
@@ -21,7 +20,7 @@ TENTH = Decimal("0.1")
 UNKNOWN_SCORE = 690  # the 680-699 PMI band, as the rate table's "good" tier
 
 
-def _cents(value: Decimal) -> Decimal:
+def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -35,7 +34,7 @@ def monthly_income(inputs: Inputs) -> Decimal | None:
     if monthly is not None:
         return monthly
     annual = inputs.money("annual_income", "agi")
-    return _cents(annual / 12) if annual is not None else None
+    return cents(annual / 12) if annual is not None else None
 
 
 def value_of(inputs: Inputs) -> Decimal | None:
@@ -48,6 +47,8 @@ def value_of(inputs: Inputs) -> Decimal | None:
     max_total_debt_36="money",
     max_total_debt_43="money",
     max_housing_payment_43="money",
+    max_total_debt_limit="money",
+    max_housing_payment_limit="money",
     max_affordable_loan="money",
     dti_front="percent",
     dti_back="percent",
@@ -61,11 +62,16 @@ def affordability(inputs: Inputs) -> Computed | None:
         debts = Decimal(0)
         inputs.assume("no other monthly debt payments assumed (none were given)")
     figures: dict[str, Decimal | int | str] = {
-        "max_housing_payment_28": _cents(income * Decimal("0.28")),
-        "max_total_debt_36": _cents(income * Decimal("0.36")),
-        "max_total_debt_43": _cents(income * Decimal("0.43")),
-        "max_housing_payment_43": _cents(income * Decimal("0.43")) - debts,
+        "max_housing_payment_28": cents(income * Decimal("0.28")),
+        "max_total_debt_36": cents(income * Decimal("0.36")),
+        "max_total_debt_43": cents(income * Decimal("0.43")),
+        "max_housing_payment_43": cents(income * Decimal("0.43")) - debts,
     }
+    limit_pct = inputs.percent("max_dti")
+    if limit_pct is not None and 0 < limit_pct < HUNDRED:
+        allowed = cents(income * limit_pct / HUNDRED)
+        figures["max_total_debt_limit"] = allowed
+        figures["max_housing_payment_limit"] = allowed - debts
     n = term_months(inputs)
     r = rate(inputs, n)
     annual = income * 12
@@ -95,8 +101,12 @@ def ratios(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-@calculator("ltv", ltv="percent", down_payment_pct="percent", equity="money")
+@calculator(
+    "ltv", ltv="percent", ltv_original="percent", down_payment_pct="percent", equity="money"
+)
 def ltv(inputs: Inputs) -> Computed | None:
+    """The loan against the home's value (today's, when given) and, when the price paid is
+    known too, against that: PMI cancellation under the HPA goes by the original value."""
     amount, value = principal(inputs), value_of(inputs)
     if amount is None or value is None or value <= 0:
         return None
@@ -105,6 +115,9 @@ def ltv(inputs: Inputs) -> Computed | None:
         "equity": value - amount,
         "down_payment_pct": _pct(value - amount, value),
     }
+    original = inputs.money("original_value", "home_price")
+    if original is not None and original > 0 and original != value:
+        figures["ltv_original"] = _pct(amount, original)
     return Computed(figures)
 
 
@@ -117,128 +130,39 @@ def ltv(inputs: Inputs) -> Computed | None:
     pmi_auto_cancel_balance="money",
 )
 def pmi(inputs: Inputs) -> Computed | None:
+    """Monthly PMI (the quoted premium, or an estimate by LTV and score) and when it can be
+    cancelled (on request at 80% of the original value, automatically at 78%)."""
     amount = principal(inputs)
-    value = inputs.money("original_value", "home_price", "home_value")
-    if amount is None or value is None or value <= 0 or amount <= 0:
+    if amount is None or amount <= 0:
         return None
+    quoted = inputs.percent("pmi_rate")
+    value = inputs.money("original_value", "home_price", "home_value")
+    if value is None or value <= 0:
+        if quoted is None:
+            return None
+        return Computed({"pmi_monthly": cents(amount * quoted / 1200)})
     ratio = amount / value
     if ratio <= PMI_FREE_LTV:
         return Computed({"pmi_monthly": Decimal(0)})
     score = inputs.whole("credit_score")
-    if score is None:
+    if score is None and quoted is None:
         score = UNKNOWN_SCORE
         inputs.assume("PMI estimated for a credit score of 680-699 (no score was given)")
     n = term_months(inputs)
     removal = pmi_removal(amount, rate(inputs, n), n, value, inputs.money("extra_payment") or 0)
+    monthly = (
+        cents(amount * quoted / 1200)
+        if quoted is not None
+        else pmi_monthly_estimate(amount, ratio, score or UNKNOWN_SCORE)
+    )
     figures: dict[str, Decimal | int | str] = {
-        "pmi_monthly": pmi_monthly_estimate(amount, ratio, score),
+        "pmi_monthly": monthly,
         "pmi_cancel_request_balance": removal.cancel_request_balance,
         "pmi_auto_cancel_balance": removal.automatic_termination_balance,
         "pmi_cancel_request_month": removal.request_month,
         "pmi_auto_cancel_month": removal.automatic_termination_month,
     }
     return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator(
-    "refinance",
-    current_payment="money",
-    new_payment="money",
-    monthly_saving="money",
-    break_even_months="months",
-    interest_difference="money",
-)
-def refinance(inputs: Inputs) -> Computed | None:
-    balance = inputs.money("loan_balance", "loan_amount")
-    current_rate = inputs.percent("interest_rate")
-    new_rate = inputs.percent("new_rate")
-    rates = inputs.numbers("rates")
-    if current_rate is None and len(rates) >= 2:
-        current_rate = rates[0]
-    if new_rate is None and len(rates) >= 2:
-        new_rate = rates[1]
-    if balance is None or current_rate is None or new_rate is None:
-        return None
-    remaining = inputs.whole("remaining_months") or inputs.whole("term_months")
-    new_term = inputs.whole("term_months") if inputs.whole("remaining_months") else None
-    if new_term is None:
-        new_term = 360
-        inputs.assume("new loan assumed to be a 30-year fixed")
-    stated = inputs.money("current_payment")
-    if stated is not None:
-        current = stated
-    elif remaining:
-        current = monthly_payment(balance, current_rate, remaining)
-    else:
-        return None
-    new = monthly_payment(balance, new_rate, new_term)
-    saving = current - new
-    figures: dict[str, Decimal | int | str] = {
-        "current_payment": current,
-        "new_payment": new,
-        "monthly_saving": saving,
-    }
-    costs = inputs.money("closing_costs")
-    if costs is not None and saving > 0:
-        figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
-    if remaining:
-        figures["interest_difference"] = total_interest(
-            balance, current_rate, remaining
-        ) - total_interest(balance, new_rate, new_term)
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator(
-    "points",
-    points_cost="money",
-    monthly_saving="money",
-    break_even_months="months",
-    payment_without_points="money",
-    payment_with_points="money",
-)
-def points(inputs: Inputs) -> Computed | None:
-    amount, bought = principal(inputs), inputs.number("points")
-    without, with_points = inputs.percent("interest_rate"), inputs.percent("new_rate")
-    rates = inputs.numbers("rates")
-    if len(rates) >= 2:
-        without, with_points = max(rates[:2]), min(rates[:2])
-    if amount is None or bought is None or without is None or with_points is None:
-        return None
-    n = term_months(inputs)
-    cost = _cents(amount * bought / HUNDRED)
-    before, after = monthly_payment(amount, without, n), monthly_payment(amount, with_points, n)
-    saving = before - after
-    figures: dict[str, Decimal | int | str] = {
-        "points_cost": cost,
-        "payment_without_points": before,
-        "payment_with_points": after,
-        "monthly_saving": saving,
-    }
-    if saving > 0:
-        figures["break_even_months"] = int((cost / saving).to_integral_value(ROUND_CEILING))
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator(
-    "cash_out",
-    max_loan_80="money",
-    max_cash_out="money",
-    heloc_interest_only_payment="money",
-)
-def cash_out(inputs: Inputs) -> Computed | None:
-    """Equity available at 80% of the value, and the interest-only payment on a line."""
-    figures: dict[str, Decimal | int | str] = {}
-    value = inputs.money("home_value", "home_price")
-    balance = inputs.money("loan_balance")
-    if value is not None and balance is not None:
-        cap = _cents(value * PMI_FREE_LTV)
-        figures["max_loan_80"] = cap
-        figures["max_cash_out"] = max(cap - balance, Decimal(0))
-    drawn = inputs.money("loan_amount", "invested_amount")
-    line_rate = inputs.percent("interest_rate", "new_rate")
-    if drawn is not None and line_rate is not None:
-        figures["heloc_interest_only_payment"] = _cents(drawn * line_rate / 1200)
-    return Computed(figures, assumptions=inputs.assumptions) if figures else None
 
 
 @calculator(
@@ -258,7 +182,7 @@ def fha_vs_conventional(inputs: Inputs) -> Computed | None:
         return None
     down = inputs.money("down_payment")
     if down is None and (pct := inputs.percent("down_payment_pct")) is not None:
-        down = _cents(price * pct / HUNDRED)
+        down = cents(price * pct / HUNDRED)
     if down is None or down >= price:
         return None
     n = term_months(inputs)
@@ -306,69 +230,20 @@ def fha_vs_conventional(inputs: Inputs) -> Computed | None:
 
 
 @calculator(
-    "arm_reset",
-    new_rate="percent",
-    fully_indexed_rate="percent",
-    max_first_rate="percent",
-    new_payment="money",
-    current_payment="money",
-    payment_change="money",
-    max_rate="percent",
-    max_payment="money",
+    "program_minimums",
+    conventional_min_down="money",
+    fha_min_down="money",
+    fha_min_down_low_score="money",
 )
-def arm_reset(inputs: Inputs) -> Computed | None:
-    current = inputs.percent("interest_rate")
-    if current is None:
+def program_minimums(inputs: Inputs) -> Computed | None:
+    """The least cash down each program allows on the price: conventional 3% (97% LTV),
+    FHA 3.5% with a score of 580 or more, 10% with 500-579; VA and USDA allow none."""
+    price = inputs.money("home_price")
+    if price is None or price <= 0:
         return None
-    caps = _caps(inputs)
-    if caps is None:
-        return None
-    initial, periodic, lifetime = caps
     figures: dict[str, Decimal | int | str] = {
-        "max_first_rate": current + initial,
-        "max_rate": current + lifetime,
+        "conventional_min_down": cents(price * parameter("conventional_min_down_payment")),
+        "fha_min_down": cents(price * parameter("fha_min_down_payment_580")),
+        "fha_min_down_low_score": cents(price * parameter("fha_min_down_payment_500")),
     }
-    balance = inputs.money("loan_balance", "loan_amount")
-    months_left = inputs.whole("remaining_months")
-    index, margin = inputs.percent("index_rate"), inputs.percent("margin")
-    if index is not None and margin is not None:
-        # At the first adjustment: the index plus the margin, within the first cap and the
-        # lifetime ceiling (the payment needs the balance, below).
-        figures["fully_indexed_rate"] = index + margin
-        figures["new_rate"] = min(index + margin, current + initial, current + lifetime)
-    if balance is None or index is None or margin is None:
-        return Computed(figures, assumptions=inputs.assumptions)
-    if not months_left:
-        total = term_months(inputs)
-        fixed = inputs.whole("fixed_years") or 5
-        months_left = total - fixed * 12
-        inputs.assume(f"{months_left} months left on the loan at the adjustment")
-    made = inputs.whole("payments_made")
-    first = made is None or made <= 12 * (inputs.whole("fixed_years") or 5)
-    adjustment = arm_adjustment(
-        balance, months_left, current, index, margin, initial, periodic, lifetime, current, first
-    )
-    figures |= {
-        "fully_indexed_rate": adjustment.fully_indexed_rate,
-        "new_rate": adjustment.new_rate,
-        "current_payment": adjustment.current_payment,
-        "new_payment": adjustment.new_payment,
-        "payment_change": adjustment.payment_change,
-        "max_rate": adjustment.lifetime_ceiling,
-        "max_payment": adjustment.worst_case_payment,
-    }
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-def _caps(inputs: Inputs) -> tuple[Decimal, Decimal, Decimal] | None:
-    """The first, later and lifetime caps: stated, or 2/1/5 (listed as assumed) when some
-    were not given but the question is about an adjustment."""
-    initial = inputs.percent("initial_cap")
-    periodic = inputs.percent("periodic_cap")
-    lifetime = inputs.percent("lifetime_cap")
-    if initial is not None and periodic is not None and lifetime is not None:
-        return initial, periodic, lifetime
-    if initial is None and lifetime is None and inputs.percent("margin") is None:
-        return None
-    inputs.assume("caps not given assumed 2/1/5 (first, later and lifetime), the most common")
-    return initial or Decimal(2), periodic or Decimal(1), lifetime or Decimal(5)
+    return Computed(figures)

@@ -77,6 +77,8 @@ def rate(inputs: Inputs, months_: int) -> Decimal:
     principal="money",
     balance_after_payments="money",
     first_month_interest="money",
+    first_month_principal="money",
+    first_year_interest="money",
 )
 def loan_payment(inputs: Inputs) -> Computed | None:
     amount = principal(inputs)
@@ -92,8 +94,11 @@ def loan_payment(inputs: Inputs) -> Computed | None:
         "monthly_payment": payment,
         "total_interest": interest,
         "total_paid": amount + interest,
-        "first_month_interest": schedule[0].interest if schedule else Decimal(0),
     }
+    if schedule:
+        figures["first_month_interest"] = schedule[0].interest
+        figures["first_month_principal"] = schedule[0].principal
+        figures["first_year_interest"] = sum((row.interest for row in schedule[:12]), Decimal(0))
     made = inputs.whole("payments_made")
     if made and 0 < made < len(schedule):
         figures["balance_after_payments"] = schedule[made - 1].balance
@@ -125,6 +130,9 @@ def _options(inputs: Inputs, amount: Decimal) -> list[tuple[Decimal, int]]:
     interest_saved="money",
     short_term="months",
     long_term="months",
+    short_balance_after="money",
+    long_balance_after="money",
+    equity_difference="money",
 )
 def term_comparison(inputs: Inputs) -> Computed | None:
     amount = principal(inputs)
@@ -133,15 +141,19 @@ def term_comparison(inputs: Inputs) -> Computed | None:
     options = _options(inputs, amount)
     if len(options) < 2:
         return None
+    made = inputs.whole("payments_made")
     rows = []
     results = []
+    balances: dict[int, Decimal] = {}
     for r, n in options:
         payment = monthly_payment(amount, r, n)
         interest = total_interest(amount, r, n)
         results.append((n, r, payment, interest))
-        rows.append(
-            [months(n), percent(r), money(payment), money(interest), money(amount + interest)]
-        )
+        row = [months(n), percent(r), money(payment), money(interest), money(amount + interest)]
+        if made and 0 < made < n:
+            balances[n] = amortization_schedule(amount, r, n)[made - 1].balance
+            row.append(money(balances[n]))
+        rows.append(row)
     results.sort(key=lambda item: item[0])
     short, long = results[0], results[-1]
     figures: dict[str, Decimal | int | str] = {
@@ -154,11 +166,14 @@ def term_comparison(inputs: Inputs) -> Computed | None:
         "long_total_interest": long[3],
         "interest_saved": long[3] - short[3],
     }
-    table = Comparison(
-        f"{money(amount)} borrowed over each term",
-        ["term", "rate", "monthly payment", "total interest", "total paid"],
-        rows,
-    )
+    columns = ["term", "rate", "monthly payment", "total interest", "total paid"]
+    if balances and made:
+        columns.append(f"owed after {months(made)}")
+        if short[0] in balances and long[0] in balances:
+            figures["short_balance_after"] = balances[short[0]]
+            figures["long_balance_after"] = balances[long[0]]
+            figures["equity_difference"] = balances[long[0]] - balances[short[0]]
+    table = Comparison(f"{money(amount)} borrowed over each term", columns, rows)
     return Computed(figures, [table], inputs.assumptions)
 
 

@@ -196,7 +196,7 @@ class Composer:
         why: list[str] = []
         for position, compiled in enumerate(material.playbooks):
             for rule, condition in zip(compiled.playbook.rules, compiled.rules, strict=True):
-                if not holds(condition, material.values):
+                if not holds(condition, material.values, material.question):
                     continue
                 statement = _statement(rule, material)
                 if statement is None:
@@ -262,7 +262,7 @@ class Composer:
         steps: list[str] = []
         for compiled in material.playbooks[:1]:
             for step, condition in zip(compiled.playbook.steps, compiled.steps, strict=True):
-                if not holds(condition, material.values):
+                if not holds(condition, material.values, material.question):
                     continue
                 text = fill(step.text, material.values, material.figure_kinds)
                 if text and not any(similar(terms(text), terms(s)) for s in steps):
@@ -275,7 +275,7 @@ class Composer:
         for compiled in material.playbooks[:2]:
             for ask, condition in zip(compiled.playbook.ask, compiled.asks, strict=True):
                 if material.values.get(ask.fact) is not None or not holds(
-                    condition, material.values
+                    condition, material.values, material.question
                 ):
                     continue
                 if all(ask.question != q for q, _ in asks):

@@ -3,9 +3,11 @@
 ``ltv > 80 and known(pmi_monthly)``, ``loan_type == "student"``,
 ``not (interest_rate < 5 or unknown(apr))``: comparisons of a name (a fact or a figure)
 with a number, another name or a quoted word; ``and``, ``or``, ``not`` and parentheses;
-``known(name)`` and ``unknown(name)``. Parsed once when playbooks load (a syntax error
-names the playbook and the rule), evaluated against the values known for a question. A
-comparison that reads an unknown value is false. Nothing is ever ``eval``-ed.
+``known(name)`` and ``unknown(name)``; ``asked("first payment", "first year")``: the
+question mentions one of the phrases (whole words, any case). Parsed once when playbooks
+load (a syntax error names the playbook and the rule), evaluated against the values known
+for a question. A comparison that reads an unknown value is false. Nothing is ever
+``eval``-ed.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ Values = Mapping[str, object]
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>-?\d+(?:\.\d+)?)|(?P<word>\"[^\"]*\")|(?P<op>>=|<=|==|!=|>|<)"
-    r"|(?P<paren>[()])|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
+    r"|(?P<paren>[()])|(?P<comma>,)|(?P<name>[A-Za-z_][A-Za-z0-9_]*))"
 )
 _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
@@ -31,7 +33,9 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-_KEYWORDS = frozenset({"and", "or", "not", "known", "unknown"})
+_KEYWORDS = frozenset({"and", "or", "not", "known", "unknown", "asked"})
+# Where a condition finds the question's text among the values (not a name a fact can have).
+QUESTION = "question text"
 
 
 class ConditionError(ValueError):
@@ -122,6 +126,8 @@ class Condition:
             return inner
         if self._is("name", "known") or self._is("name", "unknown"):
             return self._presence()
+        if self._is("name", "asked"):
+            return self._asked()
         left = self._operand()
         token = self._take()
         if token.kind != "op":
@@ -151,6 +157,31 @@ class Condition:
         self._take()
         self.names.add(name.text)
         return lambda v: (v.get(name.text) is not None) == wanted
+
+    def _asked(self) -> Callable[[Values], bool]:
+        self._take()
+        if not self._is("paren", "("):
+            raise ConditionError(f'asked needs ("phrase", ...) in {self.text!r}')
+        self._take()
+        phrases: list[str] = []
+        while True:
+            token = self._take()
+            if token.kind != "word" or not token.text[1:-1].strip():
+                raise ConditionError(f"asked takes quoted phrases in {self.text!r}")
+            phrases.append(r"\s+".join(map(re.escape, token.text[1:-1].split())))
+            if self._is("paren", ")"):
+                self._take()
+                break
+            if not self._is("comma"):
+                raise ConditionError(f"asked: phrases are separated by commas in {self.text!r}")
+            self._take()
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
+
+        def test(values: Values) -> bool:
+            text = values.get(QUESTION)
+            return isinstance(text, str) and pattern.search(text) is not None
+
+        return test
 
     def _operand(self) -> Callable[[Values], object]:
         token = self._take()

@@ -13,7 +13,7 @@ import yaml
 
 from apfa.advice.calculators import REGISTRY
 from apfa.advice.facts import FACTS
-from apfa.advice.playbooks.conditions import Condition
+from apfa.advice.playbooks.conditions import QUESTION, Condition
 from apfa.advice.playbooks.schema import Playbook, placeholders
 
 # Facts derived from others, usable in conditions and placeholders like stated ones.
@@ -94,5 +94,8 @@ def load_playbooks(intents: Iterable[str]) -> dict[str, Compiled]:
     return loaded
 
 
-def holds(condition: Condition | None, values: Mapping[str, object]) -> bool:
-    return condition is None or condition.holds(values)
+def holds(condition: Condition | None, values: Mapping[str, object], question: str = "") -> bool:
+    """Whether ``condition`` holds for the values known and the question asked."""
+    if condition is None:
+        return True
+    return condition.holds({**values, QUESTION: question} if question else values)

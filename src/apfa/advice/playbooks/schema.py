@@ -7,7 +7,7 @@ file and the rule instead of surfacing in an answer.
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -85,9 +85,13 @@ class Playbook(_Strict):
         return read
 
 
+Topic = Literal["home", "credit", "debt", "car", "student", "money"]
+
+
 class IntentEntry(_Strict):
     intent: str
     title: Text
     description: Text
+    topic: Topic | None = None  # None: continues whatever the conversation is about
     examples: list[Text] = Field(min_length=5)
     cues: list[str] = Field(default_factory=list)

@@ -127,6 +127,29 @@ def mask_names(text: str) -> str:
     return _NAMES.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
+def _a_change(match: re.Match[str], value: Decimal) -> bool:
+    """ "6.75 to 6.25": two rates (a change), not a range; small numbers with decimals."""
+    second = match.group("n2") or ""
+    return (
+        match.group("range").lower() == "to"
+        and not match.group("suf")
+        and not match.group("dur")
+        and ("." in match.group("n") or "." in second)
+        and value < 30
+        and "," not in second
+        and _number(second) < 30
+    )
+
+
+def _change(match: re.Match[str], value: Decimal) -> list[Quantity]:
+    kind: Kind = "percent" if match.group("pct") else "number"
+    second = _number(match.group("n2"))
+    return [
+        Quantity(kind, value, match.start("n"), match.end("n")),
+        Quantity(kind, second, match.start("n2"), match.end()),
+    ]
+
+
 def scan(text: str) -> list[Quantity]:
     """The quantities of ``text`` (its first ``MAX_CHARS`` characters), in order."""
     text = mask_names(text[:MAX_CHARS])
@@ -138,6 +161,9 @@ def scan(text: str) -> list[Quantity]:
         ranged = match.group("range") is not None and match.group("n2") is not None
         start = match.start("cur") if match.group("cur") else match.start("n")
         end = match.end()
+        if ranged and _a_change(match, value):
+            found.extend(_change(match, value))
+            continue
         if match.group("pct"):
             found.append(Quantity("percent", value, start, end, ranged=ranged))
             continue

@@ -59,6 +59,34 @@ _MATCH = (
         re.I,
     ),
 )
+_AMOUNT = (
+    r"\$?\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
+    r"(?:\s?(?:/\s?mo(?:nth)?\b|a\s+month|per\s+month|monthly))?"
+)
+# "debts are $650/mo student loans and $420 car": monthly debt payments listed, summed.
+_LISTED_WORDS = r"(?:\s+(?!and\b|plus\b)[a-z]+){0,3}"
+_DEBT_LIST = re.compile(
+    r"\b(?:debts?|debt\s+payments?|monthly\s+payments?|bills|minimums?)\s+(?:are|is|of|:|include|=)?\s*"
+    rf"(?:about\s+|around\s+)?(?:an?\s+)?(?P<items>{_AMOUNT}{_LISTED_WORDS}"
+    rf"(?:\s*(?:,|and|\+|plus)\s*(?:an?\s+)?{_AMOUNT}{_LISTED_WORDS})+)",
+    re.I,
+)
+_MONEY = r"\$?\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
+# "1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k": each card's balance and limit.
+_ON_LIMIT = re.compile(
+    rf"(?<![\w.,])(?P<balance>{_MONEY})\s+(?:on|of|out\s+of|/)\s+(?:an?\s+|the\s+|my\s+)?"
+    rf"(?P<limit>{_MONEY})(?P<word>\s+(?:credit\s+)?(?:limit|line)\b)?",
+    re.I,
+)
+_ONE_AMOUNT = re.compile(r"\$?\s?(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s?(?P<k>k)?", re.I)
+_WORD_POINTS = re.compile(r"\b(?P<n>one|a|two|three|half\s+a)\s+(?:discount\s+)?points?\b", re.I)
+_WORD_VALUES = {
+    "one": Decimal(1),
+    "a": Decimal(1),
+    "two": Decimal(2),
+    "three": Decimal(3),
+    "half a": Decimal("0.5"),
+}
 _PLUS_MARGIN = re.compile(
     r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?)\s?%?", re.I
 )
@@ -110,6 +138,8 @@ def _from_profile(reading: Reading, text: str) -> list[tuple[int, int]]:
         elif name in PROFILE_FACTS:
             fact = PROFILE_FACTS[name]
             reading.put(fact, value if isinstance(value, str | int) else _decimal(value), name)
+    if extracted.down_pct is not None:
+        reading.put("down_payment_pct", extracted.down_pct, f"{extracted.down_pct}% down")
     return extracted.spans
 
 
@@ -160,7 +190,40 @@ def _special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
             taken.append(found.span())
             break
     _debts(reading, text)
+    if listed := _DEBT_LIST.search(text):
+        amounts = [
+            _amount(m.group("n") + (m.group("k") or ""))
+            for m in _ONE_AMOUNT.finditer(listed.group("items"))
+        ]
+        if len(amounts) >= 2:
+            reading.facts["monthly_debt_payments"] = sum(amounts, Decimal(0))
+            for name in ("loan_amount", "car_price", "home_price", "card_balance"):
+                if reading.facts.get(name) in amounts:  # a listed payment, not a loan
+                    del reading.facts[name]
+            reading.notes.append(f'monthly_debt_payments: the sum of "{listed.group("items")}"')
+            taken.append(listed.span("items"))
+    _card_limits(reading, text, taken)
+    if points := _WORD_POINTS.search(text):
+        word = " ".join(points.group("n").lower().split())
+        reading.put("points", _WORD_VALUES[word], points.group(0))
     return taken
+
+
+def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
+    pairs = list(_ON_LIMIT.finditer(text))
+    if not any(p.group("word") for p in pairs):
+        return
+    cards = [
+        {"balance": _amount(p.group("balance")), "limit": _amount(p.group("limit"))} for p in pairs
+    ]
+    cards = [c for c in cards if c["limit"] > 0]
+    if len(cards) == 1:
+        reading.put("card_balance", cards[0]["balance"], pairs[0].group(0))
+        reading.put("credit_limit", cards[0]["limit"], pairs[0].group(0))
+    elif cards:
+        reading.facts.setdefault("card_limits", cards)
+        reading.notes.append(f"card_limits: {len(cards)} cards with their limits")
+    taken.extend(p.span() for p in pairs)
 
 
 def _amount(raw: str) -> Decimal:
@@ -209,14 +272,37 @@ def read_facts(question: str) -> Reading:
         spans = _from_profile(reading, text)
         spans += _special_forms(reading, text)
         _term_pairs(reading, text)
-        quantities = scan(text)
+        quantities = [_as_rate(q, text) for q in scan(text)]
         for q in quantities[:MAX_QUANTITIES]:
             _place(reading, text, q, spans)
+        _transfer_fee(reading, text)
+        _settle_rates(reading)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
         reading.notes.append(f"reading stopped early ({type(exc).__name__})")
     return reading
+
+
+_RATE_TALK = re.compile(
+    r"\b(?:rates?|apr|interest|points?|arm|fixed|mortgage|refi\w*|quoted?|heloc|loan)\b|%", re.I
+)
+_RATE_CUE = re.compile(r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?|@)\s*)$", re.I)
+
+
+def _as_rate(q: Quantity, text: str) -> Quantity:
+    """A bare decimal in talk of rates ("go from 6.75 to 6.25", "at 6.5 on a 30yr") is a
+    rate written without its percent sign."""
+    if (
+        q.kind != "number"
+        or q.ranged
+        or not Decimal("0.5") <= q.value <= 25
+        or q.value == q.value.to_integral_value()
+        or not _RATE_TALK.search(text)
+        or not _RATE_CUE.search(text[max(0, q.start - 12) : q.start])
+    ):
+        return q
+    return Quantity("percent", q.value, q.start, q.end)
 
 
 def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]]) -> None:
@@ -227,13 +313,16 @@ def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]
     if q.kind == "duration" and q.months:
         _note_term(reading, q, before, after)
     if _inside(q, spans):
+        # the profile pass read it (as a rate, a term...); a specific role is kept too
+        role = role_for(q.kind, before, after, monthly=q.per == 12)
+        if role is not None and role.strong:
+            reading.put(role.fact, _value(q, role.fact), _snippet(text, q.start, q.end))
         return
     if q.kind == "duration" and q.days is not None:
         reading.put("payday_days", q.days, _snippet(text, q.start, q.end))
         return
-    fact = role_for(q.kind, before, after, monthly=q.per == 12) or _about_a_loan(
-        reading, text, q, after
-    )
+    role = role_for(q.kind, before, after, monthly=q.per == 12)
+    fact = role.fact if role is not None else _about_a_loan(reading, text, q, after)
     if fact is None:
         if q.kind != "number" or q.value >= 10:
             reading.unread.append(_snippet(text, q.start, q.end))
@@ -260,12 +349,43 @@ def _about_a_loan(reading: Reading, text: str, q: Quantity, after: str) -> str |
     return None
 
 
+_TRANSFER = re.compile(r"\b(?:balance\s+transfer|transfer\s+card|bt\s+card)\b", re.I)
+_ORIGINATION = re.compile(r"\b(?:origination|personal\s+loan\s+fee|loan\s+fee)\b", re.I)
+
+
+def _transfer_fee(reading: Reading, text: str) -> None:
+    """ "a balance transfer with a 3% fee": the fee is the transfer's, not a loan's."""
+    fee = reading.facts.get("fee_pct")
+    if not _TRANSFER.search(text) or _ORIGINATION.search(text):
+        return
+    if fee is not None:
+        reading.facts.setdefault("transfer_fee_pct", reading.facts.pop("fee_pct"))
+    balance = reading.facts.get("loan_balance")
+    if balance is not None and "card_balance" not in reading.facts:
+        reading.facts["card_balance"] = reading.facts.pop("loan_balance")
+
+
+def _settle_rates(reading: Reading) -> None:
+    """The first rate stated is taken as the loan's; when it is a card's APR and a new loan's
+    rate is stated too ("on my card at 24%, or a personal loan at 12%"), the loan's is that."""
+    facts = reading.facts
+    apr, new = facts.get("apr"), facts.get("new_rate")
+    if apr is not None and new is not None and facts.get("interest_rate") == apr:
+        facts["interest_rate"] = new
+
+
 _NOT_RATE = re.compile(
     r"^\W*(?:down|match|fee|transfer|origination|cap|of\s+(?:my|your|the|pay|salary|income|"
-    r"the\s+(?:price|loan|balance)|what))|^\W*(?:in|into|to)\s+(?:my\s+)?(?:401|ira|retirement)",
+    r"the\s+(?:price|loan|balance)|what))|^\W*(?:in|into|to)\s+(?:my\s+)?(?:401|ira|retirement)"
+    # one of a list of down payments: "3%, 10% and 20% down"
+    r"|^(?:\s*(?:,|and|or|vs\.?|versus)?\s*\d{1,2}(?:\.\d+)?\s?%)+\s*down\b",
     re.I,
 )
-_NOT_RATE_BEFORE = re.compile(r"(?:match\w*|up\s+to|cap\w*|margin|index|contribut\w*)\W*$", re.I)
+_NOT_RATE_BEFORE = re.compile(
+    r"(?:match\w*|up\s+to|cap\w*|margin|index|lifetime|contribut\w*|pmi|mip|dti|"
+    r"down\s+(?:vs\.?|versus|or|and))(?:\s+(?:is|of|at|was|=|quote\s+is))?\W*$",
+    re.I,
+)
 
 
 def _note_rate(reading: Reading, q: Quantity, before: str, after: str) -> None:
@@ -276,11 +396,13 @@ def _note_rate(reading: Reading, q: Quantity, before: str, after: str) -> None:
 
 
 _TERM_CUE = re.compile(
-    r"^\W*(?:fixed|mortgage|loan|term|arm|note|refi|auto|car|personal|heloc|amortization|"
+    r"^\W*(?:fixed|mortgage|loan|term|arm|note|refi|auto|car|personal|heloc|amortization|vs\b|versus|"
     r"(?:at|@)\s*\d)",
     re.I,
 )
-_TERM_BEFORE = re.compile(r"(?:^|over|for|term\s+of|vs\.?|versus|or|and|a|an)\W*$", re.I)
+_TERM_BEFORE = re.compile(
+    r"(?:(?:^|over|for|term\s+of|vs\.?|versus|or|and|a|an)\W*|\d\s?%\s*,?\s*)$", re.I
+)
 _LOAN_WORDS = re.compile(
     r"\b(?:loan|mortgage|heloc|refi\w*|apr|borrow\w*|financ\w*|quotes?|rate|payment|"
     r"\d{1,2}[- ]?(?:yrs?|years?)\s+(?:fixed|term|arm|loan|mortgage|on))\b",

@@ -21,7 +21,10 @@ class Role:
     kinds: frozenset[Kind]
     before: re.Pattern[str] | None = None
     after: re.Pattern[str] | None = None
-    per: str | None = None  # "month": the amount must be monthly (or is taken as monthly)
+    # "month": a monthly amount (an amount with no period is taken as monthly when the cue
+    # is before it); "month only": it must say it is monthly; "once": it must not be monthly
+    per: str | None = None
+    strong: bool = False  # wins over any general cue nearby ("pmi quote is 0.55%")
 
 
 def _role(
@@ -30,6 +33,7 @@ def _role(
     before: str | None = None,
     after: str | None = None,
     per: str | None = None,
+    strong: bool = False,
 ) -> Role:
     def compile_(pattern: str | None, anchor: str) -> re.Pattern[str] | None:
         if pattern is None:
@@ -43,9 +47,11 @@ def _role(
         compile_(before, r"\W*$"),
         compile_(after, r"^\W*"),
         per,
+        strong,
     )
 
 
+STRONG = 10  # how much nearer a strong role's cue counts
 _W = r"(?:\W+\w+){0,4}"  # up to four words in between
 _CARD = r"(?:credit\s?cards?|cards?|visa|mastercard|amex|discover)"
 
@@ -55,7 +61,43 @@ ROLES: Sequence[Role] = (
     _role(
         "index_rate", "percent number", before=rf"(?:index|sofr|treasury|prime(?:\s+rate)?)\b{_W}"
     ),
-    _role("lifetime_cap", "percent number", before=rf"lifetime\s+(?:cap|limit)\b{_W}"),
+    _role("lifetime_cap", "percent number", before=rf"lifetime(?:\s+(?:cap|limit))?\b{_W}"),
+    _role(
+        "new_rate",
+        "percent",
+        before=r"(?:personal|consolidation|debt\s+consolidation|new)\s+loan\s+(?:at|@|for|with)\s*"
+        r"(?:an?\s+)?(?:apr\s+of\s+)?(?:about\s+|around\s+)?",
+        strong=True,
+    ),
+    _role(
+        "arm_rate",
+        "percent",
+        before=r"arm\s+(?:at|@|is|of|for)\s*(?:about\s+|around\s+)?",
+        after=r"(?:on\s+(?:the|an?)\s+)?(?:\d+\s*/\s*\d+\s+)?arm\b",
+        strong=True,
+    ),
+    _role(
+        "fixed_rate",
+        "percent",
+        before=r"fixed\s+(?:rate\s+)?(?:at|@|is|of|for)\s*(?:about\s+|around\s+)?",
+        after=r"(?:on\s+(?:the|a)\s+)?(?:\d+[- ]?(?:yr|year)\s+)?fixed\b",
+        strong=True,
+    ),
+    _role(
+        "pmi_rate",
+        "percent",
+        before=rf"(?:pmi|mip|mortgage\s+insurance)\b{_W}",
+        after=r"(?:a\s+year\s+|annual\s+|per\s+year\s+)?(?:pmi|mip|mortgage\s+insurance)",
+        strong=True,
+    ),
+    _role(
+        "max_dti",
+        "percent",
+        before=rf"(?:max(?:imum)?|limit|cap|up\s+to)\s+(?:\w+\s+)?"
+        rf"(?:dti|debt[- ]to[- ]income)\b{_W}"
+        rf"|(?:dti|debt[- ]to[- ]income)\s+(?:limit|max(?:imum)?|cap)\b{_W}",
+        after=r"(?:max(?:imum)?\s+)?(?:dti|debt[- ]to[- ]income)\s+(?:limit|max|cap)",
+    ),
     _role(
         "periodic_cap",
         "percent number",
@@ -112,6 +154,12 @@ ROLES: Sequence[Role] = (
         "percent",
         before=rf"(?:refinanc\w*|refi|new\s+rate|offer\w*|quot\w*|drop(?:ped)?|lower\w*|get|getting|go(?:ing)?\s+to|down\s+to|now\s+at|rates?\s+are(?:\s+now)?)\b{_W}",
     ),
+    _role(
+        "apr",
+        "percent",
+        before=rf"{_CARD}\s+(?:at|@|is|with|charges?|charging)\s*(?:an?\s+)?(?:apr\s+of\s+)?",
+        strong=True,
+    ),
     _role("apr", "percent", before=rf"{_CARD}\b{_W}|apr\s*(?:of|is|at)?", after=r"apr\b"),
     _role(
         "interest_rate",
@@ -129,7 +177,8 @@ ROLES: Sequence[Role] = (
     _role(
         "promo_months",
         "duration",
-        before=rf"(?:intro(?:ductory)?|promo(?:tional)?|0\s?%|zero\s+percent)\b{_W}",
+        before=rf"(?:(?:intro(?:ductory)?|promo(?:tional)?|zero\s+percent)\b|0\s?%){_W}",
+        strong=True,
     ),
     _role("lease_months", "duration", after=r"lease"),
     _role(
@@ -154,7 +203,7 @@ ROLES: Sequence[Role] = (
     _role(
         "term_months",
         "duration",
-        before=rf"(?:over|for|term\s+of|term|in|on\s+a|a)\b{_W}",
+        before=rf"(?:over|for|term\s+of|term|in|on\s+a|a)\b{_W}|\d\s?%\s*,?\s*",
         after=r"(?:fixed|mortgage|loan|term|arm|note|refi|refinance|auto|car|personal|student|plan|heloc|amortization|repayment)",
     ),
     # counts
@@ -175,6 +224,13 @@ ROLES: Sequence[Role] = (
         after=r"(?:credit(?:\s+score)?|fico|score)",
     ),
     # money: specific cues first
+    _role(
+        "points_cost",
+        "money",
+        strong=True,
+        before=r"points?\s*(?:\(|cost(?:s|ing)?\s+|for\s+|at\s+|=\s*)",
+        after=r"(?:in|for|of|worth\s+of)\s+(?:discount\s+)?points|to\s+buy\s+(?:down\s+)?the\s+rate",
+    ),
     _role(
         "loan_amount",
         "money",
@@ -255,6 +311,13 @@ ROLES: Sequence[Role] = (
         per="month",
     ),
     _role(
+        "monthly_debt_payments",
+        "money",
+        before=r"(?:minimum\s+)?payments?\s+(?:on|for)\s+(?:everything|all\s+(?:my\s+|our\s+|of\s+(?:my\s+|our\s+)?)?debts?|all\s+of\s+(?:it|them))"
+        r"\s+(?:are|is|come\s+to|total\w*|=)?\s*(?:about\s+|around\s+)?",
+        strong=True,
+    ),
+    _role(
         "min_payment",
         "money",
         before=rf"minimum\w*\b{_W}|min\s+",
@@ -273,6 +336,12 @@ ROLES: Sequence[Role] = (
         before=rf"(?:invest\w*|contribut\w*|put(?:ting)?\s+in(?:to)?)\b{_W}",
         after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)(?:into|in|to)\s+(?:an?\s+|my\s+|the\s+)?(?:index|fund|roth|ira|401|brokerage|stock)",
         per="month",
+    ),
+    _role(
+        "payment_budget",
+        "money",
+        before=r"(?:\band\s+|\bthen\s+|^|[.,;]\s*)pay(?:ing)?\s+(?:about\s+|around\s+|only\s+)?",
+        per="month only",
     ),
     _role(
         "payment_budget",
@@ -328,6 +397,20 @@ ROLES: Sequence[Role] = (
         after=r"(?:new\s+|used\s+)?(?:car|truck|suv|vehicle)\b",
     ),
     _role(
+        "home_value",
+        "money",
+        before=r"(?:(?:is|it'?s|its|now)\s+)?(?:worth|valued\s+at|appraised\s+(?:at|for)|apprais\w+\s+(?:is|was|came\s+in\s+at)|value\s+(?:is|of))\s+(?:about\s+|around\s+|maybe\s+)?",
+        after=r"(?:now\s+|today\s+)?(?:in\s+)?(?:value|appraisal|apprais\w+)",
+        strong=True,
+    ),
+    _role(
+        "home_price",
+        "money",
+        before=r"(?:bought|purchased)(?:\s+(?:it|the\s+(?:house|home|place|condo)|(?:my|our)\s+(?:house|home|place|condo)))?"
+        r"(?:\s+\w+\s+\w+\s+ago)?\s+(?:at|for)\s+(?:about\s+|around\s+)?",
+        strong=True,
+    ),
+    _role(
         "home_price",
         "money",
         before=rf"(?:house|home|condo|townhouse|place|property|price|priced|listed|asking|buying|buy|purchas\w*)\b{_W}",
@@ -348,31 +431,40 @@ ROLES: Sequence[Role] = (
         r"|(?:i'?m|we'?re|am|are)\s+paying\s+(?:about\s+|around\s+)?",
         per="month",
     ),
-    _role("invested_amount", "money", before=rf"(?:invest\w*|lump\s+sum|put)\b{_W}"),
+    _role("invested_amount", "money", before=rf"(?:invest\w*|lump\s+sum|put)\b{_W}", per="once"),
 )
 
 
-def role_for(kind: Kind, before: str, after: str, monthly: bool) -> str | None:
+def role_for(kind: Kind, before: str, after: str, monthly: bool) -> Role | None:
     """The role whose cue is nearest to a quantity of ``kind`` (the characters between the
     cue and the quantity, before or after it); among cues equally near, the one listed
     first."""
-    best: tuple[int, int, str] | None = None
+    best: tuple[int, int, Role] | None = None
     for order, role in enumerate(ROLES):
         if kind not in role.kinds:
             continue
-        if role.per == "month" and not monthly and kind == "money" and role.before is None:
+        if kind == "money" and not _period_fits(role, monthly):
             continue
         gaps = []
         if role.before is not None and (found := role.before.search(before)):
             gaps.append(_gap(before[found.start() : found.end()]))
         if role.after is not None and (found := role.after.search(after)):
             gaps.append(_gap(after[found.start() : found.end()]))
-        if gaps and (best is None or (min(gaps), order) < best[:2]):
-            best = (min(gaps), order, role.fact)
+        if not gaps:
+            continue
+        rank = (min(gaps) - STRONG * role.strong, order)
+        if best is None or rank < best[:2]:
+            best = (*rank, role)
     return best[2] if best is not None else None
 
 
 _WORDS = re.compile(r"[A-Za-z0-9$%]+")
+
+
+def _period_fits(role: Role, monthly: bool) -> bool:
+    if role.per == "month only" or (role.per == "month" and role.before is None):
+        return monthly
+    return not (role.per == "once" and monthly)
 
 
 def _gap(matched: str) -> int:

@@ -70,6 +70,10 @@ class IntentCatalogue:
         texts = [example for entry in entries for example in entry.examples]
         return cls(entries, embedder.encode(texts, batch_size=128))
 
+    def topic(self, intent: str) -> str | None:
+        entry = self.entries.get(intent)
+        return entry.topic if entry is not None else None
+
     def scores(self, vector: Vectors, question: str) -> list[Scored]:
         similarity = self._vectors @ vector.reshape(-1)
         scored: list[Scored] = []

@@ -1,0 +1,233 @@
+"""Calculators for a mortgage's rate: refinancing, discount points, cash-out and HELOC
+draws, ARM adjustments and a fixed rate against an ARM."""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+
+from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.calculators.housing import HUNDRED, cents
+from apfa.advice.calculators.loans import principal, term_months
+from apfa.advice.formatting import money, percent
+from apfa.finance.arm import arm_adjustment
+from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.ratios import PMI_FREE_LTV
+
+
+@calculator(
+    "refinance",
+    current_payment="money",
+    new_payment="money",
+    monthly_saving="money",
+    break_even_months="months",
+    interest_difference="money",
+)
+def refinance(inputs: Inputs) -> Computed | None:
+    balance = inputs.money("loan_balance", "loan_amount")
+    current_rate = inputs.percent("interest_rate")
+    new_rate = inputs.percent("new_rate")
+    rates = inputs.numbers("rates")
+    if current_rate is None and len(rates) >= 2:
+        current_rate = rates[0]
+    if new_rate is None and len(rates) >= 2:
+        new_rate = rates[1]
+    if balance is None or current_rate is None or new_rate is None:
+        return None
+    remaining = inputs.whole("remaining_months") or inputs.whole("term_months")
+    new_term = inputs.whole("term_months") if inputs.whole("remaining_months") else None
+    if new_term is None:
+        new_term = 360
+        inputs.assume("new loan assumed to be a 30-year fixed")
+    stated = inputs.money("current_payment")
+    if stated is not None:
+        current = stated
+    elif remaining:
+        current = monthly_payment(balance, current_rate, remaining)
+    else:
+        return None
+    new = monthly_payment(balance, new_rate, new_term)
+    saving = current - new
+    figures: dict[str, Decimal | int | str] = {
+        "current_payment": current,
+        "new_payment": new,
+        "monthly_saving": saving,
+    }
+    costs = inputs.money("closing_costs")
+    if costs is not None and saving > 0:
+        figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
+    if remaining:
+        figures["interest_difference"] = total_interest(
+            balance, current_rate, remaining
+        ) - total_interest(balance, new_rate, new_term)
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "points",
+    points_cost="money",
+    points_monthly_saving="money",
+    points_break_even="months",
+    payment_without_points="money",
+    payment_with_points="money",
+)
+def points(inputs: Inputs) -> Computed | None:
+    amount, bought = principal(inputs), inputs.number("points")
+    if bought is None and (stated := inputs.money("points_cost")) is not None and amount:
+        bought = stated * HUNDRED / amount
+    without, with_points = inputs.percent("interest_rate"), inputs.percent("new_rate")
+    rates = inputs.numbers("rates")
+    if len(rates) >= 2:
+        without, with_points = max(rates[:2]), min(rates[:2])
+    if amount is None or bought is None or without is None or with_points is None:
+        return None
+    n = term_months(inputs)
+    cost = inputs.money("points_cost") or cents(amount * bought / HUNDRED)
+    before, after = monthly_payment(amount, without, n), monthly_payment(amount, with_points, n)
+    saving = before - after
+    figures: dict[str, Decimal | int | str] = {
+        "points_cost": cost,
+        "payment_without_points": before,
+        "payment_with_points": after,
+        "points_monthly_saving": saving,
+    }
+    if saving > 0:
+        figures["points_break_even"] = int((cost / saving).to_integral_value(ROUND_CEILING))
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "cash_out",
+    max_loan_80="money",
+    max_cash_out="money",
+    heloc_interest_only_payment="money",
+)
+def cash_out(inputs: Inputs) -> Computed | None:
+    """Equity available at 80% of the value, and the interest-only payment on a line."""
+    figures: dict[str, Decimal | int | str] = {}
+    value = inputs.money("home_value", "home_price")
+    balance = inputs.money("loan_balance")
+    if value is not None and balance is not None:
+        cap = cents(value * PMI_FREE_LTV)
+        figures["max_loan_80"] = cap
+        figures["max_cash_out"] = max(cap - balance, Decimal(0))
+    drawn = inputs.money("loan_amount", "invested_amount")
+    line_rate = inputs.percent("interest_rate", "new_rate")
+    if drawn is not None and line_rate is not None:
+        figures["heloc_interest_only_payment"] = cents(drawn * line_rate / 1200)
+    return Computed(figures, assumptions=inputs.assumptions) if figures else None
+
+
+@calculator(
+    "arm_reset",
+    new_rate="percent",
+    fully_indexed_rate="percent",
+    max_first_rate="percent",
+    reset_payment="money",
+    payment_before_reset="money",
+    payment_change="money",
+    max_rate="percent",
+    max_payment="money",
+)
+def arm_reset(inputs: Inputs) -> Computed | None:
+    current = inputs.percent("arm_rate", "interest_rate")
+    if current is None:
+        return None
+    caps = _caps(inputs)
+    if caps is None:
+        return None
+    initial, periodic, lifetime = caps
+    figures: dict[str, Decimal | int | str] = {
+        "max_first_rate": current + initial,
+        "max_rate": current + lifetime,
+    }
+    balance = inputs.money("loan_balance", "loan_amount")
+    months_left = inputs.whole("remaining_months")
+    index, margin = inputs.percent("index_rate"), inputs.percent("margin")
+    if index is not None and margin is not None:
+        # At the first adjustment: the index plus the margin, within the first cap and the
+        # lifetime ceiling (the payment needs the balance, below).
+        figures["fully_indexed_rate"] = index + margin
+        figures["new_rate"] = min(index + margin, current + initial, current + lifetime)
+    if balance is None or index is None or margin is None:
+        return Computed(figures, assumptions=inputs.assumptions)
+    if not months_left:
+        total = term_months(inputs)
+        fixed = inputs.whole("fixed_years") or 5
+        months_left = total - fixed * 12
+        inputs.assume(f"{months_left} months left on the loan at the adjustment")
+    made = inputs.whole("payments_made")
+    first = made is None or made <= 12 * (inputs.whole("fixed_years") or 5)
+    adjustment = arm_adjustment(
+        balance, months_left, current, index, margin, initial, periodic, lifetime, current, first
+    )
+    figures |= {
+        "fully_indexed_rate": adjustment.fully_indexed_rate,
+        "new_rate": adjustment.new_rate,
+        "payment_before_reset": adjustment.current_payment,
+        "reset_payment": adjustment.new_payment,
+        "payment_change": adjustment.payment_change,
+        "max_rate": adjustment.lifetime_ceiling,
+        "max_payment": adjustment.worst_case_payment,
+    }
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _caps(inputs: Inputs) -> tuple[Decimal, Decimal, Decimal] | None:
+    """The first, later and lifetime caps: stated, or 2/1/5 (listed as assumed) when some
+    were not given but the question is about an adjustment."""
+    initial = inputs.percent("initial_cap")
+    periodic = inputs.percent("periodic_cap")
+    lifetime = inputs.percent("lifetime_cap")
+    if initial is not None and periodic is not None and lifetime is not None:
+        return initial, periodic, lifetime
+    if initial is None and lifetime is None and inputs.percent("margin") is None:
+        return None
+    inputs.assume("caps not given assumed 2/1/5 (first, later and lifetime), the most common")
+    return initial or Decimal(2), periodic or Decimal(1), lifetime or Decimal(5)
+
+
+@calculator(
+    "fixed_vs_arm",
+    fixed_payment="money",
+    arm_initial_payment="money",
+    arm_monthly_saving="money",
+    arm_fixed_period_saving="money",
+    arm_fixed_months="months",
+)
+def fixed_vs_arm(inputs: Inputs) -> Computed | None:
+    """A fixed rate against an ARM's starting rate on the same amount: the payments, and
+    what the ARM saves while its rate is fixed (before any adjustment)."""
+    amount = principal(inputs)
+    rates = inputs.numbers("rates")
+    arm_rate = inputs.percent("arm_rate")
+    fixed_rate = inputs.percent("fixed_rate")
+    if arm_rate is None and len(rates) >= 2:
+        arm_rate = rates[1]
+    if fixed_rate is None:
+        others = [r for r in rates if r != arm_rate]
+        fixed_rate = others[0] if others else None
+    if amount is None or arm_rate is None or fixed_rate is None:
+        return None
+    n = term_months(inputs)
+    fixed, arm = monthly_payment(amount, fixed_rate, n), monthly_payment(amount, arm_rate, n)
+    years = inputs.whole("fixed_years")
+    if years is None:
+        years = 5
+        inputs.assume("the ARM's rate assumed fixed for the first 5 years (a 5/1 or 5/6 ARM)")
+    period = years * 12
+    figures: dict[str, Decimal | int | str] = {
+        "fixed_payment": fixed,
+        "arm_initial_payment": arm,
+        "arm_monthly_saving": fixed - arm,
+        "arm_fixed_months": period,
+        "arm_fixed_period_saving": (fixed - arm) * period,
+    }
+    table = Comparison(
+        f"{money(amount)} fixed or adjustable",
+        ["loan", "rate", "monthly payment", f"paid over the first {years} years"],
+        [
+            ["fixed", percent(fixed_rate), money(fixed), money(fixed * period)],
+            ["ARM (starting rate)", percent(arm_rate), money(arm), money(arm * period)],
+        ],
+    )
+    return Computed(figures, [table], inputs.assumptions)
