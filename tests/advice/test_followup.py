@@ -14,6 +14,7 @@ from apfa.advice.followup import (
     merge,
     same_topic,
     unresolved,
+    what_if,
 )
 
 
@@ -74,3 +75,13 @@ def test_pointing_back_at_the_thread_makes_a_follow_up() -> None:
     assert is_follow_up("when can i get rid of it? i bought at 380k with 10% down", {})
     assert is_follow_up("how much interest does that save me vs paying it for 30 years", {})
     assert not is_follow_up("how do credit freezes work and do they hurt my score", {})
+
+
+def test_a_what_if_rate_changes_the_option_not_the_loan_one_has() -> None:
+    known = {"interest_rate": Decimal("6.9"), "new_rate": Decimal("5.6"), "rates": [Decimal("6.9")]}
+    turn = what_if(known, {"interest_rate": Decimal("5.9"), "rates": [Decimal("5.9")]})
+    assert turn == {"new_rate": Decimal("5.9")}
+    merged = merge(known, turn)
+    assert merged["interest_rate"] == Decimal("6.9")
+    assert merged["new_rate"] == Decimal("5.9")
+    assert what_if({}, {"interest_rate": Decimal(6)}) == {"interest_rate": Decimal(6)}

@@ -22,7 +22,14 @@ from apfa.advice.compose.answer import (
     clarification,
     supporting,
 )
-from apfa.advice.followup import Thread, choose_intents, merge, same_topic, unresolved
+from apfa.advice.followup import (
+    Thread,
+    choose_intents,
+    merge,
+    same_topic,
+    unresolved,
+    what_if,
+)
 from apfa.advice.playbooks.library import Compiled, load_playbooks
 from apfa.advice.reading.read import read_facts
 from apfa.advice.understanding.catalogue import OTHER, IntentCatalogue, Scored, pick
@@ -146,7 +153,7 @@ class Advisor:
     ) -> Understanding:
         """Intents, kind and facts of ``question`` (read against ``thread``, a turn of a
         conversation, when given)."""
-        reading = read_facts(question)
+        reading = read_facts(question, thread.facts if thread is not None else ())
         stated = {**reading.facts, **facts_of(given)}
         ranked = self.catalogue.scores(vector, question)
         intents = pick(ranked)
@@ -159,10 +166,11 @@ class Advisor:
         )
         topic = self.catalogue.topic
         kept = same_topic([topic(i) for i in thread.intents], [topic(n) for n in names], question)
+        turn = what_if(thread.facts, stated) if kept else stated
         return Understanding(
             [Scored(name, scores.get(name, 0.0)) for name in names],
             kind,
-            merge(thread.facts, stated, same_topic=kept),
+            merge(thread.facts, turn, same_topic=kept),
             reading.notes,
             stated,
             unresolved(question, thread, stated),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 # Facts that say the same thing in different ways: stating one drops the others.
 FAMILIES: tuple[frozenset[str], ...] = (
@@ -75,6 +76,30 @@ def merge(
                         merged.pop(other, None)
     merged.update(new)
     return merged
+
+
+def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str, object]:
+    """What a follow-up changes. One rate stated while the thread weighs a current rate
+    against a new one ("what about a 20 yr at 5.9 instead?") is the new one: the loan a
+    person has does not change between turns, the option weighed does. A down payment
+    stated against a loan given as an amount ("put another 4k down") lowers the amount."""
+    turn = dict(new)
+    weighing = "new_rate" in known and "interest_rate" in known
+    stated = turn.get("interest_rate")
+    if weighing and stated is not None and "new_rate" not in turn and turn.get("apr") != stated:
+        turn["new_rate"] = turn.pop("interest_rate")
+        turn.pop("rates", None)
+    down, borrowed = turn.get("down_payment"), known.get("loan_amount")
+    priced = any(name in known or name in turn for name in ("home_price", "car_price"))
+    if (
+        isinstance(down, Decimal)
+        and isinstance(borrowed, Decimal)
+        and "loan_amount" not in turn
+        and not priced
+        and down < borrowed
+    ):
+        turn["loan_amount"] = borrowed - down
+    return turn
 
 
 def is_follow_up(message: str, new_facts: Mapping[str, object]) -> bool:

@@ -14,6 +14,7 @@ from apfa.finance.budget import budget_50_30_20
 from apfa.finance.budget import down_payment_options as down_options
 from apfa.finance.loans import monthly_payment, total_interest
 from apfa.finance.rent_vs_buy import rent_vs_buy as rent_or_buy
+from apfa.finance.retirement import loan_401k_limit
 from apfa.finance.retirement import retirement_limits as limits_for
 from apfa.finance.savings import emergency_fund as fund
 from apfa.finance.savings import employer_match as match
@@ -102,12 +103,21 @@ def pay_off_or_invest(inputs: Inputs) -> Computed | None:
     )
 
 
-@calculator("savings_growth", future_value="money", total_contributed="money", growth="money")
+@calculator(
+    "savings_growth",
+    future_value="money",
+    total_contributed="money",
+    growth="money",
+    years_invested="years",
+)
 def savings_growth(inputs: Inputs) -> Computed | None:
     start = inputs.money("invested_amount", "savings", "retirement_balance") or Decimal(0)
     monthly = inputs.money("monthly_contribution", "monthly_savings") or Decimal(0)
     annual = inputs.percent("return_rate")
     years = inputs.whole("horizon_years")
+    months_ = inputs.whole("term_months")
+    if not years and months_ and months_ % 12 == 0:
+        years = months_ // 12
     if annual is None or not years or (start == 0 and monthly == 0):
         return None
     result = future_value(start, monthly, annual, years * 12)
@@ -116,8 +126,18 @@ def savings_growth(inputs: Inputs) -> Computed | None:
             "future_value": result.future_value,
             "total_contributed": result.total_contributed,
             "growth": result.growth,
+            "years_invested": years,
         }
     )
+
+
+@calculator("plan_loan", plan_loan_max="money")
+def plan_loan(inputs: Inputs) -> Computed | None:
+    """The most a 401(k) can lend: half the vested balance, at most $50,000 (IRC 72(p))."""
+    vested = inputs.money("retirement_balance")
+    if vested is None:
+        return None
+    return Computed({"plan_loan_max": loan_401k_limit(vested)})
 
 
 @calculator("retirement_limits", limit_401k="money", catch_up_401k="money", limit_ira="money")

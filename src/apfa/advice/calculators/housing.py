@@ -247,3 +247,46 @@ def program_minimums(inputs: Inputs) -> Computed | None:
         "fha_min_down_low_score": cents(price * parameter("fha_min_down_payment_500")),
     }
     return Computed(figures)
+
+
+@calculator("closing_share", closing_costs_pct="percent")
+def closing_share(inputs: Inputs) -> Computed | None:
+    """Closing costs as a share of the loan (typically 2% to 5%)."""
+    costs, amount = inputs.money("closing_costs"), principal(inputs)
+    if costs is None or amount is None or amount <= 0:
+        return None
+    return Computed({"closing_costs_pct": _pct(costs, amount)})
+
+
+@calculator("cash_to_close", cash_to_close="money", down_payment_amount="money")
+def cash_to_close(inputs: Inputs) -> Computed | None:
+    """What to bring to closing: the down payment and closing costs, less the earnest money
+    already paid and any seller credit."""
+    price, costs = inputs.money("home_price"), inputs.money("closing_costs")
+    if price is None or costs is None:
+        return None
+    down = inputs.money("down_payment")
+    if down is None and (pct := inputs.percent("down_payment_pct")) is not None:
+        down = cents(price * pct / HUNDRED)
+    if down is None:
+        return None
+    paid = inputs.money("earnest_money") or Decimal(0)
+    credit = inputs.money("seller_credit") or Decimal(0)
+    return Computed({"cash_to_close": down + costs - paid - credit, "down_payment_amount": down})
+
+
+@calculator("down_payment_capacity", available_down="money", available_down_pct="percent")
+def down_payment_capacity(inputs: Inputs) -> Computed | None:
+    """The savings left for a down payment after the emergency fund kept back and the
+    closing costs, and the share of the price that is."""
+    saved = inputs.money("savings")
+    kept = inputs.money("emergency_reserve")
+    costs = inputs.money("closing_costs")
+    if saved is None or (kept is None and costs is None):
+        return None
+    available = max(saved - (kept or Decimal(0)) - (costs or Decimal(0)), Decimal(0))
+    figures: dict[str, Decimal | int | str] = {"available_down": available}
+    price = inputs.money("home_price")
+    if price is not None and price > 0:
+        figures["available_down_pct"] = _pct(available, price)
+    return Computed(figures)

@@ -114,6 +114,7 @@ def _options(inputs: Inputs, amount: Decimal) -> list[tuple[Decimal, int]]:
         if len(terms) < 2:
             return []
         inputs.assume("compared with the other common mortgage term (15 or 30 years)")
+        rates = []  # the terms compared are not the ones the rates were stated with
     if len(rates) == len(terms):
         return list(zip(rates, terms, strict=True))
     single = rate(inputs, terms[0])

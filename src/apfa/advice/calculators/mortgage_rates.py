@@ -21,6 +21,7 @@ from apfa.finance.ratios import PMI_FREE_LTV
     monthly_saving="money",
     break_even_months="months",
     interest_difference="money",
+    refi_total_interest="money",
 )
 def refinance(inputs: Inputs) -> Computed | None:
     balance = inputs.money("loan_balance", "loan_amount")
@@ -51,6 +52,7 @@ def refinance(inputs: Inputs) -> Computed | None:
         "current_payment": current,
         "new_payment": new,
         "monthly_saving": saving,
+        "refi_total_interest": total_interest(balance, new_rate, new_term),
     }
     costs = inputs.money("closing_costs")
     if costs is not None and saving > 0:
@@ -100,20 +102,29 @@ def points(inputs: Inputs) -> Computed | None:
     max_loan_80="money",
     max_cash_out="money",
     heloc_interest_only_payment="money",
+    heloc_repayment_payment="money",
 )
 def cash_out(inputs: Inputs) -> Computed | None:
-    """Equity available at 80% of the value, and the interest-only payment on a line."""
+    """Equity available at 80% of the value (with the home's value known, an amount owed
+    is the mortgage's balance), the interest-only payment on a line drawn, and the payment
+    once its repayment period starts."""
     figures: dict[str, Decimal | int | str] = {}
     value = inputs.money("home_value", "home_price")
     balance = inputs.money("loan_balance")
+    if value is not None and balance is None:
+        balance = inputs.money("loan_amount")
     if value is not None and balance is not None:
         cap = cents(value * PMI_FREE_LTV)
         figures["max_loan_80"] = cap
         figures["max_cash_out"] = max(cap - balance, Decimal(0))
-    drawn = inputs.money("loan_amount", "invested_amount")
-    line_rate = inputs.percent("interest_rate", "new_rate")
+    drawn = inputs.money("invested_amount") if value is not None else None
+    drawn = drawn or (inputs.money("loan_amount") if value is None else None)
+    line_rate = inputs.percent("heloc_rate", "interest_rate", "new_rate")
     if drawn is not None and line_rate is not None:
         figures["heloc_interest_only_payment"] = cents(drawn * line_rate / 1200)
+        repay = inputs.whole("term_months")
+        if repay:
+            figures["heloc_repayment_payment"] = monthly_payment(drawn, line_rate, repay)
     return Computed(figures, assumptions=inputs.assumptions) if figures else None
 
 

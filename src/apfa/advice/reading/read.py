@@ -13,11 +13,13 @@ quantity no role claims is reported, not guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from apfa.advice.extraction import extract_profile, normalise
-from apfa.advice.reading.quantities import Quantity, scan
+from apfa.advice.reading.quantities import Quantity, mask_names, scan
 from apfa.advice.reading.roles import role_for
 
 WINDOW = 48
@@ -37,7 +39,8 @@ _PAYDAY = re.compile(
     re.I,
 )
 _DEBT = re.compile(
-    r"(?<![\d.,])(?P<amount>\$?\s?\d[\d,]{0,10}(?:\.\d{1,2})?\s?k?)\s+(?:\w+\s+){0,3}?(?:at|@)\s*"
+    r"(?<![\d.,])(?P<amount>\$\s?\d[\d,]{0,10}(?:\.\d{1,2})?\s?k?|\d[\d,]{0,10}(?:\.\d{1,2})?\s?k"
+    r"|\d{1,3},\d{3}(?:,\d{3})?(?:\.\d{1,2})?|\d{3,}(?:\.\d{1,2})?)\s+(?:\w+\s+){0,3}?(?:at|@)\s*"
     r"(?P<apr>\d{1,2}(?:\.\d+)?)\s?%",
     re.I,
 )
@@ -78,6 +81,14 @@ _ON_LIMIT = re.compile(
     rf"(?P<limit>{_MONEY})(?P<word>\s+(?:credit\s+)?(?:limit|line)\b)?",
     re.I,
 )
+# "origination 1,450, appraisal 650, title 2,100": labelled amounts, summed as closing costs
+_ITEM = (
+    r"(?<![a-z'/-])[a-z][a-z'/-]{0,24}(?:\s+[a-z][a-z'/-]{0,24})?\s*:?\s+"
+    r"\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+    r"(?![\d,]*\s?(?:%|k\b))"
+)
+_ITEMS = re.compile(rf"{_ITEM}(?:\s*(?:,|;|\+|and)\s*{_ITEM}){{2,}}", re.I)
+_COST_TALK = re.compile(r"\b(?:closing|loan\s+estimate|closing\s+disclosure|fees?|costs?)\b", re.I)
 _ONE_AMOUNT = re.compile(r"\$?\s?(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s?(?P<k>k)?", re.I)
 _WORD_POINTS = re.compile(r"\b(?P<n>one|a|two|three|half\s+a)\s+(?:discount\s+)?points?\b", re.I)
 _WORD_VALUES = {
@@ -131,7 +142,7 @@ def _snippet(text: str, start: int, end: int) -> str:
 
 
 def _from_profile(reading: Reading, text: str) -> list[tuple[int, int]]:
-    extracted = extract_profile(text)
+    extracted = extract_profile(mask_names(text))  # "401k" is an account, not $401,000
     for name, value in extracted.fields.items():
         if name == "term_years" and isinstance(value, int):
             reading.put("term_months", value * 12, f"{value}-year term")
@@ -203,10 +214,23 @@ def _special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
             reading.notes.append(f'monthly_debt_payments: the sum of "{listed.group("items")}"')
             taken.append(listed.span("items"))
     _card_limits(reading, text, taken)
+    _itemised_costs(reading, text, taken)
     if points := _WORD_POINTS.search(text):
         word = " ".join(points.group("n").lower().split())
         reading.put("points", _WORD_VALUES[word], points.group(0))
     return taken
+
+
+def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
+    listed = _ITEMS.search(text)
+    if listed is None or not _COST_TALK.search(text):
+        return
+    amounts = [
+        _amount(m.group("n")) for m in _ONE_AMOUNT.finditer(listed.group(0)) if not m.group("k")
+    ]
+    reading.facts["closing_costs"] = sum(amounts, Decimal(0))
+    reading.notes.append(f'closing_costs: the sum of "{listed.group(0)}"')
+    taken.append(listed.span())
 
 
 def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
@@ -248,6 +272,13 @@ def _debts(reading: Reading, text: str) -> None:
         reading.notes.append(f"debts: {len(debts)} balances with their APRs")
 
 
+_LOAN_FACTS = frozenset({"loan_amount", "loan_balance", "term_months", "interest_rate", "new_rate"})
+# "84 months vs 60", "is 72 months too long compared to 48": two terms in months
+_MONTHS_PAIR = re.compile(
+    r"\b(?P<a>\d{1,3})\s*-?\s*(?:months?|mos?)\b[^.?!]{0,40}?\b(?:vs\.?|versus|or|compared\s+(?:to|with))\s+"
+    r"(?:a\s+)?(?P<b>\d{1,3})\b(?!\s*(?:%|k\b|years?|yrs?|\.\d|,\d))",
+    re.I,
+)
 _TERM_PAIR = re.compile(
     r"\b(?P<a>\d{1,2})\s*(?:-?\s*(?:yrs?|years?))?\s*(?:vs\.?|versus|or|and|/)\s*"
     r"(?:a\s+)?(?P<b>\d{1,2})\s*-?\s*(?:yrs?|years?)\b",
@@ -262,21 +293,29 @@ def _term_pairs(reading: Reading, text: str) -> None:
             years = int(found.group(group))
             if 1 <= years <= 50:
                 reading.append("terms_months", years * 12)
+    for found in _MONTHS_PAIR.finditer(text):
+        for group in ("a", "b"):
+            months = int(found.group(group))
+            if 3 <= months <= 600:
+                reading.append("terms_months", months)
 
 
-def read_facts(question: str) -> Reading:
-    """Facts stated in ``question``; never raises."""
+def read_facts(question: str, known: Collection[str] = ()) -> Reading:
+    """Facts stated in ``question``; never raises. ``known``: the facts a conversation already
+    has; a question in a thread about a loan is about that loan ("and 60 months instead?")."""
     text = normalise(question)
+    loan_thread = any(name in _LOAN_FACTS for name in known)
     reading = Reading()
     try:
         spans = _from_profile(reading, text)
-        spans += _special_forms(reading, text)
+        claimed = _special_forms(reading, text)
         _term_pairs(reading, text)
         quantities = [_as_rate(q, text) for q in scan(text)]
         for q in quantities[:MAX_QUANTITIES]:
-            _place(reading, text, q, spans)
+            _place(reading, text, q, spans, claimed, loan_thread)
         _transfer_fee(reading, text)
         _settle_rates(reading)
+        _car_not_home(reading, text)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -285,7 +324,9 @@ def read_facts(question: str) -> Reading:
 
 
 _RATE_TALK = re.compile(
-    r"\b(?:rates?|apr|interest|points?|arm|fixed|mortgage|refi\w*|quoted?|heloc|loan)\b|%", re.I
+    r"\b(?:rates?|apr|interest|points?|arm|fixed|mortgage|refi\w*|quoted?|heloc|loan|"
+    r"\d{1,2}[- ]?(?:yrs?|years?))\b|%",
+    re.I,
 )
 _RATE_CUE = re.compile(r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?|@)\s*)$", re.I)
 
@@ -305,13 +346,24 @@ def _as_rate(q: Quantity, text: str) -> Quantity:
     return Quantity("percent", q.value, q.start, q.end)
 
 
-def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]]) -> None:
+def _place(
+    reading: Reading,
+    text: str,
+    q: Quantity,
+    spans: list[tuple[int, int]],
+    claimed: list[tuple[int, int]],
+    loan_thread: bool = False,
+) -> None:
+    """Give ``q`` its role. ``claimed``: read by a special form, nothing more to do;
+    ``spans``: read by the profile pass, which a specific (strong) role can add to."""
     before = text[max(0, q.start - WINDOW) : q.start]
     after = text[q.end : q.end + WINDOW]
     if q.kind == "percent":
         _note_rate(reading, q, before, after)
     if q.kind == "duration" and q.months:
         _note_term(reading, q, before, after)
+    if _inside(q, claimed):
+        return
     if _inside(q, spans):
         # the profile pass read it (as a rate, a term...); a specific role is kept too
         role = role_for(q.kind, before, after, monthly=q.per == 12)
@@ -322,7 +374,7 @@ def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]
         reading.put("payday_days", q.days, _snippet(text, q.start, q.end))
         return
     role = role_for(q.kind, before, after, monthly=q.per == 12)
-    fact = role.fact if role is not None else _about_a_loan(reading, text, q, after)
+    fact = role.fact if role is not None else _about_a_loan(reading, text, q, after, loan_thread)
     if fact is None:
         if q.kind != "number" or q.value >= 10:
             reading.unread.append(_snippet(text, q.start, q.end))
@@ -332,11 +384,18 @@ def _place(reading: Reading, text: str, q: Quantity, spans: list[tuple[int, int]
     reading.put(fact, _value(q, fact), _snippet(text, q.start, q.end))
 
 
-def _about_a_loan(reading: Reading, text: str, q: Quantity, after: str) -> str | None:
+@lru_cache(maxsize=16)
+def _talks_of_loans(text: str) -> bool:
+    return _LOAN_WORDS.search(text) is not None
+
+
+def _about_a_loan(
+    reading: Reading, text: str, q: Quantity, after: str, loan_thread: bool = False
+) -> str | None:
     """A quantity no cue claims, in a question about a loan: its amount, rate or term."""
     if q.kind == "money" and _LOAN_AT.search(after):
         return "loan_amount"
-    if not _LOAN_WORDS.search(text):
+    if not loan_thread and not _talks_of_loans(text):
         return None
     if q.kind == "percent" and q.value <= 30:
         return "interest_rate"
@@ -363,6 +422,19 @@ def _transfer_fee(reading: Reading, text: str) -> None:
     balance = reading.facts.get("loan_balance")
     if balance is not None and "card_balance" not in reading.facts:
         reading.facts["card_balance"] = reading.facts.pop("loan_balance")
+
+
+_CAR_TALK = re.compile(r"\b(?:car|truck|suv|vehicle|trade[- ]?in|dealer\w*)\b", re.I)
+_HOME_TALK = re.compile(r"\b(?:house|home|condo|mortgage|property|townhouse)\b", re.I)
+
+
+def _car_not_home(reading: Reading, text: str) -> None:
+    """ "my trade in is only worth 13k": in talk of cars, a value is the car's."""
+    value = reading.facts.get("home_value")
+    if value is None or not _CAR_TALK.search(text) or _HOME_TALK.search(text):
+        return
+    del reading.facts["home_value"]
+    reading.facts.setdefault("trade_in_value", value)
 
 
 def _settle_rates(reading: Reading) -> None:

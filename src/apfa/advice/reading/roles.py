@@ -70,6 +70,20 @@ ROLES: Sequence[Role] = (
         strong=True,
     ),
     _role(
+        "heloc_rate",
+        "percent",
+        before=r"(?:heloc|home\s+equity\s+line|line\s+of\s+credit)\s+(?:offer\s+|rate\s+)?(?:is\s+|at\s+|of\s+|@\s*)?"
+        r"(?:about\s+|around\s+)?",
+        strong=True,
+    ),
+    _role(
+        "return_rate",
+        "percent",
+        before=r"invest\w*(?:\s+\w+){0,4}?\s+(?:at|@|earn\w*|return\w*|get(?:ting)?|make|making|averag\w*)\s*"
+        r"(?:about\s+|around\s+|an?\s+)?",
+        strong=True,
+    ),
+    _role(
         "arm_rate",
         "percent",
         before=r"arm\s+(?:at|@|is|of|for)\s*(?:about\s+|around\s+)?",
@@ -157,7 +171,8 @@ ROLES: Sequence[Role] = (
     _role(
         "apr",
         "percent",
-        before=rf"{_CARD}\s+(?:at|@|is|with|charges?|charging)\s*(?:an?\s+)?(?:apr\s+of\s+)?",
+        before=rf"{_CARD}\s+(?:(?:are|is)\s+)?(?:all\s+|both\s+)?(?:at|@|is|with|charges?|charging)\s*"
+        r"(?:an?\s+)?(?:apr\s+of\s+)?(?:about\s+|around\s+)?",
         strong=True,
     ),
     _role("apr", "percent", before=rf"{_CARD}\b{_W}|apr\s*(?:of|is|at)?", after=r"apr\b"),
@@ -225,6 +240,34 @@ ROLES: Sequence[Role] = (
     ),
     # money: specific cues first
     _role(
+        "amount_owed",
+        "money",
+        before=r"owe\w*\s+(?:about\s+|around\s+)?",
+        after=r"(?:still\s+)?(?:owed\s+)?on\s+(?:my|the|our)\s+(?:current\s+|old\s+)?(?:car|truck|suv|vehicle)",
+        strong=True,
+    ),
+    _role(
+        "earnest_money",
+        "money",
+        before=rf"earnest\s+money\b{_W}|(?:deposit|emd)\s+(?:of\s+)?",
+        after=r"in\s+earnest(?:\s+money)?",
+        strong=True,
+    ),
+    _role(
+        "seller_credit",
+        "money",
+        before=rf"seller\s+(?:credit|concessions?|(?:is\s+)?(?:paying|covering|giving))\b{_W}",
+        after=r"(?:in|of)\s+seller\s+(?:credit|concessions?)|(?:credit|back)\s+from\s+the\s+seller",
+        strong=True,
+    ),
+    _role(
+        "emergency_reserve",
+        "money",
+        before=r"(?:keep|leave|hold|set\s+aside|save)\s+(?:about\s+|around\s+)?",
+        after=r"(?:as\s+|for\s+)(?:an?\s+|our\s+|my\s+)?(?:emergency|cushion|reserves?|rainy)",
+        strong=True,
+    ),
+    _role(
         "points_cost",
         "money",
         strong=True,
@@ -283,7 +326,7 @@ ROLES: Sequence[Role] = (
         "closing_costs",
         "money",
         before=rf"closing\s+costs?\b{_W}",
-        after=r"(?:in\s+)?closing\s+costs?",
+        after=r"(?:in\s+|for\s+)?closing\s+costs?",
     ),
     _role(
         "credit_limit", "money", before=rf"(?:credit\s+)?limit\b{_W}", after=r"(?:credit\s+)?limit"
@@ -291,6 +334,7 @@ ROLES: Sequence[Role] = (
     _role(
         "take_home_monthly",
         "money",
+        strong=True,
         before=rf"(?:take[- ]home|net\s+pay|after\s+tax(?:es)?|bring\s+home)\b{_W}",
         after=r"(?:take[- ]home|after\s+tax)",
         per="month",
@@ -334,8 +378,10 @@ ROLES: Sequence[Role] = (
         "monthly_contribution",
         "money",
         before=rf"(?:invest\w*|contribut\w*|put(?:ting)?\s+in(?:to)?)\b{_W}",
-        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)(?:into|in|to)\s+(?:an?\s+|my\s+|the\s+)?(?:index|fund|roth|ira|401|brokerage|stock)",
-        per="month",
+        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:into|in|to)\s+(?:an?\s+|my\s+|the\s+)?"
+        r"(?:index|fund|roth|ira|401|brokerage|stock|invest)",
+        per="month only",
+        strong=True,
     ),
     _role(
         "payment_budget",
@@ -359,13 +405,16 @@ ROLES: Sequence[Role] = (
         "savings",
         "money",
         before=rf"(?:saved|savings|emergency\s+fund|in\s+the\s+bank)\b{_W}",
-        after=r"(?:in\s+|of\s+)?(?:savings|saved|the\s+bank|cash|an?\s+emergency\s+fund|emergency)",
+        after=r"(?:in\s+|of\s+)?(?:savings|saved|the\s+bank|cash|an?\s+emergency\s+fund|emergency)"
+        r"|(?:in\s+)?total\b(?!\s+(?:debt|interest|income|cost|balance))",
+        per="once",
     ),
     _role(
         "retirement_balance",
         "money",
-        before=rf"(?:401|ira|retirement|vested)\w*\b{_W}",
-        after=r"(?:in\s+(?:my\s+|a\s+)?)?(?:401|ira|retirement|vested)",
+        before=rf"\b(?:401|ira|retirement|vested)\w*\b{_W}",
+        after=r"(?:in\s+(?:my\s+|a\s+)?)?(?:401|ira|retirement|vested)"
+        r"|in\s+it\W+(?:all\s+|fully\s+)?vested",
     ),
     _role(
         "loan_balance",
@@ -413,7 +462,7 @@ ROLES: Sequence[Role] = (
     _role(
         "home_price",
         "money",
-        before=rf"(?:house|home|condo|townhouse|place|property|price|priced|listed|asking|buying|buy|purchas\w*)\b{_W}",
+        before=rf"(?:houses?|homes?|condos?|townhouses?|place|property|price|priced|listed|asking|buying|buy|purchas\w*)\b{_W}",
         after=r"(?:\w+\s+)?(?:house|home|condo|townhouse|property|place)\b",
     ),
     _role("down_payment", "money", after=r"down\b", before=r"down\s+payment\s+(?:of|is)?\s*"),
