@@ -63,6 +63,7 @@ class Understanding:
     read_notes: list[str]
     stated: dict[str, object] = field(default_factory=dict)  # this question's own facts
     unresolved: bool = False  # a follow-up pointing at nothing the thread knows
+    said: frozenset[str] = frozenset()  # what the thread's earlier answers said
 
 
 @dataclass
@@ -174,6 +175,7 @@ class Advisor:
             reading.notes,
             stated,
             unresolved(question, thread, stated),
+            frozenset(thread.said),
         )
 
     def plans(self, understanding: Understanding) -> list[Compiled]:
@@ -264,6 +266,7 @@ class Advisor:
             stated=bool(understanding.facts),
             disclaimer=disclaimer,
             index_available=index is not None,
+            already_said=understanding.said,
         )
         return Composer(find_source).compose(material)
 

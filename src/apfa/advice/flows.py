@@ -18,9 +18,9 @@ from typing import Any
 
 from opentelemetry import trace
 
-from apfa.advice.advisor import Advice, Advisor, Understanding, as_float
+from apfa.advice.advisor import Advice, Advisor, as_float
 from apfa.advice.compose.disclaimer import DISCLAIMER
-from apfa.advice.followup import Thread
+from apfa.advice.followup import MAX_SAID, Thread
 from apfa.advice.generation import CitedPassage, Generated, GenerationChain, Grounded, Inputs
 from apfa.advice.schemas import (
     AdviceBody,
@@ -243,15 +243,16 @@ class AdvicePipeline:
         state is part of the question, so turns are not cached); the updated thread."""
         started = time.perf_counter()
         served = self._retriever.holder.current
-        body, understanding = await self._compute(
+        body, advice = await self._compute(
             query.query, given_profile(query), generate or self._chain.generate, served, thread
         )
         members = body.model_dump_json().encode()[1:-1]
         latency = round((time.perf_counter() - started) * 1000, 2)
         m.series(m.ADVICE, body.provider, "false").inc()
         after = Thread(
-            facts=dict(understanding.facts),
-            intents=[s.intent for s in understanding.intents],
+            facts=dict(advice.understanding.facts),
+            intents=[s.intent for s in advice.understanding.intents],
+            said=[*thread.said, *advice.composed.said][-MAX_SAID:],
             turns=thread.turns + 1,
         )
         return Answer(body, members, members_digest(members), False, latency), after
@@ -312,7 +313,7 @@ class AdvicePipeline:
         generate: Generate,
         served: LoadedIndex | None = None,
         thread: Thread | None = None,
-    ) -> tuple[AdviceBody, Understanding]:
+    ) -> tuple[AdviceBody, Advice]:
         advice = await self.advise(question, given, served, thread)
         profile, read_notes = loan_profile(advice.understanding.facts, given)
         analysis = analyse(LoanProfile(**profile))
@@ -367,7 +368,7 @@ class AdvicePipeline:
             ],
             follow_up_questions=composed.follow_up_questions,
         )
-        return body, advice.understanding
+        return body, advice
 
 
 ADVICE_PIPELINE = Resource[AdvicePipeline]("advice pipeline")

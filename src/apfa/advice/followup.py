@@ -60,6 +60,12 @@ class Thread:
     facts: dict[str, object] = field(default_factory=dict)
     intents: list[str] = field(default_factory=list)
     turns: int = 0
+    # What earlier answers already said (statements, steps, questions asked), so a follow-up
+    # answers what changed instead of repeating itself; the most recent MAX_SAID are kept.
+    said: list[str] = field(default_factory=list)
+
+
+MAX_SAID = 200
 
 
 def merge(

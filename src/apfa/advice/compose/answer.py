@@ -58,6 +58,7 @@ class Composed:
     comparisons: list[Comparison]
     follow_up_questions: list[str]
     cited: list[Hit]  # in citation order: [1] is cited[0]
+    said: list[str] = field(default_factory=list)  # keys of what this answer said
 
 
 @dataclass
@@ -76,6 +77,12 @@ class Material:
     stated: bool = False  # the person gave any figure
     disclaimer: str = ""
     index_available: bool = True
+    already_said: frozenset[str] = frozenset()  # in this conversation, earlier answers
+
+
+def said_key(intent: str, part: str, name: str) -> str:
+    """How an answer remembers a statement, step or question: ``payment:rule:piti``."""
+    return f"{intent}:{part}:{name}"
 
 
 @dataclass
@@ -129,12 +136,13 @@ class Composer:
         self._find_source = find_source
 
     def compose(self, material: Material) -> Composed:
+        said: list[str] = []
         citations = _Citations()
         main = material.playbooks[0]
-        lead, why = self._rules(material, citations)
+        lead, why = self._rules(material, citations, said)
         summary = self._summary(material, main, lead)
         sections: list[Section] = []
-        excerpts = self._excerpts(material, citations, [summary, *why])
+        excerpts = self._excerpts(material, citations, [summary, *why], said)
         if why or excerpts:
             sections.append(Section("why", "Why", "\n".join([*(f"- {w}" for w in why), *excerpts])))
         numbers = self._numbers(material)
@@ -144,7 +152,7 @@ class Composer:
             )
         for table in material.comparisons:
             sections.append(Section("options", table.title, _table_text(table)))
-        steps = self._steps(material)
+        steps = self._steps(material, said)
         if steps:
             sections.append(
                 Section(
@@ -161,7 +169,7 @@ class Composer:
                     "\n".join(f"- {a}" for a in material.assumptions),
                 )
             )
-        asks = self._asks(material)
+        asks = self._asks(material, said)
         if asks:
             sections.append(
                 Section(
@@ -180,6 +188,7 @@ class Composer:
             comparisons=list(material.comparisons),
             follow_up_questions=[question for question, _ in asks],
             cited=citations.hits,
+            said=said,
         )
 
     # -- parts -------------------------------------------------------------------------
@@ -190,25 +199,39 @@ class Composer:
         passage = self._find_source(rule.source, text)
         return text if passage is None else f"{text} [{citations.number(passage)}]"
 
-    def _rules(self, material: Material, citations: _Citations) -> tuple[str | None, list[str]]:
-        """The lead statement (cited) and the other statements that hold, cited."""
+    def _rules(
+        self, material: Material, citations: _Citations, said: list[str]
+    ) -> tuple[str | None, list[str]]:
+        """The lead statement (cited) and the other statements that hold, cited; in a
+        conversation, what an earlier answer already said is not said again (the lead,
+        the answer to this question, always is)."""
         lead: str | None = None
         why: list[str] = []
         for position, compiled in enumerate(material.playbooks):
+            intent = compiled.playbook.intent
             for rule, condition in zip(compiled.playbook.rules, compiled.rules, strict=True):
                 if not holds(condition, material.values, material.question):
                     continue
                 statement = _statement(rule, material)
                 if statement is None:
                     continue
-                cited = self._cite(rule, statement, citations)
-                if rule.lead and lead is None and position == 0:
-                    lead = cited
-                elif position == 0 or rule.lead:
-                    if len(why) < MAX_WHY:
-                        why.append(cited)
+                key = said_key(intent, "rule", rule.id)
+                is_lead = rule.lead and lead is None and position == 0
+                if not is_lead and not (position == 0 or rule.lead):
+                    continue
+                if not is_lead and key in material.already_said:
                     if position > 0:
-                        break  # one statement from each other intent: its lead
+                        break
+                    continue
+                cited = self._cite(rule, statement, citations)
+                said.append(key)
+                if is_lead:
+                    lead = cited
+                    continue
+                if len(why) < MAX_WHY:
+                    why.append(cited)
+                if position > 0:
+                    break  # one statement from each other intent: its lead
         return lead, why
 
     @staticmethod
@@ -229,18 +252,24 @@ class Composer:
         return prefix + lead
 
     @staticmethod
-    def _excerpts(material: Material, citations: _Citations, used: Sequence[str]) -> list[str]:
+    def _excerpts(
+        material: Material, citations: _Citations, used: Sequence[str], said: list[str]
+    ) -> list[str]:
         query = terms(material.question) | terms(material.playbooks[0].playbook.title)
         avoid = [terms(text) for text in used]
         excerpts: list[str] = []
         for hit in material.hits:
             if len(excerpts) >= MAX_EXCERPTS:
                 break
+            key = said_key("any", "excerpt", str(hit.passage.chunk_id))
+            if key in material.already_said:
+                continue
             run = best_run(hit.passage.text, query, avoid)
             if run is None:
                 continue
             avoid.append(terms(run))
             excerpts.append(f"{run} [{citations.number(hit.passage, hit.score)}]")
+            said.append(key)
         return excerpts
 
     @staticmethod
@@ -258,29 +287,61 @@ class Composer:
         return lines
 
     @staticmethod
-    def _steps(material: Material) -> list[str]:
+    def _steps(material: Material, said: list[str]) -> list[str]:
         steps: list[str] = []
         for compiled in material.playbooks[:1]:
-            for step, condition in zip(compiled.playbook.steps, compiled.steps, strict=True):
+            numbered = zip(compiled.playbook.steps, compiled.steps, strict=True)
+            for n, (step, condition) in enumerate(numbered):
+                key = said_key(compiled.playbook.intent, "step", str(n))
+                if key in material.already_said or len(steps) == MAX_STEPS:
+                    continue
                 if not holds(condition, material.values, material.question):
                     continue
                 text = fill(step.text, material.values, material.figure_kinds)
                 if text and not any(similar(terms(text), terms(s)) for s in steps):
                     steps.append(text)
-        return steps[:MAX_STEPS]
+                    said.append(key)
+        return steps
 
     @staticmethod
-    def _asks(material: Material) -> list[tuple[str, str]]:
+    def _asks(material: Material, said: list[str]) -> list[tuple[str, str]]:
+        """Questions whose answers would change this one: not about what is known (or can
+        be worked out), and not asked again in the same conversation."""
         asks: list[tuple[str, str]] = []
         for compiled in material.playbooks[:2]:
             for ask, condition in zip(compiled.playbook.ask, compiled.asks, strict=True):
-                if material.values.get(ask.fact) is not None or not holds(
+                key = said_key("any", "ask", ask.fact)
+                if len(asks) == MAX_ASKS or key in material.already_said or key in said:
+                    continue
+                if known(ask.fact, material.values) or not holds(
                     condition, material.values, material.question
                 ):
                     continue
                 if all(ask.question != q for q, _ in asks):
                     asks.append((ask.question, ask.why))
-        return asks[:MAX_ASKS]
+                    said.append(key)
+        return asks
+
+
+# A question about a fact is answered by any of these (stated or worked out).
+ANSWERED_BY: dict[str, tuple[str, ...]] = {
+    "loan_amount": ("principal", "loan_balance", "amount_financed", "debt_total"),
+    "interest_rate": ("rates", "apr", "new_rate", "arm_rate", "fixed_rate"),
+    "term_months": ("terms_months", "remaining_months"),
+    "annual_income": ("monthly_income", "take_home_monthly", "agi"),
+    "monthly_income": ("annual_income", "take_home_monthly"),
+    "down_payment": ("down_payment_pct",),
+    "down_payment_pct": ("down_payment",),
+    "home_price": ("home_value", "original_value"),
+    "home_value": ("home_price",),
+    "card_balance": ("debts", "card_limits", "debt_total"),
+    "apr": ("debts", "interest_rate"),
+    "monthly_expenses": ("take_home_monthly",),
+}
+
+
+def known(fact: str, values: Values) -> bool:
+    return any(values.get(name) is not None for name in (fact, *ANSWERED_BY.get(fact, ())))
 
 
 def _table_text(table: Comparison) -> str:

@@ -398,6 +398,9 @@ def _about_a_loan(
     if not loan_thread and not _talks_of_loans(text):
         return None
     if q.kind == "percent" and q.value <= 30:
+        before = text[max(0, q.start - 24) : q.start]
+        if _NOT_RATE_BEFORE.search(before) or _NOT_RATE.search(after):
+            return None  # a down payment, a match, a cap: not the loan's rate
         return "interest_rate"
     known = "loan_amount" in reading.facts or "loan_balance" in reading.facts
     if q.kind == "money" and q.per is None and not known:
