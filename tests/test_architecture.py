@@ -39,13 +39,14 @@ ALLOWED: dict[str, frozenset[str]] = {
     "knowledge": _may("core models events observability providers jobs auth"),
     "documents": _may("core models observability providers jobs audit auth knowledge"),
     "advice": _may("core models finance observability providers jobs auth knowledge"),
+    "conversations": _may("core models auth advice"),
     "realtime": _may("core models events observability auth"),
     "admin": _may("core models events jobs audit auth knowledge"),
     "web": _may("core"),
     "migrations": _may("core models"),
     "app": _may(
         "core models observability events providers jobs audit auth users api_keys knowledge"
-        " documents advice realtime admin web"
+        " documents advice conversations realtime admin web"
     ),
     "main": _may("app"),
     "cli": _may("core models observability providers jobs audit auth users knowledge app main"),

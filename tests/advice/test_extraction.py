@@ -42,6 +42,9 @@ Fields = dict[str, float | int | str]
         ("I pay $100 a week on my car loan", {"monthly_debt_payments": 433.33}),
         ("debts of $6,000 a year", {"monthly_debt_payments": 500}),
         ("$18,000 in debt", {}),  # a balance, not a monthly payment
+        ("with $500 in monthly debts", {"monthly_debt_payments": 500}),
+        ("$300 of other monthly bills", {"monthly_debt_payments": 300}),
+        ("with $20,000 in debts", {}),
         ("borrow $25,000", {"loan_amount": 25_000}),
         ("$25,000 car loan", {"loan_amount": 25_000, "loan_type": "auto"}),
         ("$1.2 million home", {"home_price": 1_200_000, "loan_type": "mortgage"}),
@@ -63,6 +66,8 @@ def test_percent_down_payment_needs_a_price() -> None:
     alone = extract_profile("20% down payment")
     assert alone.fields == {}
     assert any("no home price" in m for m in alone.matches)
+    # Unapplied, the percent is left to the reader (a follow-up's "what if I put 20% down?").
+    assert alone.spans == []
     with_price = extract_profile("a $400,000 home and a 20% down payment")
     assert with_price.fields["down_payment"] == 80_000
     with_loan = extract_profile("I want to borrow $280k with 20% down")

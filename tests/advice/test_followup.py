@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apfa.advice.flows import loan_profile
 from apfa.advice.followup import (
     Thread,
     choose_intents,
@@ -85,3 +86,24 @@ def test_a_what_if_rate_changes_the_option_not_the_loan_one_has() -> None:
     assert merged["interest_rate"] == Decimal("6.9")
     assert merged["new_rate"] == Decimal("5.9")
     assert what_if({}, {"interest_rate": Decimal(6)}) == {"interest_rate": Decimal(6)}
+
+
+def test_a_follow_up_naming_another_kind_of_loan_is_a_new_topic() -> None:
+    said = "what if I put 20% down instead?"
+    assert same_topic(["home"], ["home"], said, ("mortgage", None))
+    car = "what about a $25,000 car loan instead?"
+    assert not same_topic(["home"], ["car"], car, ("mortgage", "auto"))
+    assert not same_topic(["home"], [None], car, ("mortgage", "auto"))
+    fresh = "how do I pay off my credit card with a $5,000 balance at 24% apr?"
+    assert not same_topic(["home"], ["debt"], fresh, ("mortgage", None))
+    assert same_topic([], ["debt"], fresh)
+
+
+def test_a_percent_down_from_a_later_turn_is_applied_to_the_known_price() -> None:
+    facts: dict[str, object] = {"home_price": Decimal(400000), "down_payment_pct": Decimal(20)}
+    profile, notes = loan_profile(facts, {})
+    assert profile["down_payment"] == 80000.0
+    assert "down payment of $80,000.00: 20% of the home price of $400,000.00" in notes
+    stated, _ = loan_profile({**facts, "down_payment": Decimal(50000)}, {})
+    assert stated["down_payment"] == 50000.0
+    assert "down_payment" not in loan_profile({"down_payment_pct": Decimal(20)}, {})[0]

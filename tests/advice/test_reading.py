@@ -204,3 +204,10 @@ def test_the_longest_question_of_any_shape_is_read_in_milliseconds() -> None:
         started = time.perf_counter()
         read_facts(text)
         assert time.perf_counter() - started < 0.08, unit
+
+
+def test_a_percent_down_without_a_price_is_kept_as_a_percent() -> None:
+    assert read_facts("what if I put 20% down instead?").facts == {"down_payment_pct": Decimal(20)}
+    with_price = read_facts("Can I afford a $400,000 house with 20% down?").facts
+    assert with_price["down_payment"] == Decimal(80000)
+    assert with_price["down_payment_pct"] == Decimal(20)  # the same down payment, both ways

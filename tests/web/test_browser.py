@@ -45,6 +45,7 @@ ADVISOR = "console-advisor"
 # Generous: the local engine shares two cores with the browser and the test itself.
 SLOW_MS = 90_000
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.md"
+HOUSE = "Can I afford a $400,000 house making $95,000 a year with $500 in monthly debts?"
 
 
 def free_port() -> int:
@@ -480,6 +481,61 @@ def test_advice_streams_in_with_clickable_citations(
     assert page.locator("#amortization svg rect.principal").count() >= 10
     expect(page.locator("#disclaimer")).not_to_be_empty()
     tab.shot("answer")
+
+
+def test_a_two_turn_conversation_remembers_what_it_was_told(
+    open_tab: Callable[[str], Tab], server: Server
+) -> None:
+    name = f"talker-{uuid.uuid4().hex[:8]}"
+    created = server.call(
+        "POST",
+        "/api/v1/users",
+        server.token(SUPER),
+        json={"username": name, "password": PASSWORD, "role": "user"},
+    )
+    assert created.status_code == 201, created.text
+    tab = open_tab("/")
+    page = tab.page
+    page.click("#mode-conversation")
+    expect(page.locator("#conversation-panel")).to_be_visible()
+    expect(page.locator("#threads-status")).to_contain_text("Sign in")
+    expect(page.locator("#ask")).to_have_text("Send")
+    page.fill("#query", HOUSE)
+    page.click("#ask")
+    sign_in(page, name)
+    expect(page.locator("#status")).to_have_text("Done.", timeout=SLOW_MS)
+    transcript = page.locator("#transcript li")
+    expect(transcript).to_have_count(2)
+    expect(transcript.first).to_have_text(HOUSE)
+    known = page.locator("#known-facts")
+    expect(known.locator("dd[data-name=annual_income]")).to_contain_text("95,000")
+    expect(known.locator("dd[data-name=home_price]")).to_contain_text("400,000")
+    expect(page.locator("#query")).to_have_value("")
+
+    page.fill("#query", "what if I put 20% down instead?")
+    page.click("#ask")
+    expect(transcript).to_have_count(4, timeout=SLOW_MS)
+    expect(page.locator("#status")).to_have_text("Done.")
+    expect(known.locator("dd[data-name=down_payment_pct]")).to_have_text("20%")
+    expect(known.locator("dd[data-name=annual_income]")).to_contain_text("95,000")
+    expect(page.locator("#metrics dd[data-key=loan_amount]")).to_contain_text("320,000")
+    threads = page.locator("#conversation-list button")
+    expect(threads).to_have_count(1)
+    expect(threads.first).to_contain_text("Can I afford")
+    expect(threads.first).to_contain_text("2 turns")
+    expect(threads.first).to_have_class("current")
+    tab.shot("conversation")
+
+    page.reload()
+    page.click("#mode-conversation")
+    page.click("#conversation-list button")
+    expect(transcript).to_have_count(4)
+    expect(known.locator("dd[data-name=down_payment_pct]")).to_have_text("20%")
+    [thread] = server.call("GET", "/api/v1/conversations", server.token(name)).json()["items"]
+    assert thread["turns"] == 2
+    page.click("#new-conversation")
+    expect(transcript).to_have_count(0)
+    expect(page.locator("#thread-title")).to_have_text("New conversation")
 
 
 SSE_CHUNKS = [

@@ -166,7 +166,12 @@ class Advisor:
             thread, question, stated, [(s.intent, s.score) for s in intents], scores
         )
         topic = self.catalogue.topic
-        kept = same_topic([topic(i) for i in thread.intents], [topic(n) for n in names], question)
+        kept = same_topic(
+            [topic(i) for i in thread.intents],
+            [topic(n) for n in names],
+            question,
+            (thread.facts.get("loan_type"), stated.get("loan_type")),
+        )
         turn = what_if(thread.facts, stated) if kept else stated
         return Understanding(
             [Scored(name, scores.get(name, 0.0)) for name in names],

@@ -110,8 +110,8 @@ async def stream_advice(
     are known, ``delta`` pieces of the text, then ``done`` with the full answer; an LLM's
     text is forwarded as it arrives and a ``reset`` precedes a replacement answer. The
     event format is in docs/streaming.md."""
-    stream = AdviceStream(pipeline_of(request), history_of(request), principal)
-    async for event in stream.events(body):
+    stream = AdviceStream.single_turn(pipeline_of(request), history_of(request), principal, body)
+    async for event in stream.events():
         yield event
 
 

@@ -251,23 +251,30 @@ def _read_term(r: _Reader) -> None:
     r.each("term_years", TERM, convert)
 
 
-def _read_down_and_home(r: _Reader) -> Decimal | None:
-    """Home price and down payment; returns a down-payment percent still to resolve."""
+Span = tuple[int, int]
+
+
+def _read_down_and_home(r: _Reader) -> tuple[Decimal, Span] | None:
+    """Home price and down payment; returns a down-payment percent still to resolve, and
+    where it was read."""
     r.each("down_payment", DOWN_AMT, lambda m: _cents(_money(m)))
-    pct: Decimal | None = None
+    pct: tuple[Decimal, Span] | None = None
     for m in r.scan(DOWN_PCT):
         value = Decimal(m.group("r"))
         if value > 100:
             r.reject("down_payment", f"{value}%", m, "more than 100%")
         elif pct is None:
-            pct = value
+            pct = value, m.span()
             r.spans.append(m.span())
             r.matches.append(f'down payment {_fmt(float(value))}% from "{r.snippet(m)}"')
     r.each("home_price", HOME, lambda m: _cents(_money(m)))
     return pct
 
 
-def _resolve_percent(r: _Reader, pct: Decimal) -> None:
+def _resolve_percent(r: _Reader, pct: Decimal, span: Span) -> None:
+    """The down payment in dollars from ``pct``; a percent with no price or loan to apply
+    it to gives up its span, so a reader of the rest of the text (``reading``) can keep it
+    as a percent (a follow-up's "what if I put 20% down?")."""
     fields = r.fields
     if "down_payment" in fields:
         r.matches.append("kept the down payment amount over the percentage")
@@ -290,6 +297,7 @@ def _resolve_percent(r: _Reader, pct: Decimal) -> None:
         )
     else:
         r.matches.append(f"{_fmt(float(pct))}% down noted, but no home price to apply it to")
+        r.spans.remove(span)
 
 
 def _read_loan_type(r: _Reader) -> None:
@@ -321,16 +329,21 @@ def _extract(text: str) -> ExtractedProfile:
     _read_debts(r)
     _read_income(r)
     type_text = r.masked  # loan-type words inside debt or income phrases do not count
-    pct = _read_down_and_home(r)
+    down_pct = _read_down_and_home(r)
     _read_credit(r)
     _read_rate(r)
     _read_term(r)
     r.each("loan_amount", LOAN, lambda m: _cents(_money(m)))
-    if pct is not None:
-        _resolve_percent(r, pct)
+    if down_pct is not None:
+        _resolve_percent(r, *down_pct)
     r.masked = type_text
     _read_loan_type(r)
-    return ExtractedProfile(fields=r.fields, matches=r.matches, spans=sorted(r.spans), down_pct=pct)
+    return ExtractedProfile(
+        fields=r.fields,
+        matches=r.matches,
+        spans=sorted(r.spans),
+        down_pct=down_pct[0] if down_pct is not None else None,
+    )
 
 
 def extract_profile(text: str) -> ExtractedProfile:

@@ -135,6 +135,8 @@ DEBTS = (
         r"student\s+loans?)\b",
     ),
     _nums(_AMT, r"\s+(?:(?:in|of)\s+)?", _ADJ, _PAY_NOUN, r"\b", _OPT_PER),
+    # "$500 in monthly debts": the amount paid each month, not a balance owed
+    _nums(_AMT, r"\s+(?:in|of)\s+", _ADJ, r"monthly\s+(?:debts?|bills)\b"),
     _words(_PAY_LEADS, r"\s+payments?\b", _IS, _QUAL, _AMT, _OPT_PER),
     _words([r"monthly\s+debts?(?:\s+payments?)?\b"], _IS, _QUAL, _AMT),
     _words([r"debts?\b"], _IS, _QUAL, _AMT, r"\s*", _PER),

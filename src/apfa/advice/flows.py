@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from opentelemetry import trace
@@ -43,6 +44,7 @@ from apfa.observability import metrics as m
 CACHE_KIND = "advice"
 _SEPARATOR = "\x1f"
 SNIPPET_CHARS = 320
+CENT = Decimal("0.01")
 _tracer = trace.get_tracer(__name__)
 # What turns the prepared inputs into text; the chain's ``generate`` unless a caller (the
 # streamed endpoint) brings its own.
@@ -91,7 +93,23 @@ def loan_profile(
             notes.append(
                 f"{name.replace('_', ' ')} of {describe(name, value)} read from your question"
             )
+    down = _down_payment_from_percent(facts)
+    if "down_payment" not in profile and down is not None:
+        profile["down_payment"] = down
+        notes.append(
+            f"down payment of {describe('down_payment', down)}: {facts['down_payment_pct']}% "
+            f"of the home price of {describe('home_price', profile['home_price'])}"
+        )
     return profile, notes
+
+
+def _down_payment_from_percent(facts: dict[str, object]) -> float | None:
+    """A down payment stated as a percent of a known price ("20% down", said in a later
+    turn than the price), in dollars."""
+    pct, price = facts.get("down_payment_pct"), facts.get("home_price")
+    if not isinstance(pct, Decimal) or not isinstance(price, Decimal) or not 0 <= pct <= 100:
+        return None
+    return float((price * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def cache_key(
@@ -150,9 +168,12 @@ class Answer:
             "latency_ms": self.latency_ms,
         }
 
-    def render(self, user: str, request_id: str | None) -> bytes:
-        extra = json.dumps(self.envelope(user, request_id), separators=(",", ":"))
-        return b"{" + self.members_json + b"," + extra[1:].encode()
+    def render(self, user: str, request_id: str | None, **extra: Any) -> bytes:
+        """The response: the members, then the per-request fields (and ``extra``, e.g. a
+        conversation message's ``message_id``)."""
+        envelope = {**self.envelope(user, request_id), **extra}
+        tail = json.dumps(envelope, separators=(",", ":"))
+        return b"{" + self.members_json + b"," + tail[1:].encode()
 
     @property
     def body_json(self) -> bytes:

@@ -121,10 +121,21 @@ def continues(message: str) -> bool:
     return bool(_FOLLOW_UP.search(message) or _POINTS_BACK.search(message))
 
 
-def same_topic(before: Sequence[str | None], now: Sequence[str | None], message: str) -> bool:
+def same_topic(
+    before: Sequence[str | None],
+    now: Sequence[str | None],
+    message: str,
+    loan_types: tuple[object, object] = (None, None),
+) -> bool:
     """Whether a turn stays on the thread's topic (and keeps the facts about its loan or
-    purchase): the topics of its intents meet the thread's, one side has only intents of no
-    particular topic (``None``: a payment, a scam), or the message says it carries on."""
+    purchase): it names no other kind of loan than the thread's (``loan_types``: the
+    thread's, the turn's), and the topics of its intents meet the thread's, one side has
+    only intents of no particular topic (``None``: a payment, a scam), or the message says
+    it carries on ("what if I put 20% down instead?" moves from affordability to the down
+    payment of the same house)."""
+    known, named = loan_types
+    if named is not None and known is not None and named != known:
+        return False
     old = {t for t in before if t is not None}
     new = {t for t in now if t is not None}
     return not old or not new or bool(old & new) or continues(message)

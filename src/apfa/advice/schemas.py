@@ -46,20 +46,28 @@ class ProfileIn(BaseModel):
         return self
 
 
+QUESTION_MAX_CHARS = 2000
+
+
+def check_text(value: str, name: str = "query") -> str:
+    """``value`` if it has text and no control characters (tabs and line breaks allowed)."""
+    if not value.strip():
+        raise ValueError(f"{name} must contain text")
+    if _CONTROL.search(value):
+        raise ValueError(f"{name} must not contain control characters")
+    return value
+
+
 class LoanQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=2000)
+    query: str = Field(min_length=1, max_length=QUESTION_MAX_CHARS)
     profile: ProfileIn | None = None
 
     @field_validator("query")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must contain text")
-        if _CONTROL.search(value):
-            raise ValueError("query must not contain control characters")
-        return value
+        return check_text(value)
 
 
 class Citation(BaseModel):

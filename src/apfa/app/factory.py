@@ -17,6 +17,7 @@ from apfa.app.lifespan import lifespan_for
 from apfa.auth.endpoints import router as auth_router
 from apfa.auth.middleware import QueryCredentialsGuard
 from apfa.auth.routes_endpoints import router as routes_router
+from apfa.conversations.endpoints import router as conversations_router
 from apfa.core.config import Settings
 from apfa.core.errors import install_error_handlers
 from apfa.core.middleware import install_edge
@@ -35,6 +36,7 @@ from apfa.web.endpoints import router as web_router
 # (see core/routing.py for how it is registered).
 ROUTERS = (
     advice_router,
+    conversations_router,
     health_router,
     auth_router,
     users_router,

@@ -29,6 +29,7 @@ from apfa.auth.api_keys import API_KEYS, ApiKeyAuthenticator
 from apfa.auth.principals import PRINCIPALS, PrincipalCache
 from apfa.auth.revocation import REVOCATIONS, RevocationList
 from apfa.auth.tokens import TOKENS, TokenService
+from apfa.conversations.flows import CONVERSATION_TURNS, ConversationTurns
 from apfa.core.cache import CACHE, build_cache
 from apfa.core.cache_redis import is_redis_failure
 from apfa.core.config import SETTINGS, Settings
@@ -98,6 +99,7 @@ def lifespan_for(settings: Settings, embedder: Embedder | None = None) -> Lifesp
             await open_auth(startup)
             await open_providers_and_cache(startup)
             await build_advice(startup)
+            build_conversations(startup)
             await start_realtime(startup)
             await start_jobs(startup)
             freeze_the_heap(startup)
@@ -232,6 +234,14 @@ async def build_advice(startup: Startup) -> None:
     writer = resources.provide(HISTORY_WRITER, HistoryWriter(resources.get(SESSIONMAKER)))
     writer.start()
     startup.on_shutdown("history writer", writer.aclose)
+
+
+def build_conversations(startup: Startup) -> None:
+    """Conversation turns, answered by the advice pipeline one at a time per thread."""
+    resources = startup.resources
+    turns = ConversationTurns(resources.get(SESSIONMAKER), resources.get(ADVICE_PIPELINE))
+    resources.provide(CONVERSATION_TURNS, turns)
+    startup.on_shutdown("conversation turns", turns.aclose)
 
 
 async def start_realtime(startup: Startup) -> None:

@@ -12,6 +12,8 @@ from apfa.core.errors import InvalidInput
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=200)]
+# Ids are 32-bit INTEGER columns: a larger value fails in the database, not as bad input.
+MAX_ID = 2**31 - 1
 
 
 def encode_cursor(last_id: int) -> str:
@@ -26,6 +28,9 @@ def decode_cursor(cursor: str | None) -> int | None:
         prefix, value = raw.split(":", 1)
         if prefix != "id":
             raise ValueError(prefix)
-        return int(value)
+        last_id = int(value)
+        if not 0 < last_id <= MAX_ID:
+            raise ValueError(value)
+        return last_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("invalid cursor") from exc

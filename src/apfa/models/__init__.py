@@ -2,6 +2,7 @@
 
 from apfa.models.advice import AdviceAnswer, AdviceRequest
 from apfa.models.base import Base
+from apfa.models.conversation import Conversation, ConversationMessage
 from apfa.models.document import Chunk, Document, EmbeddingCache
 from apfa.models.index_version import IndexVersion
 from apfa.models.security import (
@@ -24,6 +25,8 @@ __all__ = [
     "BackgroundTask",
     "Base",
     "Chunk",
+    "Conversation",
+    "ConversationMessage",
     "Document",
     "EmbeddingCache",
     "IndexVersion",

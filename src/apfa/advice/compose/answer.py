@@ -9,6 +9,7 @@ disclaimer. The same structure is returned as data for clients that render it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,6 +84,10 @@ class Material:
 def said_key(intent: str, part: str, name: str) -> str:
     """How an answer remembers a statement, step or question: ``payment:rule:piti``."""
     return f"{intent}:{part}:{name}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
 
 
 @dataclass
@@ -215,7 +220,8 @@ class Composer:
                 statement = _statement(rule, material)
                 if statement is None:
                     continue
-                key = said_key(intent, "rule", rule.id)
+                # A statement in the person's numbers is said again once the numbers change.
+                key = said_key(intent, "rule", f"{rule.id}:{_digest(statement)}")
                 is_lead = rule.lead and lead is None and position == 0
                 if not is_lead and not (position == 0 or rule.lead):
                     continue

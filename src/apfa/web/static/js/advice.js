@@ -1,17 +1,21 @@
 // The advice page: sign in if needed, ask, and watch the answer stream in from
 // POST /api/v1/advice/stream (events: citations, metrics, delta, reset, done, error;
-// see docs/streaming.md).
+// see docs/streaming.md). In conversation mode each message goes to a thread instead
+// (POST /api/v1/conversations/{id}/messages, the same events; docs/conversations.md).
 
 import { ApiError, api, describeError, logout, onSessionChange, session } from "./api.js";
 import { AnswerView } from "./answer.js";
+import { Conversations } from "./conversation.js";
 import { $, h, replace } from "./dom.js";
 import { renderLogin } from "./login.js";
 import { readEvents } from "./sse.js";
 
 const INTEGER_FIELDS = new Set(["credit_score", "term_years"]);
 const view = new AnswerView();
+const conversations = new Conversations();
 let controller = null;
 let pendingAsk = false;
+let mode = "single";
 
 function setStatus(text, kind = "") {
   const status = $("#status");
@@ -94,16 +98,28 @@ function handle(event) {
   return false;
 }
 
+function postForEvents(path, body, signal) {
+  return api(path, {
+    method: "POST",
+    json: body,
+    raw: true,
+    signal,
+    headers: { Accept: "text/event-stream" },
+  });
+}
+
+async function readAnswer(response) {
+  let done = false;
+  for await (const event of readEvents(response)) {
+    done = handle(event) || done;
+  }
+  if (!done) throw new Error("the answer stream ended early");
+}
+
 async function streamAnswer(body, signal) {
   let response;
   try {
-    response = await api("/api/v1/advice/stream", {
-      method: "POST",
-      json: body,
-      raw: true,
-      signal,
-      headers: { Accept: "text/event-stream" },
-    });
+    response = await postForEvents("/api/v1/advice/stream", body, signal);
   } catch (error) {
     // A server without the streaming endpoint still answers in one piece.
     if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
@@ -112,11 +128,28 @@ async function streamAnswer(body, signal) {
     }
     throw error;
   }
-  let done = false;
-  for await (const event of readEvents(response)) {
-    done = handle(event) || done;
+  await readAnswer(response);
+}
+
+async function converse(content, profile, signal) {
+  const path = await conversations.messagesPath();
+  await readAnswer(await postForEvents(path, { content, profile }, signal));
+  $("#query").value = "";
+  await conversations.refresh();
+}
+
+function setMode(next) {
+  mode = next;
+  const talking = mode === "conversation";
+  for (const [id, on] of [["#mode-single", !talking], ["#mode-conversation", talking]]) {
+    $(id).classList.toggle("current", on);
+    $(id).setAttribute("aria-selected", String(on));
   }
-  if (!done) throw new Error("the answer stream ended early");
+  $("#conversation-panel").hidden = !talking;
+  replace($("#query-label"), talking ? "Your message" : "Your question");
+  replace($("#ask"), talking ? "Send" : "Ask");
+  if (talking && session()) conversations.load();
+  else if (talking) conversations.clear();
 }
 
 async function ask() {
@@ -133,7 +166,8 @@ async function ask() {
   view.reset();
   setStatus("Thinking…", "busy");
   try {
-    await streamAnswer({ query, profile: profileFromForm() }, controller.signal);
+    if (mode === "conversation") await converse(query, profileFromForm(), controller.signal);
+    else await streamAnswer({ query, profile: profileFromForm() }, controller.signal);
     setStatus("Done.", "ok");
   } catch (error) {
     if (error && error.name === "AbortError") setStatus("Stopped.");
@@ -156,5 +190,17 @@ $("#ask-form").addEventListener("submit", (event) => {
   ask();
 });
 $("#stop").addEventListener("click", () => controller && controller.abort());
-onSessionChange(renderAccount);
+$("#mode-single").addEventListener("click", () => setMode("single"));
+$("#mode-conversation").addEventListener("click", () => setMode("conversation"));
+$("#new-conversation").addEventListener("click", () => {
+  conversations.reset();
+  $("#result").hidden = true;
+  $("#query").focus();
+});
+onSessionChange((current) => {
+  renderAccount();
+  if (mode !== "conversation") return;
+  if (current) conversations.load();
+  else conversations.clear();
+});
 renderAccount();
