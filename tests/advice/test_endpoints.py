@@ -269,3 +269,20 @@ async def test_openapi_documents_the_advice_body_and_credentials(client: httpx.A
     }
     assert advice["security"] == stream["security"]
     assert advice["responses"]["422"] == stream["responses"]["422"]
+
+
+@pytest.mark.parametrize(
+    ("question", "opening"),
+    [
+        ("does checking my own credit score lower it?", "Checking your own score"),
+        ("can i call my credit card company and ask for a lower apr?", "Yes, call and ask"),
+    ],
+)
+async def test_a_question_about_one_thing_is_answered_first(
+    client: httpx.AsyncClient, tokens: dict[Role, str], question: str, opening: str
+) -> None:
+    response = await ask(client, tokens[Role.USER], {"query": question})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["summary"].startswith(opening), body["summary"]
+    assert body["advice"].startswith(opening)

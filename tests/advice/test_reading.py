@@ -211,3 +211,17 @@ def test_a_percent_down_without_a_price_is_kept_as_a_percent() -> None:
     with_price = read_facts("Can I afford a $400,000 house with 20% down?").facts
     assert with_price["down_payment"] == Decimal(80000)
     assert with_price["down_payment_pct"] == Decimal(20)  # the same down payment, both ways
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("lease or buy my next car? i drive about 20k miles a year for work", {}),
+        ("a 1,800 sq ft house for 350k", {"home_price": Decimal(350000)}),
+        ("i drive 15,000 miles a year, lease at 399 a month", {"lease_payment": Decimal(399)}),
+    ],
+)
+def test_distances_and_areas_are_not_money(text: str, kept: dict[str, Decimal]) -> None:
+    facts = read_facts(text).facts
+    money = {k: v for k, v in facts.items() if isinstance(v, Decimal)}
+    assert money == kept

@@ -144,8 +144,8 @@ class Composer:
         said: list[str] = []
         citations = _Citations()
         main = material.playbooks[0]
-        lead, why = self._rules(material, citations, said)
-        summary = self._summary(material, main, lead)
+        lead, why, specific = self._rules(material, citations, said)
+        summary = self._summary(material, main, lead, specific)
         sections: list[Section] = []
         excerpts = self._excerpts(material, citations, [summary, *why], said)
         if why or excerpts:
@@ -206,11 +206,13 @@ class Composer:
 
     def _rules(
         self, material: Material, citations: _Citations, said: list[str]
-    ) -> tuple[str | None, list[str]]:
-        """The lead statement (cited) and the other statements that hold, cited; in a
+    ) -> tuple[str | None, list[str], bool]:
+        """The lead statement (cited), the other statements that hold, cited, and whether
+        the lead answers what the question asked (its rule tests the question's words); in a
         conversation, what an earlier answer already said is not said again (the lead,
         the answer to this question, always is)."""
         lead: str | None = None
+        specific = False
         why: list[str] = []
         for position, compiled in enumerate(material.playbooks):
             intent = compiled.playbook.intent
@@ -233,15 +235,16 @@ class Composer:
                 said.append(key)
                 if is_lead:
                     lead = cited
+                    specific = "asked(" in (rule.when or "")
                     continue
                 if len(why) < MAX_WHY:
                     why.append(cited)
                 if position > 0:
                     break  # one statement from each other intent: its lead
-        return lead, why
+        return lead, why, specific
 
     @staticmethod
-    def _summary(material: Material, main: Compiled, lead: str | None) -> str:
+    def _summary(material: Material, main: Compiled, lead: str | None, specific: bool) -> str:
         if not material.index_available:
             prefix = (
                 "The knowledge base is not available right now, so this answer cites no sources. "
@@ -249,10 +252,9 @@ class Composer:
         else:
             prefix = ""
         definition = main.playbook.definition.strip()
-        if (
-            material.kind == "define"
-            or lead is None
-            or (material.kind == "explain" and not material.stated)
+        if lead is None or (
+            not specific
+            and (material.kind == "define" or (material.kind == "explain" and not material.stated))
         ):
             return prefix + (definition if lead is None else f"{definition} {lead}")
         return prefix + lead

@@ -23,6 +23,11 @@ _NOT_QUOTABLE = re.compile(
     re.IGNORECASE,
 )
 _DOLLARS = re.compile(r"\$\s?\d")
+# Sentences about the labelled cases of a worked example ("Debt B is paid off in month 12").
+_LABELLED = re.compile(
+    r"\b(?:[Dd]ebt|[Cc]ard|[Ll]oan|[Oo]ption|[Bb]orrower|[Bb]uyer|[Pp]erson|[Ss]cenario|[Pp]lan)"
+    r"\s[A-D]\b"
+)
 _STOP = frozenset(
     [
         "a",
@@ -102,7 +107,7 @@ def quotable(sentence: str) -> bool:
         return False
     if stripped.endswith((":", ";", ",")) or _NOT_QUOTABLE.match(stripped):
         return False
-    return not _DOLLARS.search(stripped)
+    return not (_DOLLARS.search(stripped) or _LABELLED.search(stripped))
 
 
 def similar(a: set[str], b: set[str], limit: float = 0.55) -> bool:

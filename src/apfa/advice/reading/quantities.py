@@ -40,6 +40,12 @@ _QUANTITY = re.compile(
     r"(?P<cur2>\s?(?:dollars|bucks|usd)\b)?",
     re.IGNORECASE,
 )
+# Measures that are not money: "20k miles a year", "1,800 sq ft" are skipped.
+_MEASURE = re.compile(
+    r"\s?(?:miles?|mi|km|kilomet(?:er|re)s?|sq\.?\s?f(?:ee)?t|square\s(?:feet|foot|meters?)"
+    r"|feet|ft|acres?|lbs?|pounds|kwh|gallons?|mpg)\b",
+    re.IGNORECASE,
+)
 _PER = re.compile(
     r"\s*(?:(?:a|an|per|each|every|/)\s*(?P<unit>year|yr|annum|month|mo|week|wk|hour|hr)\b"
     r"|(?P<word>annually|yearly|monthly|weekly|bi-?weekly|hourly))",
@@ -172,6 +178,8 @@ def scan(text: str) -> list[Quantity]:
             found.append(Quantity("duration", value, start, end, months=months, days=days))
             continue
         currency = bool(match.group("cur") or match.group("cur2"))
+        if not currency and _MEASURE.match(text, end):
+            continue
         suffix = (match.group("suf") or "").strip()
         if suffix:
             value = value.scaleb(_SUFFIXES.get(suffix, _SUFFIXES.get(suffix.lower(), 0)))
