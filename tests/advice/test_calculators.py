@@ -93,6 +93,12 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"settlement_amount": D(1920), "forgiven_amount": D(2880)},
         ),
         (
+            "catch_up",
+            {"missed_payments": 2, "current_payment": D(520), "late_fee": D(25)},
+            {"past_due": D(1090)},
+        ),
+        ("catch_up", {"missed_payments": 3, "current_payment": D(1845)}, {"past_due": D(5535)}),
+        (
             "savings_growth",
             {"monthly_contribution": D(300), "return_rate": D(7), "horizon_years": 30},
             {"future_value": D("365991.30"), "total_contributed": D(108000)},

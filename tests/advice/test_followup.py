@@ -107,3 +107,11 @@ def test_a_percent_down_from_a_later_turn_is_applied_to_the_known_price() -> Non
     stated, _ = loan_profile({**facts, "down_payment": Decimal(50000)}, {})
     assert stated["down_payment"] == 50000.0
     assert "down_payment" not in loan_profile({"down_payment_pct": Decimal(20)}, {})[0]
+
+
+def test_a_message_that_fits_no_intent_carries_on_the_thread() -> None:
+    thread = Thread({"missed_payments": 3}, ["hardship"], turns=1)
+    said = "there's no way i can come up with that all at once"
+    scores = {"other": 0.3, "hardship": 0.25}
+    assert choose_intents(thread, said, {}, [("other", 0.3)], scores) == ["hardship"]
+    assert choose_intents(Thread(), said, {}, [("other", 0.3)], scores) == ["other"]

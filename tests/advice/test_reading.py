@@ -225,3 +225,27 @@ def test_distances_and_areas_are_not_money(text: str, kept: dict[str, Decimal]) 
     facts = read_facts(text).facts
     money = {k: v for k, v in facts.items() if isinstance(v, Decimal)}
     assert money == kept
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "collection agency offered to settle my $4,800 card debt for 40%. good deal?",
+            {"card_balance": Decimal(4800), "settlement_pct": Decimal(40)},
+        ),
+        ("I've got 74 qualifying PSLF payments so far", {"qualifying_payments": 74}),
+        (
+            "im 3 months behind on my mortgage. payment is $1,845",
+            {"missed_payments": 3, "current_payment": Decimal(1845)},
+        ),
+        ("2 payments behind on my car", {"missed_payments": 2}),
+        ("i am 2 weeks late on my car payment", {"missed_payments": 0}),
+    ],
+)
+def test_settlements_payment_counts_and_arrears_are_read(
+    text: str, expected: dict[str, object]
+) -> None:
+    facts = read_facts(text).facts
+    assert {name: facts.get(name) for name in expected} == expected
+    assert "apr" not in facts

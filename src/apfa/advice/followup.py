@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from apfa.advice.understanding.catalogue import OTHER
+
 # Facts that say the same thing in different ways: stating one drops the others.
 FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"down_payment", "down_payment_pct"}),
@@ -160,8 +162,11 @@ def choose_intents(
     scores: Mapping[str, float],
 ) -> list[str]:
     """The intents to answer this turn with: the thread's for a follow-up, unless the
-    message's own best intent clearly beats them."""
+    message's own best intent clearly beats them; a message that fits no intent of its own
+    ("there's no way I can pay that all at once") carries on the thread."""
     own = [intent for intent, _ in classified]
+    if thread.intents and own in ([], [OTHER]):
+        return list(thread.intents)
     if not thread.intents or not is_follow_up(message, new_facts):
         return own
     best_own = classified[0][1] if classified else 0.0

@@ -228,6 +228,23 @@ def settlement(inputs: Inputs) -> Computed | None:
     return Computed({"settlement_amount": paid, "forgiven_amount": owed - paid})
 
 
+@calculator("catch_up", past_due="money")
+def catch_up(inputs: Inputs) -> Computed | None:
+    """What it takes to bring a loan current: the missed payments, and the late fees when
+    one was stated (charged once for each missed payment)."""
+    missed, payment = inputs.whole("missed_payments"), inputs.money("current_payment")
+    if not missed or missed < 0 or payment is None:
+        return None
+    owed = payment * missed
+    fee = inputs.money("late_fee")
+    if fee is not None:
+        owed += fee * missed
+        inputs.assume(f"a late fee charged for each of the {missed} missed payments")
+    else:
+        inputs.assume("late fees not included: the servicer's statement shows them")
+    return Computed({"past_due": owed}, assumptions=inputs.assumptions)
+
+
 def _new_loan_only(inputs: Inputs, balance: Decimal, loan_rate: Decimal | None) -> Computed | None:
     """The consolidation loan's own cost when the debts' rates are not known."""
     n = inputs.whole("term_months")

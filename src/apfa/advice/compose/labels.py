@@ -105,6 +105,7 @@ LABELS: dict[str, str] = {
     "payday_apr": "APR of the payday loan",
     "settlement_amount": "Settlement payment",
     "forgiven_amount": "Amount forgiven",
+    "past_due": "Needed to bring the loan current",
     "max_cash_out": "Cash available up to 80% of the value",
     "heloc_interest_only_payment": "Interest-only payment on the amount drawn",
 }

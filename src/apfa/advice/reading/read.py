@@ -165,13 +165,22 @@ def _value(q: Quantity, fact: str) -> object:
             return int(months / 12) if months % 12 == 0 else int(months // 12)
         if fact == "payday_days":
             return q.days or int(months * Decimal("30.4167"))
+        if fact == "missed_payments":
+            return int(months)  # whole monthly payments missed: two weeks late is none yet
         return int(months) if months == months.to_integral_value() else months
     if q.kind == "money" and q.per is not None:
         if fact == "annual_income":
             return q.value * q.per
         if q.per != 12 and fact.endswith(("monthly", "_payment", "rent", "expenses")):
             return (q.value * q.per / 12).quantize(Decimal("0.01"))
-    if q.kind in ("number",) and fact in ("credit_score", "dependents", "family_size", "age"):
+    if q.kind in ("number",) and fact in (
+        "credit_score",
+        "dependents",
+        "family_size",
+        "age",
+        "missed_payments",
+        "qualifying_payments",
+    ):
         return q.whole
     return q.value
 

@@ -161,7 +161,7 @@ ROLES: Sequence[Role] = (
     _role(
         "tax_rate", "percent", before=rf"(?:bracket|tax\s+rate)\b{_W}", after=r"(?:tax\s+)?bracket"
     ),
-    _role("settlement_pct", "percent", before=rf"settle\w*\b{_W}"),
+    _role("settlement_pct", "percent", before=r"settle\w*\b(?:\W+\w+){0,8}", strong=True),
     _role("down_payment_pct", "percent", after=r"down\b"),
     _role(
         "new_rate",
@@ -223,10 +223,18 @@ ROLES: Sequence[Role] = (
     ),
     # counts
     _role("points", "number percent", after=r"points?\b"),
+    _role("missed_payments", "number", before=r"missed\s+|behind\s+(?:on\s+)?"),
     _role(
-        "qualifying_payments", "number", after=r"(?:qualifying\s+|on-?time\s+|pslf\s+)?payments?\b"
+        "missed_payments",
+        "number duration",
+        after=r"(?:(?:mortgage|car|loan|monthly)\s+)?(?:payments?\s+)?(?:behind|late|past\s+due)\b",
+        strong=True,
     ),
-    _role("missed_payments", "number", before=r"missed\s+|behind\s+"),
+    _role(
+        "qualifying_payments",
+        "number",
+        after=r"(?:(?:qualifying|on-?time|pslf|eligible)\s+){0,3}payments?\b",
+    ),
     _role("dependents", "number", after=r"(?:kids|children|dependents)\b"),
     _role("family_size", "number", before=r"family\s+of\s+|household\s+of\s+"),
     _role(
