@@ -118,6 +118,13 @@ def run(name: str, **facts: object) -> dict[str, object]:
              "interest_saved_with_extra": D("91173.87")},
         ),
         (
+            "extra_payment",
+            {"loan_amount": D(12000), "interest_rate": D(7), "remaining_months": 48,
+             "extra_payment": D(300), "loan_type": "auto"},
+            {"monthly_payment": D("287.35"), "months_without_extra": 48,
+             "payoff_months_with_extra": 22, "interest_saved_with_extra": D("978.10")},
+        ),
+        (
             "term_comparison",
             {"loan_amount": D(300000), "rates": [D("5.5"), D("6.25")], "terms_months": [180, 360],
              "payments_made": 60},
@@ -239,3 +246,11 @@ def test_a_figure_name_means_one_thing() -> None:
             producers.setdefault(figure, set()).add(calc.name)
     shared = {name: names for name, names in producers.items() if len(names) > 1}
     assert shared == SHARED
+
+
+def test_terms_are_compared_for_other_loans_only_when_stated() -> None:
+    auto = {"loan_amount": D(12000), "interest_rate": D(7), "loan_type": "auto"}
+    assert REGISTRY["term_comparison"].run(Inputs(auto)) is None
+    stated = REGISTRY["term_comparison"].run(Inputs({**auto, "terms_months": [36, 60]}))
+    assert stated is not None
+    assert (stated.figures["short_term"], stated.figures["long_term"]) == (36, 60)

@@ -50,6 +50,9 @@ def term_months(inputs: Inputs) -> int:
     terms = inputs.numbers("terms_months")
     if terms:
         return int(terms[0])
+    left = inputs.whole("remaining_months")
+    if left:
+        return left  # a loan already running: its payment spreads what is owed over what is left
     kind = loan_type(inputs)
     years = DEFAULT_TERM_YEARS[kind]
     inputs.assume(f"loan term assumed {years} years (the usual term for a {kind} loan)")
@@ -109,6 +112,8 @@ def _options(inputs: Inputs, amount: Decimal) -> list[tuple[Decimal, int]]:
     terms = [int(t) for t in inputs.numbers("terms_months")]
     rates = inputs.numbers("rates")
     if len(terms) < 2:
+        if loan_type(inputs) != "mortgage":
+            return []  # 15 against 30 years is a mortgage's choice; other loans state theirs
         stated = inputs.whole("term_months") or (terms[0] if terms else 0)
         terms = sorted({stated, 180, 360} - {0})[:2] if stated in (0, 180, 360) else [stated]
         if len(terms) < 2:
@@ -180,9 +185,11 @@ def term_comparison(inputs: Inputs) -> Computed | None:
 
 @calculator(
     "extra_payment",
+    months_without_extra="months",
     payoff_months_with_extra="months",
     months_saved="months",
     interest_saved_with_extra="money",
+    total_interest_with_extra="money",
     monthly_payment="money",
 )
 def extra_payment(inputs: Inputs) -> Computed | None:
@@ -194,8 +201,10 @@ def extra_payment(inputs: Inputs) -> Computed | None:
     effect = extra_payment_effect(amount, r, n, extra)
     figures: dict[str, Decimal | int | str] = {
         "monthly_payment": monthly_payment(amount, r, n),
+        "months_without_extra": n,
         "payoff_months_with_extra": effect.new_payoff_months,
         "months_saved": effect.months_saved,
         "interest_saved_with_extra": effect.interest_saved,
+        "total_interest_with_extra": effect.new_total_interest,
     }
     return Computed(figures, assumptions=inputs.assumptions)

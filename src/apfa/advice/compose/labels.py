@@ -16,6 +16,7 @@ LABELS: dict[str, str] = {
     "payoff_months_with_extra": "Paid off after (with the extra payment)",
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
+    "total_interest_with_extra": "Total interest with the extra payment",
     # terms side by side
     "short_payment": "Monthly payment on the shorter term",
     "long_payment": "Monthly payment on the longer term",
