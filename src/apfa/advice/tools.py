@@ -9,8 +9,9 @@ new; every fact it asked for becomes a property typed by the fact's kind
 the calculator as facts, exactly (``Decimal``). Bad arguments and calculators that cannot
 answer give the model an error to read, never an exception.
 
-A ``ToolSession`` serves one answer: it records every figure its tools produced, so the
-figure check accepts them beside the plan's, and numbers the passages ``search_knowledge``
+A ``ToolSession`` serves one answer: it records every figure its tools produced (and the
+numbers a successful call computed from), so the figure check accepts them beside the
+plan's, and numbers the passages ``search_knowledge``
 finds after those the model was given, so it may cite them.
 """
 
@@ -236,10 +237,10 @@ def facts_from(arguments: Mapping[str, object], kinds: Mapping[str, Kind]) -> di
 
 
 def shown(value: object) -> object:
-    """A figure for the model: money to the cent, other decimals to four places at most."""
+    """A figure for the model, in plain digits: to the cent, or to four places below 1."""
     if isinstance(value, Decimal):
         places = Decimal("0.01") if abs(value) >= 1 else Decimal("0.0001")
-        return str(value.quantize(places, rounding=ROUND_HALF_UP).normalize())
+        return format(value.quantize(places, rounding=ROUND_HALF_UP), "f")
     return value if isinstance(value, int | str) else str(value)
 
 
@@ -311,10 +312,17 @@ class ToolSession:
             return _error(call, f"could not compute with these values ({type(exc).__name__})")
         if computed is None or not computed.figures:
             return _error(call, f"not enough facts; accepted: {', '.join(tool.kinds)}")
-        return ToolResult(call.id, call.name, json.dumps(self._record(call, computed)))
+        return ToolResult(call.id, call.name, json.dumps(self._record(call, facts, computed)))
 
-    def _record(self, call: ToolCall, computed: Computed) -> dict[str, Any]:
+    def _record(
+        self, call: ToolCall, facts: Mapping[str, object], computed: Computed
+    ) -> dict[str, Any]:
+        """The result for the model; its figures, and the numbers it was computed from (a
+        what-if's rate), as figures the answer may state."""
         prefix = f"{call.name}#{len(self.figures)}"
+        for name, value in facts.items():
+            if isinstance(value, Decimal | int):
+                self.figures[f"{prefix}.in.{name}"] = float(value)
         for name, value in computed.figures.items():
             if isinstance(value, Decimal | int):
                 self.figures[f"{prefix}.{name}"] = float(value)
