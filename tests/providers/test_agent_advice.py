@@ -188,3 +188,19 @@ async def test_a_figure_no_tool_computed_falls_back_to_the_grounded_answer(
     assert body["fallback_reason"] == f"{wire}: invented figure $1,650.00"
     assert "$1,650.00" not in body["advice"]
     assert len(stub.seen) == 2
+
+
+@pytest.mark.parametrize("wire", ["openai"], indirect=True)
+async def test_search_knowledge_searches_the_served_index(
+    agent_app: AgentApp, stub: StubLLM
+) -> None:
+    search = ("search_knowledge", {"query": "When can private mortgage insurance end?", "k": 3})
+    text = "You can ask to cancel PMI once you reach 20% equity [1]."
+    stub.script(openai_tool_calls(search), openai_answer(text))
+    body = await agent_app.ask()
+    assert (body["provider"], body["fallback_reason"], body["advice"]) == ("openai", None, text)
+    _, result = tool_result("openai", stub.seen[1].body)
+    found = result["passages"]
+    assert 1 <= len(found) <= 3
+    assert all(p["n"] >= 1 and p["text"] for p in found)
+    assert any("mortgage insurance" in p["text"].lower() for p in found)
