@@ -166,3 +166,15 @@ async def test_passages_a_search_found_may_be_cited(stub: StubLLM) -> None:
     [result] = tool_messages(stub.seen[1].body)
     found = json.loads(result["content"])["passages"]
     assert [(p["n"], p["title"]) for p in found] == [(1, "PMI"), (2, "Rates")]
+
+
+async def test_too_many_calls_in_one_step_are_not_run(stub: StubLLM) -> None:
+    stub.script(openai_tool_calls(*[WHAT_IF] * 10), openai_answer(WHAT_IF_ANSWER))
+    answer, _ = await run(stub)
+    assert answer is not None
+    results = [json.loads(m["content"]) for m in tool_messages(stub.seen[1].body)]
+    assert [("error" in r) for r in results] == [False] * 8 + [True] * 2
+    stub.script(openai_tool_calls(*[WHAT_IF] * 12))
+    answer, reasons = await run(stub)
+    assert answer is None
+    assert reasons == ["openai: agent repeated bad tool calls"]

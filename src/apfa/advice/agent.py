@@ -14,6 +14,7 @@ chain moves on, ending with the deterministic answer.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -31,6 +32,8 @@ from apfa.providers.tools import (
     AssistantTurn,
     Conversation,
     Message,
+    ToolCall,
+    ToolResult,
     ToolResults,
     ToolUser,
     UserText,
@@ -40,6 +43,8 @@ log = structlog.get_logger(__name__)
 
 # Tool calls that return an error before the exchange is given up as a loop.
 MAX_TOOL_ERRORS = 3
+# Calls run in one step; any more are answered with an error, unrun.
+MAX_CALLS_PER_STEP = 8
 AGENT_RULES = (
     "\nTools:\n"
     "- You may call the calculators to compute figures the computed figures lack (another "
@@ -68,6 +73,11 @@ def agent_prompt(request: GenerationRequest, plan: Sequence[str]) -> str:
     if plan:
         text += "\n\nPlan:\n" + "\n".join(f"- {line}" for line in plan)
     return text
+
+
+def too_many(call: ToolCall) -> ToolResult:
+    error = {"error": f"at most {MAX_CALLS_PER_STEP} tool calls at a time"}
+    return ToolResult(call.id, call.name, json.dumps(error), is_error=True)
 
 
 class Agent:
@@ -124,7 +134,10 @@ class Agent:
             if steps >= self._limits.max_steps:
                 raise AgentFailed(f"agent step limit ({self._limits.max_steps})", "step_limit")
             steps += 1
-            results = tuple([await session.call(call) for call in turn.calls])
+            results = tuple(
+                [await session.call(call) for call in turn.calls[:MAX_CALLS_PER_STEP]]
+                + [too_many(call) for call in turn.calls[MAX_CALLS_PER_STEP:]]
+            )
             for result in results:
                 name = result.name if self._tools.knows(result.name) else "unknown"
                 m.LLM_TOOL_CALLS.labels(name, "error" if result.is_error else "ok").inc()
