@@ -1,9 +1,10 @@
 """A stub LLM HTTP server on 127.0.0.1, run for real in the test's event loop.
 
-It speaks just enough HTTP/1.1 (one request per connection) to play an OpenAI-compatible
-or Anthropic endpoint, and each request gets the next scripted behaviour, or the default
-once the script is used up: an answer, a hang, an error status, a dropped connection,
-malformed JSON or a Server-Sent Events stream. Every request it receives is recorded.
+It speaks just enough HTTP/1.1 (one request per connection) to play an OpenAI-compatible,
+Anthropic or Bedrock Converse endpoint (answers or tool calls), and each request gets the
+next scripted behaviour, or the default once the script is used up: an answer, a hang, an
+error status, a dropped connection, malformed JSON or a Server-Sent Events stream. Every
+request it receives is recorded.
 """
 
 from __future__ import annotations
@@ -112,6 +113,73 @@ def anthropic_stream(pieces: list[str]) -> Stream:
             event("message_delta", {"usage": {"output_tokens": 6}}),
             event("message_stop", {}),
         ]
+    )
+
+
+# A tool call as a test scripts it: (name, arguments); arguments as a string are sent as
+# they are (OpenAI's arguments are a JSON string, which a model may get wrong).
+Call = tuple[str, dict[str, Any] | str]
+
+
+def openai_tool_calls(*calls: Call, text: str | None = None, delay: float = 0.0) -> Reply:
+    wire = [
+        {
+            "id": f"call_{i}",
+            "type": "function",
+            "function": {
+                "name": name,
+                "arguments": args if isinstance(args, str) else json.dumps(args),
+            },
+        }
+        for i, (name, args) in enumerate(calls)
+    ]
+    message = {"role": "assistant", "content": text, "tool_calls": wire}
+    payload = {
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+        "usage": {"prompt_tokens": 200, "completion_tokens": 20},
+    }
+    return Reply(200, json.dumps(payload).encode(), delay=delay)
+
+
+def anthropic_tool_use(*calls: Call, text: str = "") -> Reply:
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    blocks += [
+        {"type": "tool_use", "id": f"toolu_{i}", "name": name, "input": args}
+        for i, (name, args) in enumerate(calls)
+    ]
+    return json_reply(
+        {
+            "type": "message",
+            "role": "assistant",
+            "content": blocks,
+            "stop_reason": "tool_use",
+            "usage": {"input_tokens": 150, "output_tokens": 25},
+        }
+    )
+
+
+def _converse(content: list[dict[str, Any]], stop: str) -> Reply:
+    return json_reply(
+        {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": stop,
+            "usage": {"inputTokens": 90, "outputTokens": 12, "totalTokens": 102},
+            "metrics": {"latencyMs": 5},
+        }
+    )
+
+
+def bedrock_answer(text: str) -> Reply:
+    return _converse([{"text": text}], "end_turn")
+
+
+def bedrock_tool_use(*calls: Call) -> Reply:
+    return _converse(
+        [
+            {"toolUse": {"toolUseId": f"tooluse_{i}", "name": name, "input": args}}
+            for i, (name, args) in enumerate(calls)
+        ],
+        "tool_use",
     )
 
 

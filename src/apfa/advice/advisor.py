@@ -74,6 +74,21 @@ class Advice:
     hits: list[Hit]
     assumptions: list[str] = field(default_factory=list)
     index_version: int | None = None
+    plan: list[str] = field(default_factory=list)  # ``plan_lines``
+
+
+def plan_lines(plans: Sequence[Compiled], computed: Sequence[str]) -> list[str]:
+    """The plan in words, for an LLM agent: what was asked, computed and searched for."""
+    calculators = list(dict.fromkeys(c for p in plans for c in p.playbook.calculators))
+    queries = [q for p in plans for q in p.playbook.retrieval]
+    lines = [f"intents: {', '.join(p.playbook.intent for p in plans)}"]
+    if calculators:
+        lines.append(f"calculators run: {', '.join(calculators)}")
+    if computed:
+        lines.append(f"figures computed: {', '.join(computed)}")
+    if queries:
+        lines.append(f"retrieval queries: {'; '.join(queries)}")
+    return lines
 
 
 def facts_of(profile: Mapping[str, object]) -> dict[str, object]:

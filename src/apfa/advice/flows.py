@@ -19,7 +19,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from apfa.advice.advisor import Advice, Advisor, as_float
+from apfa.advice.advisor import Advice, Advisor, as_float, plan_lines
 from apfa.advice.compose.disclaimer import DISCLAIMER
 from apfa.advice.followup import MAX_SAID, Thread
 from apfa.advice.generation import CitedPassage, Generated, GenerationChain, Grounded, Inputs
@@ -325,6 +325,7 @@ class AdvicePipeline:
             hits,
             computed[3],
             served.version if served is not None else None,
+            plan_lines(plans, computed[1]),
         )
 
     async def _compute(
@@ -357,6 +358,7 @@ class AdvicePipeline:
             Grounded(composed.text, cited),
             index_available=advice.index_version is not None,
             figures=figures,
+            plan=advice.plan,
         )
         with _tracer.start_as_current_span("generation"):
             draft = await generate(inputs)

@@ -30,6 +30,7 @@ from apfa.providers.llm import (
     SourcePassage,
     TextGenerator,
 )
+from apfa.providers.tools import ToolUser
 from apfa.providers.verification import verify
 
 log = structlog.get_logger(__name__)
@@ -73,6 +74,8 @@ class Inputs:
     index_available: bool = True
     # Figures the advisor's calculators computed besides the loan analysis's metrics.
     figures: Mapping[str, Figure] = field(default_factory=dict)
+    # The plan in words (intents, calculators, retrieval queries), for an agent.
+    plan: Sequence[str] = ()
 
 
 def request_for(inputs: Inputs) -> GenerationRequest:
@@ -102,6 +105,16 @@ class Listener(Protocol):
 
     def discard(self, reason: str) -> None:
         """Drop the text so far: the next provider answers instead."""
+
+
+class ToolAgent(Protocol):
+    """Runs an LLM as an agent over the advisor's tools (``advice.agent.Agent``)."""
+
+    async def answer(
+        self, llm: ToolUser, inputs: Inputs, request: GenerationRequest, reasons: list[str]
+    ) -> Generated | None:
+        """A verified answer, or None with the reason added to ``reasons``."""
+        ...
 
 
 class Trimmed:
@@ -136,12 +149,15 @@ class Trimmed:
 
 
 class GenerationChain:
-    def __init__(self, llms: Sequence[TextGenerator] = ()) -> None:
+    def __init__(self, llms: Sequence[TextGenerator] = (), agent: ToolAgent | None = None) -> None:
         self._llms = tuple(llms)
+        self._agent = agent
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (*(g.name for g in self._llms), GROUNDED)
+        """The chain as the answer cache knows it: an agent's answers are kept apart."""
+        mark = "+tools" if self._agent is not None else ""
+        return (*(g.name + mark for g in self._llms), GROUNDED)
 
     @property
     def llms(self) -> tuple[TextGenerator, ...]:
@@ -175,6 +191,15 @@ class GenerationChain:
     ) -> Generated | None:
         request = request_for(inputs)
         for llm in self._llms:
+            if self._agent is not None and isinstance(llm, ToolUser) and llm.uses_tools:
+                answer = await self._agent.answer(llm, inputs, request, reasons)
+                if answer is None:
+                    continue
+                if listener is not None:
+                    # Checked before anyone sees it; its searches may have found passages.
+                    listener.passages(answer.cited)
+                    listener.piece(answer.text)
+                return answer
             trimmed = Trimmed()
             try:
                 if listener is None:

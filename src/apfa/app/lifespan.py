@@ -21,6 +21,7 @@ from fastapi import FastAPI
 
 from apfa import __version__
 from apfa.advice.advisor import Advisor
+from apfa.advice.agent import build_agent
 from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, PipelineOptions
 from apfa.advice.generation import GenerationChain
 from apfa.advice.history import HISTORY_WRITER, HistoryWriter
@@ -221,6 +222,7 @@ async def build_advice(startup: Startup) -> None:
     which records answers behind requests."""
     settings, resources = startup.settings, startup.resources
     advisor = await anyio.to_thread.run_sync(Advisor.for_model, resources.get(EMBEDDER))
+    agent = await anyio.to_thread.run_sync(build_agent, settings, resources.get(RETRIEVER))
     resources.provide(
         ADVICE_PIPELINE,
         AdvicePipeline(
@@ -228,7 +230,7 @@ async def build_advice(startup: Startup) -> None:
             resources.get(CACHE),
             advisor,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
-            GenerationChain(resources.get(PROVIDERS).generators),
+            GenerationChain(resources.get(PROVIDERS).generators, agent),
         ),
     )
     writer = resources.provide(HISTORY_WRITER, HistoryWriter(resources.get(SESSIONMAKER)))

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     llm_temperature: float = Field(default=0.2, ge=0, le=2)
     # USD per 1,000 tokens as [prompt, completion] by provider, e.g. {"openai": [0.15, 0.6]}.
     llm_prices_per_1k: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    # Agent mode: an LLM may call the calculators and retrieval as tools, within at most
+    # this many tool rounds and seconds in all (docs/llm.md).
+    llm_agent: bool = False
+    llm_agent_max_steps: int = Field(default=4, ge=1, le=16)
+    llm_agent_timeout_seconds: float = Field(default=30.0, gt=0)
     breaker_failure_threshold: int = Field(default=5, ge=1)
     breaker_open_seconds: float = Field(default=60.0, gt=0)
     openai_base_url: str | None = None
@@ -153,6 +158,8 @@ class Settings(BaseSettings):
     anthropic_model: str | None = None
     bedrock_model_id: str | None = None
     bedrock_region: str | None = None
+    # Another Converse endpoint (a VPC endpoint, or a stub in tests); unset = AWS's own.
+    bedrock_endpoint_url: str | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Tracing: an OTLP/HTTP collector, e.g. http://otel-collector:4318; unset = tracing off.

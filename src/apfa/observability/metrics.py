@@ -93,6 +93,17 @@ LLM_COST = Counter(
 LLM_REJECTED = Counter(
     "apfa_llm_rejected_total", "LLM answers rejected by figure/citation checks", ["provider"]
 )
+LLM_AGENT_RUNS = Counter(
+    "apfa_llm_agent_runs_total",
+    "LLM agent exchanges by outcome (answered, rejected, timeout, step_limit, "
+    "bad_tool_calls, provider_error)",
+    ["provider", "outcome"],
+)
+LLM_TOOL_CALLS = Counter(
+    "apfa_llm_tool_calls_total",
+    "Tool calls made by LLM agents, by tool and outcome",
+    ["tool", "outcome"],
+)
 
 
 @cache

@@ -18,6 +18,7 @@ from apfa.providers.http import (
 )
 from apfa.providers.llm import Generation, GenerationRequest, ProviderError, Usage
 from apfa.providers.prompt import SYSTEM_PROMPT, user_prompt
+from apfa.providers.tools import AssistantTurn, Conversation, Message, ToolCall, UserText
 
 PATH = "/v1/messages"
 API_VERSION = "2023-06-01"
@@ -92,5 +93,70 @@ class AnthropicAdapter(HttpAdapter):
                     elif event == "message_stop":
                         break
 
+    async def converse(self, conversation: Conversation) -> AssistantTurn:
+        """One turn with tools: ``tools`` offered, ``tool_use`` blocks read back."""
+        body: dict[str, Any] = {
+            "model": self._model,
+            "system": conversation.system,
+            "messages": [_wire(m) for m in conversation.messages],
+            "max_tokens": self._max_tokens,
+            "temperature": self._temperature,
+        }
+        if conversation.tools:
+            body["tools"] = [
+                {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
+                for t in conversation.tools
+            ]
+        with translating_errors():
+            response = await self._client.post(PATH, json=body)
+            check_status(response)
+            payload = decode_json(response)
+            blocks = payload["content"]
+            text = "".join(b["text"] for b in blocks if b.get("type") == "text")
+            calls = tuple(
+                ToolCall(
+                    str(b["id"]),
+                    str(b["name"]),
+                    b["input"] if isinstance(b.get("input"), dict) else None,
+                    json.dumps(b.get("input")),
+                )
+                for b in blocks
+                if b.get("type") == "tool_use"
+            )
+            if not calls:
+                text = require_text(text)
+            usage = payload.get("usage") or {}
+            return AssistantTurn(
+                text,
+                calls,
+                Usage(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0)),
+            )
+
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _wire(message: Message) -> dict[str, Any]:
+    if isinstance(message, UserText):
+        return {"role": "user", "content": message.text}
+    if isinstance(message, AssistantTurn):
+        content: list[dict[str, Any]] = [{"type": "text", "text": message.text}]
+        if not message.text:
+            content = []
+        content += [
+            {"type": "tool_use", "id": c.id, "name": c.name, "input": c.arguments or {}}
+            for c in message.calls
+        ]
+        return {"role": "assistant", "content": content}
+    return {
+        "role": "user",
+        "content": [
+            {
+                "type": "tool_result",
+                "tool_use_id": r.call_id,
+                "content": r.content,
+                "is_error": r.is_error,
+            }
+            for r in message.results
+        ],
+    }

@@ -18,6 +18,7 @@ import anyio.to_thread
 from apfa.providers.http import HttpOptions, require_text
 from apfa.providers.llm import Generation, GenerationRequest, ProviderError, Usage
 from apfa.providers.prompt import SYSTEM_PROMPT, user_prompt
+from apfa.providers.tools import AssistantTurn, Conversation, Message, ToolCall, UserText
 
 if TYPE_CHECKING:
     from mypy_boto3_bedrock_runtime import BedrockRuntimeClient
@@ -33,7 +34,9 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def create_client(region: str | None, options: HttpOptions) -> BedrockRuntimeClient:
+def create_client(
+    region: str | None, options: HttpOptions, endpoint_url: str | None = None
+) -> BedrockRuntimeClient:
     try:
         import boto3
         from botocore.config import Config
@@ -44,7 +47,9 @@ def create_client(region: str | None, options: HttpOptions) -> BedrockRuntimeCli
         read_timeout=options.read_timeout,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
-    return boto3.client("bedrock-runtime", region_name=region, config=config)
+    return boto3.client(
+        "bedrock-runtime", region_name=region, config=config, endpoint_url=endpoint_url
+    )
 
 
 def _translate(exc: Exception) -> ProviderError:
@@ -113,6 +118,57 @@ class BedrockAdapter:
         except Exception as exc:
             raise _translate(exc) from exc
 
+    def _converse_tools(self, conversation: Conversation) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if conversation.tools:
+            specs = [
+                {
+                    "toolSpec": {
+                        "name": t.name,
+                        "description": t.description,
+                        "inputSchema": {"json": dict(t.parameters)},
+                    }
+                }
+                for t in conversation.tools
+            ]
+            extra["toolConfig"] = {"tools": specs}
+        response = self._client.converse(
+            modelId=self._model_id,
+            system=[{"text": conversation.system}],
+            messages=[_wire(m) for m in conversation.messages],  # type: ignore[misc]
+            inferenceConfig={"maxTokens": self._max_tokens, "temperature": self._temperature},
+            **extra,
+        )
+        return dict(response)
+
+    async def converse(self, conversation: Conversation) -> AssistantTurn:
+        """One turn with tools: ``toolConfig`` offered, ``toolUse`` blocks read back."""
+        try:
+            response = await anyio.to_thread.run_sync(partial(self._converse_tools, conversation))
+            blocks = response["output"]["message"]["content"]
+            text = "".join(str(b["text"]) for b in blocks if "text" in b)
+            calls = tuple(
+                ToolCall(
+                    str(use["toolUseId"]),
+                    str(use["name"]),
+                    use["input"] if isinstance(use.get("input"), dict) else None,
+                    str(use.get("input")),
+                )
+                for use in (b["toolUse"] for b in blocks if "toolUse" in b)
+            )
+            if not calls:
+                text = require_text(text)
+            usage = response.get("usage") or {}
+            return AssistantTurn(
+                text,
+                calls,
+                Usage(int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0))),
+            )
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise _translate(exc) from exc
+
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[str | Usage, None]:
         generation = await self.complete(request)
         yield generation.usage
@@ -120,3 +176,28 @@ class BedrockAdapter:
 
     async def aclose(self) -> None:
         await anyio.to_thread.run_sync(self._client.close)
+
+
+def _wire(message: Message) -> dict[str, Any]:
+    if isinstance(message, UserText):
+        return {"role": "user", "content": [{"text": message.text}]}
+    if isinstance(message, AssistantTurn):
+        content: list[dict[str, Any]] = [{"text": message.text}] if message.text else []
+        content += [
+            {"toolUse": {"toolUseId": c.id, "name": c.name, "input": c.arguments or {}}}
+            for c in message.calls
+        ]
+        return {"role": "assistant", "content": content}
+    return {
+        "role": "user",
+        "content": [
+            {
+                "toolResult": {
+                    "toolUseId": r.call_id,
+                    "content": [{"text": r.content}],
+                    "status": "error" if r.is_error else "success",
+                }
+            }
+            for r in message.results
+        ],
+    }

@@ -22,6 +22,7 @@ from apfa.providers.http import (
 )
 from apfa.providers.llm import Generation, GenerationRequest, Usage
 from apfa.providers.prompt import SYSTEM_PROMPT, user_prompt
+from apfa.providers.tools import AssistantTurn, Conversation, Message, ToolCall, UserText
 
 PATH = "/chat/completions"
 
@@ -92,5 +93,71 @@ class OpenAICompatibleAdapter(HttpAdapter):
                         if delta:
                             yield str(delta)
 
+    async def converse(self, conversation: Conversation) -> AssistantTurn:
+        """One turn with tools: ``tools`` offered, ``tool_calls`` read back."""
+        body: dict[str, Any] = {
+            "model": self._model,
+            "messages": [
+                {"role": "system", "content": conversation.system},
+                *(m for message in conversation.messages for m in _wire(message)),
+            ],
+            "max_tokens": self._max_tokens,
+            "temperature": self._temperature,
+        }
+        if conversation.tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": dict(t.parameters),
+                    },
+                }
+                for t in conversation.tools
+            ]
+        with translating_errors():
+            response = await self._client.post(PATH, json=body)
+            check_status(response)
+            payload = decode_json(response)
+            message = payload["choices"][0]["message"]
+            calls = tuple(_call(c) for c in message.get("tool_calls") or [])
+            text = message.get("content") or ""
+            if not calls:
+                text = require_text(text)
+            return AssistantTurn(str(text), calls, _usage(payload.get("usage")) or Usage())
+
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _call(wire: dict[str, Any]) -> ToolCall:
+    function = wire["function"]
+    raw = function.get("arguments") or "{}"
+    try:
+        arguments = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        arguments = None
+    if not isinstance(arguments, dict):
+        arguments = None
+    return ToolCall(str(wire["id"]), str(function["name"]), arguments, str(raw))
+
+
+def _wire(message: Message) -> list[dict[str, Any]]:
+    if isinstance(message, UserText):
+        return [{"role": "user", "content": message.text}]
+    if isinstance(message, AssistantTurn):
+        out: dict[str, Any] = {"role": "assistant", "content": message.text or None}
+        if message.calls:
+            out["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.raw or json.dumps(c.arguments)},
+                }
+                for c in message.calls
+            ]
+        return [out]
+    return [
+        {"role": "tool", "tool_call_id": r.call_id, "content": r.content} for r in message.results
+    ]

@@ -73,7 +73,7 @@ def _bedrock(settings: Settings, options: HttpOptions) -> ProviderAdapter:
 
     model_id = _require(settings.bedrock_model_id, "APFA_BEDROCK_MODEL_ID", "bedrock")
     return BedrockAdapter(
-        create_client(settings.bedrock_region, options),
+        create_client(settings.bedrock_region, options, settings.bedrock_endpoint_url),
         model_id,
         max_tokens=settings.llm_max_tokens,
         temperature=settings.llm_temperature,

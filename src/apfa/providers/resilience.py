@@ -19,6 +19,7 @@ from tenacity.wait import wait_base, wait_exponential, wait_random
 from apfa.observability import metrics as m
 from apfa.providers.breaker import CircuitBreaker, CircuitOpenError
 from apfa.providers.llm import Generation, GenerationRequest, ProviderAdapter, ProviderError, Usage
+from apfa.providers.tools import AssistantTurn, Conversation, ToolAdapter
 
 Opened = tuple[AsyncGenerator[str | Usage, None], str | None]
 
@@ -100,6 +101,27 @@ class ResilientGenerator:
         self._record_usage(generation.usage)
         m.LLM_REQUESTS.labels(self.name, "success").inc()
         return generation
+
+    @property
+    def uses_tools(self) -> bool:
+        return isinstance(self._adapter, ToolAdapter)
+
+    async def converse(self, conversation: Conversation) -> AssistantTurn:
+        """One turn of a conversation with tools, behind the same breaker and retries."""
+        adapter = self._adapter
+        if not isinstance(adapter, ToolAdapter):
+            raise self._failed(ProviderError("tools not supported", outcome="client_error"))
+        try:
+            with self.breaker.guard():
+                turn: AssistantTurn = await self._policy.retrying()(adapter.converse, conversation)
+        except CircuitOpenError as exc:
+            raise self._failed(ProviderError("circuit open", outcome="circuit_open")) from exc
+        except ProviderError as exc:
+            self._failed(exc)
+            raise
+        self._record_usage(turn.usage)
+        m.LLM_REQUESTS.labels(self.name, "success").inc()
+        return turn
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
         """Retries happen only before the first piece reaches the caller."""
