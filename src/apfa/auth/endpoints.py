@@ -19,6 +19,7 @@ from apfa.auth.schemas import LoginRequest, RefreshRequest, TokenResponse, UserO
 from apfa.auth.service import authenticate, get_by_id, get_by_username
 from apfa.auth.throttle import LockoutPolicy, locked_until, record_failure, record_success
 from apfa.auth.tokens import TOKENS, InvalidToken, TokenService
+from apfa.core.bodies import parse_json
 from apfa.core.config import Settings
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep, SettingsDep
@@ -72,7 +73,7 @@ async def _read_credentials(request: Request) -> LoginRequest:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json":
-            payload = json.loads(await request.body())
+            payload = parse_json(await request.body())
             if not isinstance(payload, dict):
                 raise InvalidInput("body must be a JSON object with username and password")
             return LoginRequest.model_validate(payload)
