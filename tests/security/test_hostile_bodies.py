@@ -55,3 +55,29 @@ async def test_conversation_messages_refuse_hostile_json(
     assert created.status_code == 201, created.text
     path = f"/api/v1/conversations/{created.json()['id']}/messages"
     assert_refused(await client.post(path, content=body, headers=headers))
+
+
+FORMS: dict[str, tuple[bytes, str]] = {
+    "percent-encoded invalid utf-8": (
+        b"username=%FF%FE&password=%ED%A0%80",
+        "application/x-www-form-urlencoded",
+    ),
+    "raw invalid utf-8": (
+        b"username=\xff\xfe&password=\xed\xa0\x80",
+        "application/x-www-form-urlencoded",
+    ),
+    "broken multipart": (
+        b"--x\r\nContent-Disposition: form-data\r\n\r\n\xff",
+        "multipart/form-data; boundary=x",
+    ),
+    "multipart without boundary": (b"\xff" * 10, "multipart/form-data"),
+}
+
+
+@pytest.mark.parametrize(("body", "content_type"), FORMS.values(), ids=FORMS.keys())
+async def test_login_refuses_hostile_forms(
+    client: httpx.AsyncClient, body: bytes, content_type: str
+) -> None:
+    response = await client.post("/token", content=body, headers={"content-type": content_type})
+    assert 400 <= response.status_code < 500, response.text
+    assert set(response.json()) >= {"error", "detail", "request_id"}
