@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from apfa.auth.permissions import Role
 from apfa.auth.sessions import hash_token
 from apfa.core.db import SESSIONMAKER, session_scope
-from apfa.models import AuthSession, RefreshToken
+from apfa.models import AuditLog, AuthSession, RefreshToken
 from apfa.users.service import create_user
 from support import PASSWORD, bearer
 
@@ -129,6 +130,64 @@ async def test_logout_ends_the_session_and_the_access_token(
 
 async def test_logout_needs_some_credential(client: httpx.AsyncClient) -> None:
     assert (await client.post("/logout")).status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/logout", "/token/revoke"])
+async def test_logout_with_the_access_token_alone_ends_its_session(
+    client: httpx.AsyncClient, account: str, path: str
+) -> None:
+    tokens = await pair(client, account)
+    other = await pair(client, account)
+    assert (await client.post(path, headers=bearer(tokens["access_token"]))).status_code == 204
+    assert await me(client, tokens["access_token"]) == 401
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 401
+    assert await me(client, other["access_token"]) == 200
+    assert (await refresh(client, other["refresh_token"])).status_code == 200
+
+
+async def logout_rows(app: FastAPI) -> int:
+    async with SESSIONMAKER.of(app)() as session:
+        query = select(func.count()).where(AuditLog.action == "logout")
+        return int((await session.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    "request_kwargs",
+    [
+        {"headers": bearer("garbage")},
+        {"headers": bearer("a.b.c")},
+        {"json": {"refresh_token": "unknown-refresh-token"}},
+        {"json": {"refresh_token": "unknown"}, "headers": bearer("garbage")},
+    ],
+)
+async def test_logout_with_invalid_credentials_is_401_and_records_no_logout(
+    app: FastAPI, client: httpx.AsyncClient, request_kwargs: dict[str, Any]
+) -> None:
+    before = await logout_rows(app)
+    response = await client.post("/logout", **request_kwargs)
+    assert response.status_code == 401
+    assert response.json()["error"] == "not_authenticated"
+    assert await logout_rows(app) == before
+
+
+async def test_logout_with_a_dead_access_token_but_a_live_refresh_token_ends_the_session(
+    client: httpx.AsyncClient, account: str
+) -> None:
+    tokens = await pair(client, account)
+    response = await client.post(
+        "/logout", json={"refresh_token": tokens["refresh_token"]}, headers=bearer("expired")
+    )
+    assert response.status_code == 204
+    assert await me(client, tokens["access_token"]) == 401
+    assert (await refresh(client, tokens["refresh_token"])).status_code == 401
+
+
+async def test_logging_out_twice_is_refused_the_second_time(
+    client: httpx.AsyncClient, account: str
+) -> None:
+    tokens = await pair(client, account)
+    assert (await client.post("/logout", headers=bearer(tokens["access_token"]))).status_code == 204
+    assert (await client.post("/logout", headers=bearer(tokens["access_token"]))).status_code == 401
 
 
 async def test_revoke_all_ends_every_session(client: httpx.AsyncClient, account: str) -> None:

@@ -62,6 +62,9 @@ CASES: list[tuple[str, bytes, dict[str, str]]] = [
     ("no content type", b'{"name": "a", "price": 1}', {}),
     ("text/plain", b'{"name": "a", "price": 1}', {"content-type": "text/plain"}),
     ("not utf-8", b'{"name": "\xff", "price": 1}', JSON),
+    ("nested 1000 deep", b"[" * 1000 + b"]" * 1000, JSON),
+    ("nested 1000 deep in a field", b'{"name": ' + b"[" * 1000 + b"]" * 1000 + b"}", JSON),
+    ("integer of 5000 digits", b'{"name": "a", "price": ' + b"9" * 5000 + b"}", JSON),
 ]
 
 

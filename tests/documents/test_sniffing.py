@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from apfa.documents.exceptions import Rejection
@@ -94,3 +96,31 @@ def test_display_name_of_a_refused_name_holds_no_path() -> None:
     assert "/" not in shown
     assert shown.endswith("passwd.md")
     assert display_name(None) == "(unnamed)"
+
+
+@pytest.mark.parametrize("size", [1_000, 10_000, 100_000])
+def test_html_start_detection_is_linear_on_repeated_comments(size: int) -> None:
+    """Repeated comments before a non-HTML tag once backtracked exponentially (issue #18)."""
+    hostile = ("<!-- -->" * (size // 8) + "<p>").encode()
+    started = time.perf_counter()
+    assert detect(hostile, "x.txt", None) == TEXT
+    assert detect(hostile + b"<html>", "x.txt", None) == TEXT
+    assert time.perf_counter() - started < 0.1
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"<?xml version='1.0'?>\n<!-- a -->\t<HTML>", HTML),
+        (b"<!doctype   HTML>", HTML),
+        (b"<!-- never closed <html>", TEXT),
+        (b"<?xml never closed <html>", TEXT),
+        (b"<!--><html>", TEXT),
+        (b"<!----><body>", HTML),
+        (b"  <header>", TEXT),
+        (b"<head>", HTML),
+        (b"text <html>", TEXT),
+    ],
+)
+def test_html_start_skips_whitespace_comments_and_declarations(data: bytes, expected: str) -> None:
+    assert detect(data, "x.txt", None) == expected

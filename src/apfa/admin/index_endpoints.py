@@ -11,6 +11,7 @@ from apfa.auth.context import actor_of
 from apfa.core.config import SETTINGS
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep
+from apfa.core.pagination import RowId
 from apfa.core.redis import REDIS
 from apfa.events.sink import EVENTS
 from apfa.knowledge import service
@@ -73,7 +74,7 @@ async def rebuild(principal: IndexAdmin, request: Request, system: TaskSystemDep
 
 
 @router.post("/api/admin/index/{version}/activate", response_model=ActivatedOut)
-async def activate(version: int, principal: IndexAdmin, request: Request) -> ActivatedOut:
+async def activate(version: RowId, principal: IndexAdmin, request: Request) -> ActivatedOut:
     """Serve VERSION from now on in every API process (a rollback is activating an older
     one). Requests already running finish on the version they started with."""
     maker = SESSIONMAKER.of(request)

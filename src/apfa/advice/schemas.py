@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from apfa.core.text import readable
 
 Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
 
@@ -35,6 +34,12 @@ class ProfileIn(BaseModel):
     interest_rate: Annotated[float, Field(ge=0, le=30)] | None = None
     term_years: Annotated[int, Field(ge=1, le=50)] | None = None
 
+    @field_validator("*")
+    @classmethod
+    def _no_negative_zero(cls, value: Any) -> Any:
+        # -0 passes ge=0, and would read "$-0.00" in an answer.
+        return 0.0 if isinstance(value, float) and value == 0 else value
+
     @model_validator(mode="after")
     def _down_payment_within_price(self) -> ProfileIn:
         if (
@@ -50,12 +55,9 @@ QUESTION_MAX_CHARS = 2000
 
 
 def check_text(value: str, name: str = "query") -> str:
-    """``value`` if it has text and no control characters (tabs and line breaks allowed)."""
-    if not value.strip():
-        raise ValueError(f"{name} must contain text")
-    if _CONTROL.search(value):
-        raise ValueError(f"{name} must not contain control characters")
-    return value
+    """``value`` without hidden characters (``core.text``), if it has text and no control
+    characters (tabs and line breaks allowed)."""
+    return readable(value, name, line_breaks=True)
 
 
 class LoanQuery(BaseModel):

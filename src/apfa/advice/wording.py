@@ -10,7 +10,7 @@ Metrics = Mapping[str, float | int | str]
 
 
 def money(value: float | int | str) -> str:
-    return f"${float(value):,.2f}"
+    return f"${float(value) + 0.0:,.2f}"  # + 0.0: never "$-0.00"
 
 
 def percent(value: float | int | str) -> str:

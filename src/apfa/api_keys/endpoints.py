@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from apfa.api_keys import service as api_keys
 from apfa.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, ApiKeyPage
@@ -15,14 +13,11 @@ from apfa.auth.dependencies import CurrentPrincipal
 from apfa.auth.permissions import Role
 from apfa.core.db import SESSIONMAKER, after_commit
 from apfa.core.dependencies import SessionDep
-from apfa.core.errors import InvalidInput, PermissionDenied
-from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from apfa.core.errors import PermissionDenied
+from apfa.core.pagination import Cursor, Limit, RowId, decode_cursor, encode_cursor
 from apfa.models import ApiKey
 
 router = APIRouter(tags=["api_keys"])
-
-_MAX_ID = 2**31 - 1  # the id column is a 32-bit INTEGER; larger values fail in PostgreSQL
-KeyId = Annotated[int, Path(ge=1, le=_MAX_ID)]
 
 
 def _out(key: ApiKey) -> ApiKeyOut:
@@ -87,11 +82,8 @@ async def list_api_keys(
     principal: CurrentPrincipal, session: SessionDep, limit: Limit = 50, cursor: Cursor = None
 ) -> ApiKeyPage:
     """The caller's keys, newest first, revoked ones included; never a secret."""
-    before_id = decode_cursor(cursor)
-    if before_id is not None and not 0 < before_id <= _MAX_ID + 1:
-        raise InvalidInput("invalid cursor")
     rows = await api_keys.list_keys(
-        session, principal.user_id, limit=limit + 1, before_id=before_id
+        session, principal.user_id, limit=limit + 1, before_id=decode_cursor(cursor)
     )
     page = rows[:limit]
     return ApiKeyPage(
@@ -102,7 +94,7 @@ async def list_api_keys(
 
 @router.delete("/api/v1/api-keys/{key_id}", status_code=204)
 async def revoke_api_key(
-    key_id: KeyId, principal: CurrentPrincipal, session: SessionDep, request: Request
+    key_id: RowId, principal: CurrentPrincipal, session: SessionDep, request: Request
 ) -> Response:
     """Revoke one of the caller's keys; someone else's is reported as not found."""
     key = await api_keys.revoke_key(session, principal.user_id, key_id)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from apfa.auth.permissions import Role
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+from apfa.core.text import readable
 
 
 class ApiKeyCreate(BaseModel):
@@ -21,11 +19,7 @@ class ApiKeyCreate(BaseModel):
     @field_validator("name")
     @classmethod
     def _readable(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("name must contain text")
-        if _CONTROL.search(value):
-            raise ValueError("name must not contain control characters")
-        return value
+        return readable(value, "name")
 
 
 class ApiKeyOut(BaseModel):

@@ -13,12 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from apfa.audit import service as audit
 from apfa.auth import sessions
 from apfa.auth.context import actor_of, client_ip, end_all_sessions
-from apfa.auth.dependencies import CurrentPrincipal, TokenServiceDep, oauth2_scheme
+from apfa.auth.dependencies import (
+    CurrentPrincipal,
+    TokenServiceDep,
+    oauth2_scheme,
+    principal_from_access_token,
+)
 from apfa.auth.revocation import REVOCATIONS
 from apfa.auth.schemas import LoginRequest, RefreshRequest, TokenResponse, UserOut
 from apfa.auth.service import authenticate, get_by_id, get_by_username
 from apfa.auth.throttle import LockoutPolicy, locked_until, record_failure, record_success
-from apfa.auth.tokens import TOKENS, InvalidToken, TokenService
+from apfa.auth.tokens import TOKENS, AccessClaims, TokenService
+from apfa.core.bodies import parse_json
 from apfa.core.config import Settings
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep, SettingsDep
@@ -29,6 +35,7 @@ from apfa.core.errors import (
     UnsupportedMediaType,
 )
 from apfa.core.ratelimit import RATE_LIMITER
+from apfa.core.resources import resources_of
 from apfa.models import User
 from apfa.models.base import utcnow
 
@@ -72,7 +79,7 @@ async def _read_credentials(request: Request) -> LoginRequest:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     try:
         if content_type == "application/json":
-            payload = json.loads(await request.body())
+            payload = parse_json(await request.body())
             if not isinstance(payload, dict):
                 raise InvalidInput("body must be a JSON object with username and password")
             return LoginRequest.model_validate(payload)
@@ -209,19 +216,17 @@ async def refresh(
     )
 
 
-async def _revoke_access(request: Request, session: SessionDep, token: str | None) -> int | None:
-    """Revoke a presented access token; returns its user id when it was valid."""
+async def _valid_access(request: Request, token: str | None) -> AccessClaims | None:
+    """The claims of a presented access token that passes every check a request's does
+    (signature, expiry, revocation, user active); None when it does not."""
     if not token:
         return None
     tokens = TOKENS.of(request)
     try:
-        claims = tokens.decode_access(token)
-        user_id = int(claims.subject)
-    except (InvalidToken, ValueError):
+        await principal_from_access_token(resources_of(request.app), tokens, token)
+    except NotAuthenticated:
         return None
-    await sessions.revoke_access_token(session, claims.jti, claims.expires_at)
-    REVOCATIONS.of(request).revoke_jti(claims.jti, claims.expires_at)
-    return user_id
+    return tokens.decode_access(token)
 
 
 async def _user_actor(session: AsyncSession, request: Request, user_id: int) -> audit.Actor:
@@ -244,21 +249,29 @@ async def logout(
     token: Annotated[str | None, Depends(oauth2_scheme)],
     body: RefreshRequest | None = None,
 ) -> Response:
-    """End a session: its refresh tokens die, and the presented access token with them."""
-    if body is None and not token:
+    """End the session the refresh token belongs to and the one the access token was
+    issued in (its ``sid``): their refresh tokens die, and the access token with them.
+    401 when neither names a live session (an expired access token beside a valid refresh
+    token still ends the refresh token's session)."""
+    claims = await _valid_access(request, token)
+    login_session = await sessions.session_of(session, body.refresh_token) if body else None
+    if login_session is not None and login_session.revoked_at is not None:
+        login_session = None
+    if claims is None and login_session is None:
         raise NotAuthenticated()
-    ended: str | None = None
-    user_id: int | None = None
-    if body is not None:
-        login_session = await sessions.session_of(session, body.refresh_token)
-        if login_session is not None:
-            await sessions.revoke_session(session, login_session.id, reason="logout")
-            ended, user_id = login_session.id, login_session.user_id
-    user_id = await _revoke_access(request, session, token) or user_id
-    if ended:
-        REVOCATIONS.of(request).revoke_sessions([ended])
+    ended = {login_session.id} if login_session is not None else set()
+    user_id = login_session.user_id if login_session is not None else None
+    if claims is not None:
+        ended.add(claims.session_id)
+        user_id = int(claims.subject)
+        await sessions.revoke_access_token(session, claims.jti, claims.expires_at)
+        REVOCATIONS.of(request).revoke_jti(claims.jti, claims.expires_at)
+    for session_id in sorted(ended):
+        await sessions.revoke_session(session, session_id, reason="logout")
+    REVOCATIONS.of(request).revoke_sessions(sorted(ended))
     actor = await _user_actor(session, request, user_id) if user_id else actor_of(request)
-    await audit.record(session, actor, "logout", target_type="session", target_id=ended)
+    target = login_session.id if login_session is not None else min(ended)
+    await audit.record(session, actor, "logout", target_type="session", target_id=target)
     return Response(status_code=204)
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from apfa.advice.dependencies import AdviceCaller
 from apfa.advice.flows import Generate
@@ -22,12 +22,11 @@ from apfa.conversations.schemas import (
     plain,
 )
 from apfa.core.dependencies import SessionDep
-from apfa.core.pagination import MAX_ID, Cursor, Limit, decode_cursor, encode_cursor
+from apfa.core.pagination import Cursor, Limit, RowId, decode_cursor, encode_cursor
 from apfa.models import Conversation, ConversationMessage
 
 router = APIRouter(tags=["conversations"])
 PATH = "/api/v1/conversations"
-ConversationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Comments on an idle stream keep proxies from closing it (as on /api/v1/advice/stream).
 PING_SECONDS = 15.0
 STREAM_OPENAPI: dict[str, Any] = {
@@ -96,7 +95,7 @@ def message_out(row: ConversationMessage, username: str) -> MessageOut:
 
 @router.get(PATH + "/{conversation_id}", response_model=ConversationOut)
 async def get_conversation(
-    conversation_id: ConversationId, principal: AdviceHistoryViewer, session: SessionDep
+    conversation_id: RowId, principal: AdviceHistoryViewer, session: SessionDep
 ) -> ConversationOut:
     """The thread, what it knows and its messages."""
     conversation = await service.owned(session, principal.user_id, conversation_id)
@@ -112,7 +111,7 @@ async def get_conversation(
 
 @router.delete(PATH + "/{conversation_id}", status_code=204)
 async def delete_conversation(
-    conversation_id: ConversationId, principal: AdviceGenerator, session: SessionDep
+    conversation_id: RowId, principal: AdviceGenerator, session: SessionDep
 ) -> Response:
     """Delete the thread and its messages."""
     await service.remove(session, principal.user_id, conversation_id)
@@ -125,7 +124,7 @@ async def delete_conversation(
     openapi_extra=STREAM_OPENAPI,
 )
 async def post_message(
-    request: Request, conversation_id: ConversationId, body: MessageIn, principal: AdviceCaller
+    request: Request, conversation_id: RowId, body: MessageIn, principal: AdviceCaller
 ) -> Response:
     """Ask in the thread: the message is read against what the thread knows, and the
     answer (an ``AdviceResponse`` with its ``message_id``) comes back as JSON, or as the

@@ -38,6 +38,18 @@ def _is_json(content_type: str | None) -> bool:
     return subtype == "json" or subtype.endswith("+json")
 
 
+def parse_json(raw: bytes) -> Any:
+    """``json.loads`` of a request body. A body that is not UTF-8, nests deeper than the
+    parser's recursion limit or holds an integer too long to convert is refused as FastAPI
+    refuses it for a declared body (400); a malformed one raises ``JSONDecodeError``."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise HTTPException(400, "There was an error parsing the body") from None
+
+
 def _located(errors: list[Any]) -> list[dict[str, Any]]:
     return [{**error, "loc": ("body", *error.get("loc", ()))} for error in errors]
 
@@ -67,9 +79,7 @@ async def read_json_body(request: Request, model: type[Model]) -> Model:
     if not _is_json(content_type):
         return _validated(model, raw)
     try:
-        payload = json.loads(raw)
-    except UnicodeDecodeError:
-        raise HTTPException(400, "There was an error parsing the body") from None
+        payload = parse_json(raw)
     except json.JSONDecodeError as exc:
         error = {
             "type": "json_invalid",

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from apfa.core.errors import InvalidInput
 
@@ -14,6 +14,9 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Cursor = Annotated[str | None, Query(max_length=200)]
 # Ids are 32-bit INTEGER columns: a larger value fails in the database, not as bad input.
 MAX_ID = 2**31 - 1
+# Every integer id in a path: out of range is a 422 before any query (SQLite raises
+# OverflowError beyond 64 bits, PostgreSQL a DataError beyond 32).
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def encode_cursor(last_id: int) -> str:

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from apfa.core.text import visible
 from apfa.documents.exceptions import INVALID_FILENAME, Rejection
 
 MAX_FILENAME_CHARS = 255
@@ -14,10 +15,9 @@ _SPACES = re.compile(r"\s+")
 
 
 def _visible(text: str) -> str:
-    # Drops control and format characters (NUL, newlines, bidi overrides such as U+202E).
-    spaced = _SPACES.sub(" ", text)
-    kept = (ch for ch in spaced if unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"})
-    return _SPACES.sub(" ", "".join(kept)).strip()
+    # Line breaks and tabs become spaces; other hidden characters (NUL, bidi overrides such
+    # as U+202E) are dropped.
+    return _SPACES.sub(" ", visible(_SPACES.sub(" ", text))).strip()
 
 
 def _shorten(name: str) -> str:

@@ -45,10 +45,9 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe", "UTF-16 text (save it as UTF-8)"),
     (b"\xfe\xff", "UTF-16 text (save it as UTF-8)"),
 )
-_HTML_START = re.compile(
-    r"\A(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|html|head|body)\b",
-    re.IGNORECASE | re.DOTALL,
-)
+# Matched only where the linear skip in _looks_like_html stops: a regex that also skipped
+# the comments backtracked exponentially on repeated ones (issue #18).
+_HTML_TAG = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 _TAG = re.compile(r"<(?:[a-z][a-z0-9]*|!--)[\s>/]", re.IGNORECASE)
 # C0 controls other than tab, newline, vertical tab, form feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
@@ -82,6 +81,33 @@ class TextProbe:
         self.chars += len(text)
 
 
+def _prolog_end(text: str, pos: int) -> int:
+    """Where the whitespace, comment or XML declaration at ``pos`` ends; ``pos`` when
+    there is none, -1 when it is never closed."""
+    if text.startswith("<!--", pos):
+        end = text.find("-->", pos + 4)
+        return end + 3 if end >= 0 else -1
+    if text[pos : pos + 5].lower() == "<?xml":
+        end = text.find(">", pos + 5)
+        return end + 1 if end >= 0 else -1
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _looks_like_html(text: str) -> bool:
+    """Whether the text starts, after whitespace, comments and XML declarations, with a
+    doctype, html, head or body tag; in time linear in the text."""
+    pos = 0
+    while True:
+        end = _prolog_end(text, pos)
+        if end < 0:
+            return False
+        if end == pos:
+            return _HTML_TAG.match(text, pos) is not None
+        pos = end
+
+
 def _signature(head: bytes) -> str | None:
     return next((what for magic, what in _SIGNATURES if head.startswith(magic)), None)
 
@@ -102,6 +128,6 @@ def detect(head: bytes, filename: str, text_error: str | None) -> str:
         raise _unsupported(f"binary data: it {text_error}")
     text = head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
     suffix = PurePosixPath(filename).suffix.lower()
-    if _HTML_START.match(text) or (suffix in _HTML_SUFFIXES and _TAG.search(text)):
+    if _looks_like_html(text) or (suffix in _HTML_SUFFIXES and _TAG.search(text)):
         return HTML
     return MARKDOWN if suffix in _MARKDOWN_SUFFIXES else TEXT

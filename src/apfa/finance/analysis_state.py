@@ -14,7 +14,7 @@ HOUSING_TYPES: frozenset[str] = frozenset({"mortgage", "refinance"})
 
 
 def usd(value: Decimal) -> str:
-    return f"${cents(value):,.2f}"
+    return f"${cents(value) + 0:,.2f}"  # + 0: never "$-0.00"
 
 
 @dataclass

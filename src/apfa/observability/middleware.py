@@ -14,11 +14,13 @@ import re
 import time
 from typing import Any
 
+import anyio
 import structlog
 from opentelemetry import trace
 from prometheus_client.metrics import Counter, Histogram
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.utils import ClientDisconnected
 
 from apfa.core.context import reset_request_id, set_request_id
 from apfa.core.errors import send_error
@@ -51,11 +53,25 @@ def _route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
-def _client_left(exc: BaseException) -> bool:
-    """A write to a client that had disconnected (alone or as all of an exception group)."""
-    if isinstance(exc, BaseExceptionGroup):
-        return all(_client_left(inner) for inner in exc.exceptions)
-    return isinstance(exc, ClientDisconnect)
+# What a write to, or a read from, a client that has gone away raises: Starlette's and
+# uvicorn's own errors, anyio's when a stream's reader (FastAPI's SSE keep-alive inserter)
+# is closed, and the socket's. Other OS errors (a refused database connection) are faults.
+_DISCONNECTS: tuple[type[Exception], ...] = (
+    ClientDisconnect,
+    ClientDisconnected,
+    anyio.BrokenResourceError,
+    anyio.ClosedResourceError,
+    BrokenPipeError,
+    ConnectionResetError,
+)
+
+
+def _beyond_disconnects(exc: Exception) -> Exception | None:
+    """What of ``exc`` is not the client having gone away: None when all of it is, alone
+    or inside exception groups however nested; else the rest of the group."""
+    if isinstance(exc, ExceptionGroup):
+        return exc.split(_DISCONNECTS)[1]
+    return None if isinstance(exc, _DISCONNECTS) else exc
 
 
 class RequestContextMiddleware:
@@ -89,10 +105,11 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:
-            if response_started and _client_left(exc):
+            failure = _beyond_disconnects(exc) if response_started else exc
+            if failure is None:
                 disconnected = True
             else:
-                log.exception("unhandled_error", path=scope.get("path"))
+                log.error("unhandled_error", path=scope.get("path"), exc_info=failure)
                 if not response_started:
                     await _send_internal_error(send_with_id, request_id)
         finally:

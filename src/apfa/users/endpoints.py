@@ -15,7 +15,7 @@ from apfa.auth.service import Principal, get_by_id
 from apfa.core.db import SESSIONMAKER
 from apfa.core.dependencies import SessionDep
 from apfa.core.errors import InvalidInput, NotAuthenticated, NotFound
-from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from apfa.core.pagination import Cursor, Limit, RowId, decode_cursor, encode_cursor
 from apfa.models import User
 from apfa.users import service
 from apfa.users.schemas import PasswordChange, UserCreate, UserPage, UserRead, UserUpdate
@@ -68,7 +68,7 @@ async def list_users(
 
 
 @router.get("/api/v1/users/{user_id}", response_model=UserRead)
-async def get_user(user_id: int, _: UsersManager, session: SessionDep) -> UserRead:
+async def get_user(user_id: RowId, _: UsersManager, session: SessionDep) -> UserRead:
     return UserRead.model_validate(await _find(session, user_id))
 
 
@@ -105,7 +105,7 @@ async def _change_active(
 
 @router.patch("/api/v1/users/{user_id}", response_model=UserRead)
 async def update_user(
-    user_id: int, body: UserUpdate, principal: UsersManager, request: Request, session: SessionDep
+    user_id: RowId, body: UserUpdate, principal: UsersManager, request: Request, session: SessionDep
 ) -> UserRead:
     """Change a user's role or active flag; applies to that user's next request.
 
