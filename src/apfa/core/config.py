@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     hsts: bool = False
     max_body_bytes: int = Field(default=MIB, ge=1)
     max_upload_bytes: int = Field(default=50 * MIB, ge=1)
+    # `apfa serve`'s HTTP parser (core/http_server.py): a request line and headers over
+    # these get 431; a head not complete in time, or a body slower than the minimum rate
+    # over each body-timeout window, gets 408 and the connection closed.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024, le=MIB)
+    http_max_headers: int = Field(default=100, ge=10, le=10_000)
+    http_header_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_body_min_bytes_per_second: float = Field(default=240.0, ge=0)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=3600)
 
     # Document uploads (POST /api/v1/documents): per-file size, enforced while streaming;
     # parser limits so a PDF or HTML bomb is rejected instead of inflated.
