@@ -93,6 +93,8 @@ def _policy(settings: Settings) -> LockoutPolicy:
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_window_minutes),
         lockout=timedelta(minutes=settings.login_lockout_minutes),
+        account_max_failures=settings.login_account_max_failures,
+        account_backoff_max=timedelta(seconds=settings.login_account_backoff_max_seconds),
     )
 
 
@@ -135,7 +137,8 @@ async def login(
     credentials = await _read_credentials(request)
     maker = SESSIONMAKER.of(request)
     name = credentials.username
-    until = await locked_until(session, name)
+    client = client_ip(request)
+    until = await locked_until(session, name, client)
     if until is not None:
         await audit.record_now(
             maker,
@@ -148,21 +151,29 @@ async def login(
     user = await authenticate(session, name, credentials.password)
     if user is None:
         async with session_scope(maker) as own:
-            locked = await record_failure(own, name, _policy(settings))
+            failure = await record_failure(own, name, client, _policy(settings))
             actor = await _claimed_actor(own, request, name)
             await audit.record(
                 own, actor, "login", outcome=audit.FAILURE, details={"username": name}
             )
-            if locked is not None:
+            if failure.client_locked_until is not None:
                 await audit.record(
                     own,
                     actor,
                     "lockout",
                     outcome=audit.DENIED,
-                    details={"username": name},
+                    details={"username": name, "scope": "client"},
+                )
+            if failure.account_backoff_until is not None:
+                await audit.record(
+                    own,
+                    actor,
+                    "lockout",
+                    outcome=audit.DENIED,
+                    details={"username": name, "scope": "account"},
                 )
         raise NotAuthenticated(_BAD_LOGIN)
-    await record_success(session, name)
+    await record_success(session, name, client)
     await audit.record(session, audit.Actor(user.id, user.username, client_ip(request)), "login")
     return await _pair(session, tokens, settings, user, request)
 

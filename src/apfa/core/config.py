@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_window_minutes: int = Field(default=15, ge=1, le=1440)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # Over all clients: past this many failures in the window, each failure refuses the
+    # username everywhere for a doubling backoff capped below (auth/throttle.py).
+    login_account_max_failures: int = Field(default=20, ge=1, le=10_000)
+    login_account_backoff_max_seconds: float = Field(default=60.0, ge=1, le=3600)
     bootstrap_admin_password: SecretStr | None = None
     auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
