@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     anthropic_model: str | None = None
     bedrock_model_id: str | None = None
     bedrock_region: str | None = None
+    # /metrics: with a token, scrapes need `Authorization: Bearer <token>`; without one,
+    # only loopback clients not relayed by a proxy are answered (observability/access.py).
+    metrics_token: SecretStr | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Tracing: an OTLP/HTTP collector, e.g. http://otel-collector:4318; unset = tracing off.
@@ -209,6 +212,16 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)
         return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _check_metrics_token(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, str) and len(raw.strip()) < 16:
+            raise ValueError("APFA_METRICS_TOKEN must be at least 16 characters")
+        return raw.strip() if isinstance(raw, str) else value
 
     @field_validator("rate_limit_advice", "rate_limit_token")
     @classmethod
