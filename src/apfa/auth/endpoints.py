@@ -129,6 +129,7 @@ async def _pair(
     response_model=TokenResponse,
     openapi_extra=_LOGIN_BODY,
     dependencies=[Depends(limit_logins)],
+    responses={401: {"description": "wrong credentials"}, 429: {"description": "locked"}},
 )
 async def login(
     request: Request, session: SessionDep, tokens: TokenServiceDep, settings: SettingsDep
@@ -178,7 +179,11 @@ async def login(
     return await _pair(session, tokens, settings, user, request)
 
 
-@router.post("/token/refresh", response_model=TokenResponse)
+@router.post(
+    "/token/refresh",
+    response_model=TokenResponse,
+    responses={401: {"description": "invalid, expired or reused refresh token"}},
+)
 async def refresh(
     body: RefreshRequest,
     request: Request,
