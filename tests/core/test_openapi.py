@@ -85,3 +85,17 @@ async def test_a_boolean_field_takes_only_booleans(
     )
     assert response.status_code == 422
     assert response.json()["fields"][0]["loc"] == "body.is_active"
+
+
+@pytest.mark.parametrize("since", ["1700000000", "1700000000.5", " 17 "])
+async def test_a_time_in_a_query_is_iso_8601_not_a_number(
+    client: httpx.AsyncClient, tokens: dict[Role, str], since: str
+) -> None:
+    headers = bearer(tokens[Role.SUPER_ADMIN])
+    response = await client.get("/api/v1/audit-logs", params={"since": since}, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["loc"] == "query.since"
+    iso = await client.get(
+        "/api/v1/audit-logs", params={"since": "2026-01-01T00:00:00Z"}, headers=headers
+    )
+    assert iso.status_code == 200
