@@ -157,8 +157,8 @@ class LimitedHttpProtocol(HttpToolsProtocol):
 
     def _check_body(self) -> None:
         """Each window of ``body_timeout`` seconds must bring ``body_min_rate`` bytes a second
-        on average (at least one byte), unless the app is not reading: then the client is
-        not the one being slow."""
+        on average (at least one byte), unless the app is not reading or has not yet asked
+        for a body the client holds back: then the client is not the one being slow."""
         self._body_timer = None
         cycle = self.cycle
         # A body still coming after the response was sent is checked the same way.
@@ -166,7 +166,9 @@ class LimitedHttpProtocol(HttpToolsProtocol):
             return
         limits = self.http_limits
         wanted = max(1.0, limits.body_min_rate * limits.body_timeout)
-        if self._body_window < wanted and not self.flow.read_paused:
+        # A client that sent "Expect: 100-continue" waits for the app to ask for the body.
+        waiting = self.flow.read_paused or cycle.waiting_for_100_continue
+        if self._body_window < wanted and not waiting:
             respond = not cycle.response_started
             cycle.disconnected = True
             cycle.message_event.set()
