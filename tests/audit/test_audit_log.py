@@ -131,7 +131,7 @@ async def test_lockout_is_recorded(app: FastAPI, client: Client, tokens: Tokens)
         statuses.append(response.status_code)
         locking = rid if response.status_code == 401 else locking
     assert (statuses[0], statuses[-1]) == (401, 429)
-    details = {"username": name}
+    details = {"username": name, "scope": "client"}
     await assert_recorded(client, tokens, locking, "lockout", outcome="denied", details=details)
     rid = request_id()
     response = await post_token(client, name, PASSWORD, rid)

@@ -6,6 +6,7 @@ import statistics
 import time
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -43,12 +44,55 @@ async def test_five_failures_lock_the_account(app: FastAPI, client: httpx.AsyncC
     assert 0 < int(locked.headers["retry-after"]) <= 15 * 60 + 1
     assert locked.json()["error"] == "rate_limited"
     async with session_scope(SESSIONMAKER.of(app)) as session:
-        await session.execute(
-            update(LoginThrottle)
-            .where(LoginThrottle.username == name)
-            .values(locked_until=utcnow())
-        )
+        await session.execute(update(LoginThrottle).values(locked_until=utcnow()))
     assert (await _login(client, name, PASSWORD)).status_code == 200
+
+
+@asynccontextmanager
+async def _from(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=(address, 4242))
+    async with httpx.AsyncClient(transport=transport, base_url="http://apfa.test") as http:
+        yield http
+
+
+async def test_a_flood_from_one_client_does_not_lock_out_another(app: FastAPI) -> None:
+    name = await _user(app)
+    async with _from(app, "198.51.100.20") as attacker, _from(app, "198.51.100.21") as owner:
+        statuses = [
+            (await _login(attacker, name, "wrong password!!")).status_code for _ in range(7)
+        ]
+        assert statuses == [401] * 5 + [429] * 2
+        # The attacker's own pair stays locked, even with the right password...
+        assert (await _login(attacker, name, PASSWORD)).status_code == 429
+        # ...while the owner, elsewhere, is not locked out.
+        assert (await _login(owner, name, PASSWORD)).status_code == 200
+
+
+async def test_variants_of_a_name_count_against_the_same_user(app: FastAPI) -> None:
+    name = await _user(app)
+    variants = [name.upper(), f" {name} ", name.title(), f"{name}\t", name]
+    async with _from(app, "198.51.100.30") as attacker, _from(app, "198.51.100.31") as owner:
+        for variant in variants:
+            assert (await _login(attacker, variant, "wrong password!!")).status_code == 401
+        assert (await _login(attacker, name, PASSWORD)).status_code == 429
+        assert (await _login(attacker, name.upper(), "wrong password!!")).status_code == 429
+        assert (await _login(owner, name, PASSWORD)).status_code == 200
+
+
+async def test_failures_spread_over_many_clients_back_off_the_account(app: FastAPI) -> None:
+    name = await _user(app)
+    for n in range(4):  # 4 clients x 5 failures: the account threshold of 20
+        async with _from(app, f"198.51.100.{40 + n}") as guesser:
+            for _ in range(5):
+                assert (await _login(guesser, name, "wrong password!!")).status_code == 401
+    async with _from(app, "198.51.100.50") as owner:
+        refused = await _login(owner, name, PASSWORD)
+        assert refused.status_code == 429
+        # A backoff of seconds, not the 15-minute lock one client earns.
+        assert 0 < int(refused.headers["retry-after"]) <= 61
+        async with session_scope(SESSIONMAKER.of(app)) as session:
+            await session.execute(update(LoginThrottle).values(locked_until=utcnow()))
+        assert (await _login(owner, name, PASSWORD)).status_code == 200
 
 
 async def test_success_resets_the_failure_count(app: FastAPI, client: httpx.AsyncClient) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from pydantic import BeforeValidator
 
 from apfa.audit import service
 from apfa.audit.schemas import AuditLogOut, AuditLogPage
@@ -15,6 +17,17 @@ from apfa.core.errors import InvalidInput
 from apfa.core.pagination import Cursor, Limit, decode_cursor, encode_cursor
 
 router = APIRouter(tags=["audit"])
+
+
+def _iso_only(value: object) -> object:
+    """Lax validation reads a bare number as Unix time: only ISO 8601 is a time here."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        raise ValueError("must be an ISO 8601 date-time, not a number")
+    return value
+
+
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_only)]
 
 Outcome = Literal["success", "failure", "denied"]
 
@@ -26,8 +39,8 @@ async def audit_logs(
     actor: Annotated[str | None, Query(max_length=64, description="username, exact")] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Outcome | None = None,
-    since: Annotated[datetime | None, Query(description="ISO 8601; naive is UTC")] = None,
-    until: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
+    since: Annotated[IsoDatetime | None, Query(description="ISO 8601; naive is UTC")] = None,
+    until: Annotated[IsoDatetime | None, Query(description="ISO 8601, exclusive")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AuditLogPage:

@@ -5,11 +5,33 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    field_validator,
+    model_validator,
+)
 
 from apfa.core.text import readable
 
-Money = Annotated[float, Field(ge=0, le=1_000_000_000)]
+_ALLOWED = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+# What ``check_text`` accepts, for the OpenAPI document (it does the validating): some
+# text that is not space, and no control characters but tabs and line breaks.
+TEXT_SCHEMA: dict[str, JsonValue] = {"pattern": rf"^{_ALLOWED}*[^\s\x00-\x1f\x7f]{_ALLOWED}*$"}
+
+
+def _json_number(value: Any) -> Any:
+    """Only numbers are numbers: lax validation would read ``false`` as 0 and ``"5"`` as 5."""
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("must be a number")
+    return value
+
+
+JsonNumber = BeforeValidator(_json_number)
+Money = Annotated[float, Field(ge=0, le=1_000_000_000), JsonNumber]
 
 
 class LoanType(StrEnum):
@@ -25,14 +47,14 @@ class ProfileIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     annual_income: Money | None = None
-    monthly_debt_payments: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
-    credit_score: Annotated[int, Field(ge=300, le=850)] | None = None
+    monthly_debt_payments: Annotated[float, Field(ge=0, le=10_000_000), JsonNumber] | None = None
+    credit_score: Annotated[int, Field(ge=300, le=850), JsonNumber] | None = None
     loan_type: LoanType | None = None
-    loan_amount: Annotated[float, Field(gt=0, le=1_000_000_000)] | None = None
-    home_price: Annotated[float, Field(gt=0, le=10_000_000_000)] | None = None
+    loan_amount: Annotated[float, Field(gt=0, le=1_000_000_000), JsonNumber] | None = None
+    home_price: Annotated[float, Field(gt=0, le=10_000_000_000), JsonNumber] | None = None
     down_payment: Money | None = None
-    interest_rate: Annotated[float, Field(ge=0, le=30)] | None = None
-    term_years: Annotated[int, Field(ge=1, le=50)] | None = None
+    interest_rate: Annotated[float, Field(ge=0, le=30), JsonNumber] | None = None
+    term_years: Annotated[int, Field(ge=1, le=50), JsonNumber] | None = None
 
     @field_validator("*")
     @classmethod
@@ -63,7 +85,7 @@ def check_text(value: str, name: str = "query") -> str:
 class LoanQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=QUESTION_MAX_CHARS)
+    query: str = Field(min_length=1, max_length=QUESTION_MAX_CHARS, json_schema_extra=TEXT_SCHEMA)
     profile: ProfileIn | None = None
 
     @field_validator("query")

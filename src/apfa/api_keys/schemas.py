@@ -13,7 +13,12 @@ from apfa.core.text import readable
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    # Documents what ``_readable`` checks: some text that is not space, no control characters.
+    name: str = Field(
+        min_length=1,
+        max_length=100,
+        json_schema_extra={"pattern": r"^[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*$"},
+    )
     role: Role | None = Field(default=None, description="defaults to the caller's role")
 
     @field_validator("name")

@@ -21,6 +21,7 @@ from apfa.conversations.endpoints import router as conversations_router
 from apfa.core.config import Settings
 from apfa.core.errors import install_error_handlers
 from apfa.core.middleware import install_edge
+from apfa.core.openapi import install_openapi
 from apfa.core.routing import register_routers
 from apfa.documents.endpoints import router as documents_router
 from apfa.knowledge.endpoints import router as knowledge_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     install_error_handlers(app)
     setup_tracing(app, settings)
     register_routers(app, ROUTERS)
+    install_openapi(app)
     install_realtime(app, settings)
     app.add_middleware(QueryCredentialsGuard)
     install_edge(

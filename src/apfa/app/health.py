@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
@@ -22,6 +22,7 @@ from apfa.jobs.system import TASK_SYSTEM
 from apfa.knowledge.index.holder import INDEX_HOLDER
 from apfa.knowledge.index.sync import publish_gauges
 from apfa.observability import exposition
+from apfa.observability.access import require_metrics_access
 from apfa.providers.breaker import BREAKERS
 
 # Whether a grounded answer ends the provider chain (it does unless a deployment says
@@ -74,7 +75,7 @@ async def ready(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_access)])
 async def prometheus_metrics(request: Request) -> Response:
     # Refreshed at scrape time: the pool and the served index can change without an event
     # this process saw (an activation through the API swaps the index directly).

@@ -100,6 +100,8 @@ def _policy(settings: Settings) -> LockoutPolicy:
         max_failures=settings.login_max_failures,
         window=timedelta(minutes=settings.login_window_minutes),
         lockout=timedelta(minutes=settings.login_lockout_minutes),
+        account_max_failures=settings.login_account_max_failures,
+        account_backoff_max=timedelta(seconds=settings.login_account_backoff_max_seconds),
     )
 
 
@@ -134,6 +136,7 @@ async def _pair(
     response_model=TokenResponse,
     openapi_extra=_LOGIN_BODY,
     dependencies=[Depends(limit_logins)],
+    responses={401: {"description": "wrong credentials"}, 429: {"description": "locked"}},
 )
 async def login(
     request: Request, session: SessionDep, tokens: TokenServiceDep, settings: SettingsDep
@@ -142,7 +145,8 @@ async def login(
     credentials = await _read_credentials(request)
     maker = SESSIONMAKER.of(request)
     name = credentials.username
-    until = await locked_until(session, name)
+    client = client_ip(request)
+    until = await locked_until(session, name, client)
     if until is not None:
         await audit.record_now(
             maker,
@@ -155,26 +159,38 @@ async def login(
     user = await authenticate(session, name, credentials.password)
     if user is None:
         async with session_scope(maker) as own:
-            locked = await record_failure(own, name, _policy(settings))
+            failure = await record_failure(own, name, client, _policy(settings))
             actor = await _claimed_actor(own, request, name)
             await audit.record(
                 own, actor, "login", outcome=audit.FAILURE, details={"username": name}
             )
-            if locked is not None:
+            if failure.client_locked_until is not None:
                 await audit.record(
                     own,
                     actor,
                     "lockout",
                     outcome=audit.DENIED,
-                    details={"username": name},
+                    details={"username": name, "scope": "client"},
+                )
+            if failure.account_backoff_until is not None:
+                await audit.record(
+                    own,
+                    actor,
+                    "lockout",
+                    outcome=audit.DENIED,
+                    details={"username": name, "scope": "account"},
                 )
         raise NotAuthenticated(_BAD_LOGIN)
-    await record_success(session, name)
+    await record_success(session, name, client)
     await audit.record(session, audit.Actor(user.id, user.username, client_ip(request)), "login")
     return await _pair(session, tokens, settings, user, request)
 
 
-@router.post("/token/refresh", response_model=TokenResponse)
+@router.post(
+    "/token/refresh",
+    response_model=TokenResponse,
+    responses={401: {"description": "invalid, expired or reused refresh token"}},
+)
 async def refresh(
     body: RefreshRequest,
     request: Request,

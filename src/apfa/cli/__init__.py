@@ -10,6 +10,7 @@ from rich.panel import Panel
 from apfa.cli import auth, index, kb, users, workers
 from apfa.cli.runtime import console, database, run, settings
 from apfa.core.db import session_scope
+from apfa.core.http_server import PROTOCOL_PATH
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS
@@ -82,4 +83,7 @@ def serve(
             # The app decides which proxies to believe (APFA_TRUSTED_PROXIES); uvicorn's own
             # default would trust X-Forwarded-For from 127.0.0.1.
             proxy_headers=False,
+            # Header size and count limits, head and body deadlines (APFA_HTTP_*).
+            http=PROTOCOL_PATH,
+            timeout_keep_alive=loaded.http_keep_alive_seconds,
         )

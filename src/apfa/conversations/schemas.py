@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, field_validator
 from apfa.advice.facts import FACTS
 from apfa.advice.schemas import (
     QUESTION_MAX_CHARS,
+    TEXT_SCHEMA,
     AdviceResponse,
     LoanQuery,
     ProfileIn,
@@ -26,7 +27,9 @@ Role = Literal["user", "assistant"]
 class ConversationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, min_length=1, max_length=TITLE_MAX_CHARS)
+    title: str | None = Field(
+        default=None, min_length=1, max_length=TITLE_MAX_CHARS, json_schema_extra=TEXT_SCHEMA
+    )
     profile: ProfileIn | None = None
 
     @field_validator("title")
@@ -38,7 +41,7 @@ class ConversationIn(BaseModel):
 class MessageIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    content: str = Field(min_length=1, max_length=QUESTION_MAX_CHARS)
+    content: str = Field(min_length=1, max_length=QUESTION_MAX_CHARS, json_schema_extra=TEXT_SCHEMA)
     profile: ProfileIn | None = None
 
     @field_validator("content")

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, le=100)
     login_window_minutes: int = Field(default=15, ge=1, le=1440)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # Over all clients: past this many failures in the window, each failure refuses the
+    # username everywhere for a doubling backoff capped below (auth/throttle.py).
+    login_account_max_failures: int = Field(default=20, ge=1, le=10_000)
+    login_account_backoff_max_seconds: float = Field(default=60.0, ge=1, le=3600)
     bootstrap_admin_password: SecretStr | None = None
     auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
@@ -85,6 +89,15 @@ class Settings(BaseSettings):
     hsts: bool = False
     max_body_bytes: int = Field(default=MIB, ge=1)
     max_upload_bytes: int = Field(default=50 * MIB, ge=1)
+    # `apfa serve`'s HTTP parser (core/http_server.py): a request line and headers over
+    # these get 431; a head not complete in time, or a body slower than the minimum rate
+    # over each body-timeout window, gets 408 and the connection closed.
+    http_max_header_bytes: int = Field(default=32 * 1024, ge=1024, le=MIB)
+    http_max_headers: int = Field(default=100, ge=10, le=10_000)
+    http_header_timeout_seconds: float = Field(default=15.0, gt=0, le=3600)
+    http_body_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_body_min_bytes_per_second: float = Field(default=240.0, ge=0)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=3600)
 
     # Document uploads (POST /api/v1/documents): per-file size, enforced while streaming;
     # parser limits so a PDF or HTML bomb is rejected instead of inflated.
@@ -160,6 +173,9 @@ class Settings(BaseSettings):
     bedrock_region: str | None = None
     # Another Converse endpoint (a VPC endpoint, or a stub in tests); unset = AWS's own.
     bedrock_endpoint_url: str | None = None
+    # /metrics: with a token, scrapes need `Authorization: Bearer <token>`; without one,
+    # only loopback clients not relayed by a proxy are answered (observability/access.py).
+    metrics_token: SecretStr | None = None
     log_level: str = "INFO"
     log_json: bool = True
     # Tracing: an OTLP/HTTP collector, e.g. http://otel-collector:4318; unset = tracing off.
@@ -203,6 +219,16 @@ class Settings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry, strict=False)
         return value
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _check_metrics_token(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if isinstance(raw, str) and len(raw.strip()) < 16:
+            raise ValueError("APFA_METRICS_TOKEN must be at least 16 characters")
+        return raw.strip() if isinstance(raw, str) else value
 
     @field_validator("rate_limit_advice", "rate_limit_token")
     @classmethod

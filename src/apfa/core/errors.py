@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
 from apfa.core.context import current_request_id
+from apfa.core.routing import allowed_methods
 
 
 class AppError(Exception):
@@ -138,10 +139,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "error")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path.
+        allowed = allowed_methods(request.app, request.scope["path"])
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
     return JSONResponse(
         error_body(code, str(exc.detail)),
         status_code=exc.status_code,
-        headers=_with_request_headers(request, dict(exc.headers or {})),
+        headers=_with_request_headers(request, headers),
     )
 
 

@@ -9,6 +9,11 @@ common case) is registered instead by adding each route to the app's own router,
 dependency overrides, one flat match per request. A router holding anything else
 (mounts, websockets, static frontends) is included the ordinary way.
 
+A literal path wins over a parameter that would also match it: ``PATCH /api/v1/users/me``
+is 405 (``/me`` has no PATCH), not ``PATCH /api/v1/users/{user_id}`` with ``user_id="me"``.
+A 405 lists in ``Allow`` every method any route serves on that path (``allowed_methods``),
+not only those of the first route that matched it.
+
 An endpoint marked ``direct`` (it takes the ``Request`` alone and returns a ``Response``)
 is called without FastAPI's request handling: there is nothing to solve, yet solving the
 empty dependency list, two exit stacks and the route's own exception layer cost about as
@@ -20,10 +25,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import APIRoute
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 # Every APIRoute constructor argument is kept on the route under the same name.
@@ -58,6 +65,51 @@ def _direct_app(endpoint: Handler) -> ASGIApp:
     return app
 
 
+class LiteralAwareRoute(APIRoute):
+    """A route with a path parameter that steps aside for the literal paths it would
+    otherwise capture (``shadowed``), so their own routes answer, with 405 if need be."""
+
+    shadowed: frozenset[str] = frozenset()
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and get_route_path(scope) in self.shadowed:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def _route_fields(route: APIRoute) -> dict[str, Any]:
+    return {name: getattr(route, name) for name in _ROUTE_FIELDS}
+
+
+def _literal_paths(routes: Iterable[BaseRoute]) -> frozenset[str]:
+    return frozenset(r.path for r in routes if isinstance(r, Route) and not r.param_convertors)
+
+
+def _step_aside(app: FastAPI) -> None:
+    literals = _literal_paths(app.router.routes)
+    for index, route in enumerate(app.router.routes):
+        if type(route) is not APIRoute or not route.param_convertors:
+            continue
+        shadowed = frozenset(p for p in literals if route.path_regex.match(p))
+        if shadowed:
+            replacement = LiteralAwareRoute(**_route_fields(route))
+            replacement.shadowed = shadowed
+            app.router.routes[index] = replacement
+
+
+def allowed_methods(app: ASGIApp, path: str) -> list[str]:
+    """Every method some route of ``app`` serves on ``path``, sorted."""
+    router = getattr(app, "router", None)
+    methods: set[str] = set()
+    for route in getattr(router, "routes", ()):
+        if not isinstance(route, Route) or not route.path_regex.match(path):
+            continue
+        if isinstance(route, LiteralAwareRoute) and path in route.shadowed:
+            continue
+        methods.update(route.methods or ())
+    return sorted(methods)
+
+
 def _flat(router: APIRouter) -> bool:
     return bool(router.routes) and all(type(r) is APIRoute for r in router.routes)
 
@@ -70,8 +122,8 @@ def register_routers(app: FastAPI, routers: Iterable[APIRouter]) -> None:
             continue
         for route in router.routes:
             assert isinstance(route, APIRoute)
-            fields = {name: getattr(route, name) for name in _ROUTE_FIELDS}
-            app.router.add_api_route(**fields)
+            app.router.add_api_route(**_route_fields(route))
+    _step_aside(app)
     for registered in app.router.routes:
         if isinstance(registered, APIRoute) and getattr(
             registered.endpoint, DIRECT_ATTRIBUTE, False

@@ -4,8 +4,9 @@ client cannot slip ``role`` or ``password_hash`` into a body that does not take 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from apfa.auth.permissions import Role
 
@@ -27,7 +28,8 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    is_active: bool | None = None
+    # Strict: lax validation would take "no", 0 or "false" for False.
+    is_active: Annotated[bool, Strict()] | None = None
 
 
 class PasswordChange(BaseModel):
