@@ -39,10 +39,14 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     task_backend: TaskBackend = "local"
 
+    # Each secret may instead be read from the file named by its `*_file` setting (a
+    # mounted Docker or Kubernetes secret); core/secrets.py reads it at start-up.
     jwt_secret: SecretStr | None = None
+    jwt_secret_file: Path | None = None
     # Key rotation: several signing keys by id; tokens are signed with the active one and
     # verified with whichever their `kid` names. E.g. {"2026-11": "...", "2026-05": "..."}.
     jwt_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    jwt_keys_file: Path | None = None
     jwt_active_kid: str | None = None
     jwt_issuer: str = "apfa"
     jwt_audience: str = "apfa-api"
@@ -52,6 +56,7 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(default=15, ge=1, le=1440)
     login_lockout_minutes: int = Field(default=15, ge=1, le=1440)
     bootstrap_admin_password: SecretStr | None = None
+    bootstrap_admin_password_file: Path | None = None
     auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
     embedding_model: str = "all-MiniLM-L6-v2"
