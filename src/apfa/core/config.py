@@ -157,9 +157,11 @@ class Settings(BaseSettings):
     breaker_open_seconds: float = Field(default=60.0, gt=0)
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+    openai_api_key_file: Path | None = None
     openai_model: str | None = None
     anthropic_base_url: str = "https://api.anthropic.com"
     anthropic_api_key: SecretStr | None = None
+    anthropic_api_key_file: Path | None = None
     anthropic_model: str | None = None
     bedrock_model_id: str | None = None
     bedrock_region: str | None = None
