@@ -176,3 +176,13 @@ async def test_two_apps_share_logins_through_the_secret_file(
     assert me.json()["username"] == "shared-host-user"
     assert not (tmp_path / "a" / "secrets").exists()
     assert not (tmp_path / "b" / "secrets").exists()
+
+
+def test_several_keys_need_an_active_kid(tmp_path: Path) -> None:
+    keys = {"2026-05": SecretStr("o" * 40), "2026-11": SecretStr("n" * 40)}
+    with pytest.raises(SecretsError, match="APFA_JWT_ACTIVE_KID to one of the key ids: 2026-05"):
+        jwt_keyring(settings_for(tmp_path, POSTGRES, jwt_keys=keys))
+    path = tmp_path / "jwt_keys.json"
+    path.write_text(json.dumps({"2026-11": "n" * 40}), encoding="utf-8")
+    with pytest.raises(SecretsError, match="APFA_JWT_KEYS or APFA_JWT_KEYS_FILE, not both"):
+        jwt_keyring(settings_for(tmp_path, POSTGRES, jwt_keys=keys, jwt_keys_file=path))
