@@ -142,3 +142,16 @@ def test_bootstrap_admin_takes_the_configured_password(tmp_path: Path, given: st
     upgrade_to_head(settings)
     assert anyio.run(ensure_bootstrap_admin, settings) is None
     assert verify_password(users_in(tmp_path)["admin"][1], given)
+
+
+def test_bootstrap_admin_password_may_come_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "admin_password"
+    path.write_text("operator chosen password\n", encoding="utf-8")
+    settings = make_settings(
+        tmp_path,
+        f"sqlite+aiosqlite:///{tmp_path / 'apfa.db'}",
+        bootstrap_admin_password_file=path,
+    )
+    upgrade_to_head(settings)
+    assert anyio.run(ensure_bootstrap_admin, settings) is None
+    assert verify_password(users_in(tmp_path)["admin"][1], "operator chosen password")

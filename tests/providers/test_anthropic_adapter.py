@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -89,3 +90,16 @@ async def test_missing_key_is_a_startup_error(stub: StubLLM) -> None:
     settings = anthropic_settings(stub, anthropic_api_key=None)
     with pytest.raises(ProviderConfigError, match="APFA_ANTHROPIC_API_KEY"):
         await build_providers(settings)
+
+
+async def test_key_may_come_from_a_secret_file(stub: StubLLM, tmp_path: Path) -> None:
+    path = tmp_path / "anthropic_api_key"
+    path.write_text(API_KEY + "\n", encoding="utf-8")
+    settings = anthropic_settings(stub, anthropic_api_key=None, anthropic_api_key_file=path)
+    providers = await build_providers(settings)
+    try:
+        stub.default = anthropic_answer("ok [1].")
+        await providers.generators[0].generate(REQUEST)
+    finally:
+        await providers.aclose()
+    assert stub.seen[0].headers["x-api-key"] == API_KEY

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 import typer
 from rich.panel import Panel
 
+from apfa.auth.tokens import TokenService
 from apfa.cli import auth, index, kb, users, workers
-from apfa.cli.runtime import console, database, run, settings
+from apfa.cli.runtime import console, database, fail, run, settings
+from apfa.core.config import Settings
 from apfa.core.db import session_scope
+from apfa.core.errors import AppError
 from apfa.core.http_server import PROTOCOL_PATH
 from apfa.core.migrate import upgrade_to_head
+from apfa.core.secrets import SecretsError, jwt_keyring
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS
 from apfa.observability.exposition import multiprocess_metrics
@@ -38,6 +43,12 @@ def migrate() -> None:
 def bootstrap() -> None:
     """First-run setup: migrate, create the first admin, load the bundled knowledge base."""
     loaded = settings()
+    try:
+        users.bootstrap_password(loaded)
+    except SecretsError as exc:
+        fail(str(exc))
+    except AppError as exc:
+        fail(f"APFA_BOOTSTRAP_ADMIN_PASSWORD is refused: {exc.detail}")
     upgrade_to_head(loaded)
     password = run(lambda: users.ensure_bootstrap_admin(loaded))
     if password is not None:
@@ -71,6 +82,7 @@ def serve(
     import uvicorn
 
     loaded = settings()
+    check_signing_keys(loaded)
     with multiprocess_metrics(workers):
         uvicorn.run(
             "apfa.main:create_app",
@@ -87,3 +99,14 @@ def serve(
             http=PROTOCOL_PATH,
             timeout_keep_alive=loaded.http_keep_alive_seconds,
         )
+
+
+def check_signing_keys(loaded: Settings) -> None:
+    """Refuse to serve with JWT keys the API processes would not share or could not use,
+    before uvicorn starts them (each process resolves the keys again for itself)."""
+    try:
+        keys, active = jwt_keyring(loaded)
+        ttl = timedelta(minutes=loaded.access_token_minutes)
+        TokenService(keys, active, issuer=loaded.jwt_issuer, audience=loaded.jwt_audience, ttl=ttl)
+    except (SecretsError, ValueError) as exc:
+        fail(str(exc))

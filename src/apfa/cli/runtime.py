@@ -5,9 +5,11 @@ from __future__ import annotations
 import getpass
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import anyio
+import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,8 +23,20 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def fail(message: str, code: int = 2) -> NoReturn:
+    """End the command with one line on stderr (never wrapped), and no traceback."""
+    typer.echo(f"apfa: {message}", err=True)
+    raise typer.Exit(code)
+
+
 def settings() -> Settings:
-    loaded = Settings()
+    try:
+        loaded = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "APFA_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        fail(f"{name}: {first['msg']}{more}")
     configure_logging("WARNING", json=loaded.log_json)
     return loaded
 

@@ -6,11 +6,13 @@ from typing import Annotated
 
 import typer
 
+from apfa.auth.password_policy import check_password
 from apfa.auth.permissions import Role
 from apfa.cli.runtime import console, database, err_console, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
+from apfa.core.secrets import configured_secret
 from apfa.users import service
 
 app = typer.Typer(help="Manage users.", no_args_is_help=True)
@@ -50,13 +52,26 @@ def create(
     console.print(f"created user [bold]{username}[/bold] (id {user_id}, role {role.value})")
 
 
+def bootstrap_password(loaded: Settings) -> str | None:
+    """The configured password of the first super_admin, checked against the password
+    policy; raises ``SecretsError`` or ``InvalidInput`` naming what is wrong."""
+    given = configured_secret(
+        loaded.bootstrap_admin_password,
+        loaded.bootstrap_admin_password_file,
+        "APFA_BOOTSTRAP_ADMIN_PASSWORD",
+    )
+    if given is not None:
+        check_password(given, username=BOOTSTRAP_USERNAME)
+    return given
+
+
 async def ensure_bootstrap_admin(loaded: Settings) -> str | None:
     """Create the first super_admin when there are no users. Returns the new password
     when one was generated, so the caller can show it once."""
     async with database(loaded) as maker, session_scope(maker) as session:
         if await service.count_users(session) > 0:
             return None
-        given = loaded.bootstrap_admin_password
-        password = given.get_secret_value() if given else secrets.token_urlsafe(18)
+        given = bootstrap_password(loaded)
+        password = given or secrets.token_urlsafe(18)
         await service.create_user(session, BOOTSTRAP_USERNAME, password, Role.SUPER_ADMIN)
     return None if given else password

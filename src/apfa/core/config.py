@@ -39,10 +39,14 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     task_backend: TaskBackend = "local"
 
+    # Each secret may instead be read from the file named by its `*_file` setting (a
+    # mounted Docker or Kubernetes secret); core/secrets.py reads it at start-up.
     jwt_secret: SecretStr | None = None
+    jwt_secret_file: Path | None = None
     # Key rotation: several signing keys by id; tokens are signed with the active one and
     # verified with whichever their `kid` names. E.g. {"2026-11": "...", "2026-05": "..."}.
     jwt_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    jwt_keys_file: Path | None = None
     jwt_active_kid: str | None = None
     jwt_issuer: str = "apfa"
     jwt_audience: str = "apfa-api"
@@ -56,6 +60,7 @@ class Settings(BaseSettings):
     login_account_max_failures: int = Field(default=20, ge=1, le=10_000)
     login_account_backoff_max_seconds: float = Field(default=60.0, ge=1, le=3600)
     bootstrap_admin_password: SecretStr | None = None
+    bootstrap_admin_password_file: Path | None = None
     auth_cache_seconds: float = Field(default=2.0, ge=0, le=60)
 
     embedding_model: str = "all-MiniLM-L6-v2"
@@ -165,9 +170,11 @@ class Settings(BaseSettings):
     breaker_open_seconds: float = Field(default=60.0, gt=0)
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+    openai_api_key_file: Path | None = None
     openai_model: str | None = None
     anthropic_base_url: str = "https://api.anthropic.com"
     anthropic_api_key: SecretStr | None = None
+    anthropic_api_key_file: Path | None = None
     anthropic_model: str | None = None
     bedrock_model_id: str | None = None
     bedrock_region: str | None = None

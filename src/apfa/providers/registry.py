@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from apfa.core.config import Settings
 from apfa.core.resources import Resource
+from apfa.core.secrets import configured_secret
 from apfa.providers.anthropic import AnthropicAdapter
 from apfa.providers.breaker import CircuitBreaker
 from apfa.providers.http import HttpOptions
@@ -45,7 +46,9 @@ def _require(value: str | None, variable: str, provider: str) -> str:
 
 
 def _openai(settings: Settings, options: HttpOptions) -> ProviderAdapter:
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    key = configured_secret(
+        settings.openai_api_key, settings.openai_api_key_file, "APFA_OPENAI_API_KEY"
+    )
     return OpenAICompatibleAdapter.create(
         _require(settings.openai_base_url, "APFA_OPENAI_BASE_URL", "openai"),
         _require(settings.openai_model, "APFA_OPENAI_MODEL", "openai"),
@@ -57,7 +60,9 @@ def _openai(settings: Settings, options: HttpOptions) -> ProviderAdapter:
 
 
 def _anthropic(settings: Settings, options: HttpOptions) -> ProviderAdapter:
-    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    key = configured_secret(
+        settings.anthropic_api_key, settings.anthropic_api_key_file, "APFA_ANTHROPIC_API_KEY"
+    )
     return AnthropicAdapter.create(
         settings.anthropic_base_url,
         _require(settings.anthropic_model, "APFA_ANTHROPIC_MODEL", "anthropic"),
