@@ -81,9 +81,11 @@ def admin_token(api: FastAPI, api_schema: schemathesis.schemas.BaseSchema) -> st
 
 
 # Refusals of schema-valid input that no JSON Schema can express: an opaque cursor the
-# server did not issue, and rules across fields. Only for these is "schema-valid data
-# must be accepted" (positive_data_acceptance) not applied; every other check still is.
-SEMANTIC_REFUSALS = ("invalid cursor", "cannot exceed")
+# server did not issue, rules across fields, and text that is all hidden characters once
+# cleaned (core/text.py: which code points are unassigned or private-use is Unicode data,
+# not a pattern). Only for these is "schema-valid data must be accepted"
+# (positive_data_acceptance) not applied; every other check still is.
+SEMANTIC_REFUSALS = ("invalid cursor", "cannot exceed", "must contain text")
 
 
 def _semantic_refusal(response: schemathesis.Response) -> bool:
