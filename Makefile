@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 APFA_HOST ?= 127.0.0.1
 
-.PHONY: install run test lint format bench clean promtool chromium
+.PHONY: install run test lint format bench clean promtool chromium codegen openapi
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,22 @@ chromium:
 	      || echo "chromium: install failed; the browser tests will skip"; \
 	  else echo "chromium: not installed; the browser tests will skip"; fi; }
 
-test: $(DEV_STAMP) promtool chromium
+# openapi-python-client pins httpx and typer below the versions APFA runs with, so it gets
+# an environment of its own; tests/app/test_generated_client.py generates a client with it.
+CODEGEN := .codegen
+OPENAPI_PYTHON_CLIENT := openapi-python-client>=0.29,<0.30
+
+$(CODEGEN)/bin/openapi-python-client:
+	$(PYTHON) -m venv $(CODEGEN)
+	$(CODEGEN)/bin/python -m pip install -q '$(OPENAPI_PYTHON_CLIENT)'
+
+codegen: $(CODEGEN)/bin/openapi-python-client
+
+# The committed contract; tests/app/test_openapi_contract.py fails when it is stale.
+openapi: $(STAMP)
+	$(BIN)/apfa openapi --output openapi.json
+
+test: $(DEV_STAMP) promtool chromium codegen
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
@@ -68,7 +83,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/advice_latency.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CODEGEN) .pytest_cache .mypy_cache .ruff_cache
 
 # Refresh the vendored Socket.IO browser client (ESM build) from the npm registry; the
 # console imports it as a plain ES module, so there is no Node build step.

@@ -77,10 +77,20 @@ async def test_openapi_lists_the_contract_paths(client: httpx.AsyncClient) -> No
     paths = (await client.get("/openapi.json")).json()["paths"]
     for path in (
         "/health",
+        "/api/v1/health",
+        "/ready",
+        "/api/v1/readiness",
+        "/metrics",
+        "/generate-advice",
         "/token",
         "/api/v1/advice",
         "/api/v1/kb/search",
         "/api/v1/advice/history",
     ):
         assert path in paths
+    assert not {"/", "/admin"} & set(paths)
+    assert not any(path.startswith(("/static", "/ws/")) for path in paths)
+    metrics = paths["/metrics"]["get"]["responses"]
+    assert set(metrics["200"]["content"]) == {"text/plain"}
+    assert {"401", "403"} <= set(metrics)
     assert (await client.get("/docs")).status_code == 200

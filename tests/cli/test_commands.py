@@ -155,3 +155,13 @@ def test_bootstrap_admin_password_may_come_from_a_file(tmp_path: Path) -> None:
     upgrade_to_head(settings)
     assert anyio.run(ensure_bootstrap_admin, settings) is None
     assert verify_password(users_in(tmp_path)["admin"][1], "operator chosen password")
+
+
+def test_openapi_prints_the_committed_document(tmp_path: Path) -> None:
+    committed = (Path(__file__).resolve().parents[2] / "openapi.json").read_text(encoding="utf-8")
+    printed = apfa(tmp_path, "openapi")
+    assert printed.returncode == 0, printed.stderr
+    assert printed.stdout == committed
+    written = apfa(tmp_path, "openapi", "--output", "contract.json")
+    assert written.returncode == 0, written.stderr
+    assert (tmp_path / "contract.json").read_text(encoding="utf-8") == committed

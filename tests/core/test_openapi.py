@@ -14,6 +14,8 @@ from apfa.main import create_app
 from support import bearer
 
 REF = {"$ref": f"#/components/schemas/{ENVELOPE}"}
+# Readiness answers 503 with its components, not the error envelope.
+READINESS = ("/ready", "/api/v1/readiness")
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +42,15 @@ def test_every_error_response_is_the_envelope(document: dict[str, Any]) -> None:
     assert {"request_id", "fields"} <= set(envelope["properties"])
     for method, path, operation in _operations(document):
         for status in operation["responses"]:
-            if status.isdigit() and int(status) >= 400:
+            if status.isdigit() and int(status) >= 400 and path not in READINESS:
                 assert _schema(operation, status) == REF, (method, path, status)
+
+
+def test_readiness_documents_its_503_with_the_components(document: dict[str, Any]) -> None:
+    readiness = {"$ref": "#/components/schemas/Readiness"}
+    for path in READINESS:
+        operation = document["paths"][path]["get"]
+        assert _schema(operation, "503") == _schema(operation, "200") == readiness
 
 
 def test_the_statuses_an_operation_can_answer_are_documented(document: dict[str, Any]) -> None:

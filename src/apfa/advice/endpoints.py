@@ -58,7 +58,6 @@ ADVICE_OPENAPI = {**CREDENTIALS_OPENAPI, **json_body_openapi(LoanQuery)}
 @router.post(
     "/generate-advice",
     response_model=AdviceResponse,
-    include_in_schema=False,
     openapi_extra=ADVICE_OPENAPI,
 )
 @guarded_by(ADVICE_GUARD)

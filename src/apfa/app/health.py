@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.security import HTTPBearer
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
+from pydantic import BaseModel, ConfigDict
 
 from apfa.app import checks
 from apfa.core.config import SETTINGS
@@ -32,8 +35,46 @@ GROUNDED_FALLBACK = Resource[bool]("grounded fallback")
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
-@router.get("/api/v1/health", include_in_schema=False)
+class Liveness(BaseModel):
+    status: Literal["ok"]
+
+
+class ComponentStatus(BaseModel):
+    """One component's probe; ``ok`` is null while it cannot be checked yet. Components add
+    their own facts (the index its ``version`` and ``vectors``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    ok: bool | None
+    required: bool
+    error: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "degraded", "unavailable"]
+    components: dict[str, ComponentStatus]
+
+
+READINESS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": Readiness, "description": "Ready, or degraded but serving"},
+    503: {"model": Readiness, "description": "A required component is down"},
+}
+
+# Documents the scrape credential (APFA_METRICS_TOKEN); require_metrics_access checks it.
+METRICS_TOKEN = HTTPBearer(
+    scheme_name="MetricsToken",
+    description="APFA_METRICS_TOKEN; without it only loopback clients are answered",
+    auto_error=False,
+)
+METRICS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "Prometheus text exposition format 0.0.4"},
+    401: {"description": "APFA_METRICS_TOKEN is set and the bearer token is missing or wrong"},
+    403: {"description": "APFA_METRICS_TOKEN is unset and the client is not on loopback"},
+}
+
+
+@router.get("/health", response_model=Liveness)
+@router.get("/api/v1/health", response_model=Liveness)
 async def health() -> dict[str, str]:
     """Liveness: the process is up. Touches no dependency."""
     return {"status": "ok"}
@@ -62,8 +103,8 @@ async def _components(resources: Resources) -> dict[str, checks.Component]:
     return components
 
 
-@router.get("/ready")
-@router.get("/api/v1/readiness", include_in_schema=False)
+@router.get("/ready", response_model=Readiness, responses=READINESS_RESPONSES)
+@router.get("/api/v1/readiness", response_model=Readiness, responses=READINESS_RESPONSES)
 async def ready(request: Request) -> JSONResponse:
     """Readiness: 503 while a required component (database, index, Redis when configured,
     job workers) is down; breakers with a grounded fallback only mark it degraded."""
@@ -75,7 +116,12 @@ async def ready(request: Request) -> JSONResponse:
     )
 
 
-@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_metrics_access)])
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    responses=METRICS_RESPONSES,
+    dependencies=[Depends(METRICS_TOKEN), Depends(require_metrics_access)],
+)
 async def prometheus_metrics(request: Request) -> Response:
     # Refreshed at scrape time: the pool and the served index can change without an event
     # this process saw (an activation through the API swaps the index directly).

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +18,7 @@ from apfa.core.db import session_scope
 from apfa.core.errors import AppError
 from apfa.core.http_server import PROTOCOL_PATH
 from apfa.core.migrate import upgrade_to_head
+from apfa.core.openapi import render_document
 from apfa.core.secrets import SecretsError, jwt_keyring
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS
@@ -99,6 +102,22 @@ def serve(
             http=PROTOCOL_PATH,
             timeout_keep_alive=loaded.http_keep_alive_seconds,
         )
+
+
+@app.command()
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option(help="Write the document here instead of to stdout")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document (the committed openapi.json); builds the app, starts nothing."""
+    from apfa.main import create_app
+
+    document = render_document(create_app(settings()))
+    if output is None:
+        sys.stdout.write(document)
+    else:
+        output.write_text(document, encoding="utf-8")
 
 
 def check_signing_keys(loaded: Settings) -> None:

@@ -8,6 +8,7 @@ statuses it can answer, all referencing one ``ErrorEnvelope`` schema.
 
 from __future__ import annotations
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -75,7 +76,9 @@ def describe_errors(document: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             for status in sorted(_statuses(method, operation) | _documented(responses)):
-                responses[str(status)] = _envelope_response(status, responses.get(str(status)))
+                existing = responses.get(str(status))
+                if not _own_model(existing):
+                    responses[str(status)] = _envelope_response(status, existing)
     return document
 
 
@@ -83,6 +86,25 @@ def _documented(responses: dict[str, Any]) -> set[int]:
     """Error statuses a route already declared (e.g. 413/415 on uploads): re-pointed at
     the envelope."""
     return {int(code) for code in responses if code.isdigit() and int(code) >= 400}
+
+
+def _own_model(response: dict[str, Any] | None) -> bool:
+    """Whether a route declared a model of its own for this status (readiness answers 503
+    with its components, not an error)."""
+    content = (response or {}).get("content", {})
+    refs = {
+        media.get("schema", {}).get("$ref", "").rpartition("/")[2] for media in content.values()
+    }
+    return bool(refs - {"", *_FASTAPI_SCHEMAS})
+
+
+REGENERATE = "apfa openapi --output openapi.json"
+
+
+def render_document(app: FastAPI) -> str:
+    """The document as committed in ``openapi.json``: sorted keys, two-space indents, a final
+    newline, so the same app always renders the same bytes."""
+    return json.dumps(app.openapi(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def install_openapi(app: FastAPI) -> None:
