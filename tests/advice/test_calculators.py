@@ -99,6 +99,21 @@ def run(name: str, **facts: object) -> dict[str, object]:
         ),
         ("catch_up", {"missed_payments": 3, "current_payment": D(1845)}, {"past_due": D(5535)}),
         (
+            "savings_plan",
+            {"savings_goal": D(6000), "horizon_months": 10},
+            {"monthly_needed": D(600), "goal_months": 10},
+        ),
+        (
+            "savings_plan",
+            {"savings_goal": D(20000), "horizon_years": 2, "savings": D(5000)},
+            {"monthly_needed": D(625), "goal_months": 24},
+        ),
+        (
+            "savings_plan",
+            {"savings_goal": D(1000), "horizon_months": 3},
+            {"monthly_needed": D("333.34")},
+        ),
+        (
             "savings_growth",
             {"monthly_contribution": D(300), "return_rate": D(7), "horizon_years": 30},
             {"future_value": D("365991.30"), "total_contributed": D(108000)},

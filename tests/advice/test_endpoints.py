@@ -276,6 +276,9 @@ async def test_openapi_documents_the_advice_body_and_credentials(client: httpx.A
     [
         ("does checking my own credit score lower it?", "Checking your own score"),
         ("can i call my credit card company and ask for a lower apr?", "Yes, call and ask"),
+        ("what's a loan modification and how is it different from forbearance", "Forbearance"),
+        ("what is an index fund", "An index fund holds"),
+        ("want to save $6k for a trip in 10 months", "To have $6,000 in 10 months, set aside $600"),
     ],
 )
 async def test_a_question_about_one_thing_is_answered_first(

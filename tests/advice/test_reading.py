@@ -241,9 +241,15 @@ def test_distances_and_areas_are_not_money(text: str, kept: dict[str, Decimal]) 
         ),
         ("2 payments behind on my car", {"missed_payments": 2}),
         ("i am 2 weeks late on my car payment", {"missed_payments": 0}),
+        (
+            "want to save $6k for a trip in 10 months",
+            {"savings_goal": Decimal(6000), "horizon_months": 10},
+        ),
+        ("a $529,000 loan at 6%", {"loan_amount": Decimal(529000)}),
+        ("my car payment is $529 a month", {"monthly_debt_payments": Decimal(529)}),
     ],
 )
-def test_settlements_payment_counts_and_arrears_are_read(
+def test_settlements_counts_arrears_goals_and_account_names_are_read(
     text: str, expected: dict[str, object]
 ) -> None:
     facts = read_facts(text).facts

@@ -114,6 +114,8 @@ FACTS: dict[str, FactSpec] = _specs(
     ("return_rate", "percent", "expected annual return"),
     ("monthly_contribution", "money", "monthly contribution"),
     ("horizon_years", "years", "time horizon"),
+    ("horizon_months", "months", "time horizon in months"),
+    ("savings_goal", "money", "savings goal"),
     ("expense_ratio", "percent", "expense ratio"),
     ("invested_amount", "money", "amount invested"),
     ("tax_rate", "percent", "marginal tax rate"),

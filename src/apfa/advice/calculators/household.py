@@ -3,7 +3,7 @@ accounts, student loans, cars, renting against buying."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.loans import principal, rate, term_months
@@ -65,6 +65,23 @@ def emergency_fund(inputs: Inputs) -> Computed | None:
     if three.months_to_reach is not None:
         figures["months_to_3_months"] = three.months_to_reach
     return Computed(figures)
+
+
+@calculator("savings_plan", monthly_needed="money", goal_months="months")
+def savings_plan(inputs: Inputs) -> Computed | None:
+    """What to set aside each month to reach a savings goal by a date (no interest)."""
+    goal = inputs.money("savings_goal")
+    months = inputs.whole("horizon_months")
+    if months is None and (years := inputs.whole("horizon_years")):
+        months = years * 12
+    if goal is None or not months or months <= 0:
+        return None
+    left = max(goal - (inputs.money("savings") or Decimal(0)), Decimal(0))
+    needed = (left / months).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+    inputs.assume("no interest earned on the savings (a high-yield account would add a little)")
+    return Computed(
+        {"monthly_needed": needed, "goal_months": months}, assumptions=inputs.assumptions
+    )
 
 
 @calculator(

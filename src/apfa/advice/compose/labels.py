@@ -107,6 +107,7 @@ LABELS: dict[str, str] = {
     "settlement_amount": "Settlement payment",
     "forgiven_amount": "Amount forgiven",
     "past_due": "Needed to bring the loan current",
+    "monthly_needed": "To set aside each month",
     "max_cash_out": "Cash available up to 80% of the value",
     "heloc_interest_only_payment": "Interest-only payment on the amount drawn",
 }

@@ -165,6 +165,8 @@ def _value(q: Quantity, fact: str) -> object:
             return int(months / 12) if months % 12 == 0 else int(months // 12)
         if fact == "payday_days":
             return q.days or int(months * Decimal("30.4167"))
+        if fact == "horizon_months":
+            return int(months)
         if fact == "missed_payments":
             return int(months)  # whole monthly payments missed: two weeks late is none yet
         return int(months) if months == months.to_integral_value() else months
@@ -384,6 +386,8 @@ def _place(
         return
     role = role_for(q.kind, before, after, monthly=q.per == 12)
     fact = role.fact if role is not None else _about_a_loan(reading, text, q, after, loan_thread)
+    if fact == "horizon_years" and q.kind == "duration" and (q.months or 0) < 12:
+        fact = "horizon_months"  # "in 10 months": less than a year is kept in months
     if fact is None:
         if q.kind != "number" or q.value >= 10:
             reading.unread.append(_snippet(text, q.start, q.end))

@@ -271,8 +271,15 @@ ROLES: Sequence[Role] = (
     _role(
         "emergency_reserve",
         "money",
-        before=r"(?:keep|leave|hold|set\s+aside|save)\s+(?:about\s+|around\s+)?",
+        before=r"(?:keep|leave|hold|set\s+aside)\s+(?:about\s+|around\s+)?",
         after=r"(?:as\s+|for\s+)(?:an?\s+|our\s+|my\s+)?(?:emergency|cushion|reserves?|rainy)",
+        strong=True,
+    ),
+    _role(
+        "savings_goal",
+        "money",
+        before=r"(?:save|saving|save\s+up|saving\s+up|put\s+away)\s+(?:about\s+|around\s+)?",
+        after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve)",
         strong=True,
     ),
     _role(
