@@ -123,7 +123,7 @@ def _per(text: str, end: int) -> tuple[int | None, int]:
 # Numbers that are names, not quantities: account types, and the slashed forms of ARMs and
 # their caps (read by their own rules). Masked with spaces, so positions stay the same.
 _NAMES = re.compile(
-    r"\b(?:401\s?\(?k\)?|403\s?\(?b\)?|457\s?\(?b\)?|(?<!\$)(?:529|1099)(?![.,]?\d)|w-?2|i-?9)"
+    r"(?<!\$)\b(?:401\s?\(?k\)?|403\s?\(?b\)?|457\s?\(?b\)?|(?:529|1099)(?![.,]?\d)|w-?2|i-?9)"
     r"|\b\d{1,2}/\d{1,2}(?:/\d{1,2})?\b",
     re.IGNORECASE,
 )
