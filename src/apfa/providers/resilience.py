@@ -9,9 +9,10 @@ breaker sees one result per call, after the retries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_base, wait_exponential, wait_random
@@ -20,6 +21,15 @@ from apfa.observability import metrics as m
 from apfa.providers.breaker import CircuitBreaker, CircuitOpenError
 from apfa.providers.llm import Generation, GenerationRequest, ProviderAdapter, ProviderError, Usage
 from apfa.providers.tools import AssistantTurn, Conversation, ToolAdapter
+
+
+class _Used(Protocol):
+    @property
+    def usage(self) -> Usage: ...
+
+
+A = TypeVar("A")
+R = TypeVar("R", bound=_Used)
 
 Opened = tuple[AsyncGenerator[str | Usage, None], str | None]
 
@@ -88,19 +98,21 @@ class ResilientGenerator:
         return self._adapter.name
 
     async def generate(self, request: GenerationRequest) -> Generation:
+        return await self._guarded(self._adapter.complete, request)
+
+    async def _guarded(self, call: Callable[[A], Awaitable[R]], argument: A) -> R:
+        """``call(argument)`` behind the breaker and the retries, its usage counted."""
         try:
             with self.breaker.guard():
-                generation: Generation = await self._policy.retrying()(
-                    self._adapter.complete, request
-                )
+                result: R = await self._policy.retrying()(call, argument)
         except CircuitOpenError as exc:
             raise self._failed(ProviderError("circuit open", outcome="circuit_open")) from exc
         except ProviderError as exc:
             self._failed(exc)
             raise
-        self._record_usage(generation.usage)
+        self._record_usage(result.usage)
         m.LLM_REQUESTS.labels(self.name, "success").inc()
-        return generation
+        return result
 
     @property
     def uses_tools(self) -> bool:
@@ -111,17 +123,7 @@ class ResilientGenerator:
         adapter = self._adapter
         if not isinstance(adapter, ToolAdapter):
             raise self._failed(ProviderError("tools not supported", outcome="client_error"))
-        try:
-            with self.breaker.guard():
-                turn: AssistantTurn = await self._policy.retrying()(adapter.converse, conversation)
-        except CircuitOpenError as exc:
-            raise self._failed(ProviderError("circuit open", outcome="circuit_open")) from exc
-        except ProviderError as exc:
-            self._failed(exc)
-            raise
-        self._record_usage(turn.usage)
-        m.LLM_REQUESTS.labels(self.name, "success").inc()
-        return turn
+        return await self._guarded(adapter.converse, conversation)
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[str]:
         """Retries happen only before the first piece reaches the caller."""
