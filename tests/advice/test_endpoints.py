@@ -278,6 +278,11 @@ async def test_openapi_documents_the_advice_body_and_credentials(client: httpx.A
         ("can i call my credit card company and ask for a lower apr?", "Yes, call and ask"),
         ("what's a loan modification and how is it different from forbearance", "Forbearance"),
         ("what is an index fund", "An index fund holds"),
+        (
+            "Should I pay off my 6.8% student loans early or invest in my 401k? "
+            "My employer matches 4%.",
+            "Contribute at least 4% of your pay to get the full employer match first",
+        ),
         ("want to save $6k for a trip in 10 months", "To have $6,000 in 10 months, set aside $600"),
     ],
 )
