@@ -40,6 +40,8 @@ _QUANTITY = re.compile(
     r"(?P<cur2>\s?(?:dollars|bucks|usd)\b)?",
     re.IGNORECASE,
 )
+# "a 67 year old", "my 6-month-old": an age, never a term.
+_OLD = re.compile(r"[\s-]?old\b", re.IGNORECASE)
 # Measures that are not money: "20k miles a year", "1,800 sq ft" are skipped.
 _MEASURE = re.compile(
     r"\s?(?:miles?|mi|km|kilomet(?:er|re)s?|sq\.?\s?f(?:ee)?t|square\s(?:feet|foot|meters?)"
@@ -172,6 +174,10 @@ def scan(text: str) -> list[Quantity]:
             continue
         if match.group("pct"):
             found.append(Quantity("percent", value, start, end, ranged=ranged))
+            continue
+        if match.group("dur") and _OLD.match(text, end):
+            if match.group("dur").strip(" -").lower().startswith("y"):
+                found.append(Quantity("number", value, start, match.end("n")))
             continue
         if match.group("dur"):
             months, days = _duration(match, value)

@@ -238,7 +238,10 @@ ROLES: Sequence[Role] = (
     _role("dependents", "number", after=r"(?:kids|children|dependents)\b"),
     _role("family_size", "number", before=r"family\s+of\s+|household\s+of\s+"),
     _role(
-        "age", "number", before=r"(?:i'?m|i\s+am|age|aged)\s+", after=r"(?:years?\s+old|yo\b|y/o)"
+        "age",
+        "number",
+        before=r"(?:i'?m|i\s+am|age|aged)\s+",
+        after=r"(?:years?[\s-]+old|yo\b|y/o)",
     ),
     _role(
         "credit_score",
