@@ -4,6 +4,7 @@ a refused key, and doing nothing without a key."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -239,3 +240,17 @@ async def test_the_treasury_csv_download_is_read_too(
     assert len(csv_requests) == 2
     assert all(s.query["_format"] == "csv" for s in csv_requests)
     assert result["series"]["treasury:DGS2+DGS10"]["stored"] == 10
+
+
+async def test_the_key_never_reaches_the_http_log(
+    isolated_settings: Settings,
+    maker: async_sessionmaker[AsyncSession],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with running(upstream(today())) as up:
+        settings = settings_for(isolated_settings, up, market_treasury=False)
+        with caplog.at_level(logging.INFO, logger="httpx"):
+            await run_job(Host(settings, maker))
+    logged = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert any("series/observations" in line and "api_key=***" in line for line in logged)
+    assert not any(KEY in line for line in logged)

@@ -6,6 +6,8 @@ ends. The breaker sees one result per call, after its retries.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +23,27 @@ from apfa.providers.breaker import CircuitBreaker
 # Larger bodies are refused: a year of daily observations is well under 100 KB.
 MAX_BODY_BYTES = 5 * 1024 * 1024
 TREASURY_TYPE = "daily_treasury_yield_curve"
+
+
+_KEY_IN_URL = re.compile(r"(api_key=)[^&\s\"']+")
+
+
+class RedactKey(logging.Filter):
+    """httpx logs each request's URL at INFO, and FRED takes its key only in the query
+    string: the key is blanked out of those lines (Celery workers log INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "api_key=" in message:
+            record.msg, record.args = _KEY_IN_URL.sub(r"\1***", message), ()
+        return True
+
+
+def redact_key_in_http_logs() -> None:
+    """Install ``RedactKey`` on httpx's logger once per process."""
+    logger = logging.getLogger("httpx")
+    if not any(isinstance(f, RedactKey) for f in logger.filters):
+        logger.addFilter(RedactKey())
 
 
 class UpstreamError(Exception):

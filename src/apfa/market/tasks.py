@@ -25,6 +25,7 @@ from apfa.market.client import (
     MarketClient,
     RetryPolicy,
     UpstreamError,
+    redact_key_in_http_logs,
     source_breakers,
 )
 from apfa.market.figures import MARKET_FIGURES
@@ -82,6 +83,7 @@ async def fetch(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"configured": False, "status": "not configured", "message": str(exc)}
     if key is None:
         return {"configured": False, "status": "not configured", "message": NOT_CONFIGURED}
+    redact_key_in_http_logs()
     today = datetime.now(UTC).date()
     start = today - timedelta(days=settings.market_lookback_days)
     series: dict[str, dict[str, Any]] = {}
