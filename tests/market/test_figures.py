@@ -63,7 +63,8 @@ def test_without_stored_figures_the_answer_falls_back_to_the_bundled_table() -> 
     low, high = min(RATE_TABLE["mortgage_30"].values()), max(RATE_TABLE["mortgage_30"].values())
     assert (
         "No current figure for the 30-year fixed mortgage average is stored, so this falls "
-        f"back to the bundled APFA rate table ({AS_OF}): it assumes {low:.2f}% to {high:.2f}%"
+        f"back to the bundled APFA rate table ({AS_OF}): it assumes {low:.2f}% to {high:.2f}% "
+        "for a 30-year mortgage by credit score"
     ) in note
     assert f"as of {AS_OF}" in note
     # The table has no fed funds rate, and says so rather than making one up.

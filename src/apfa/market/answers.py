@@ -72,7 +72,7 @@ def sentence(figure: Current) -> str:
         )
     return (
         f"{missing}, so this falls back to {figure.source}: it assumes "
-        f"{_percent(figure.low)} to {_percent(figure.high)} for the {info.title} by credit "
+        f"{_percent(figure.low)} to {_percent(figure.high)} for {figure.covers} by credit "
         f"score, as of {figure.as_of}. Today's rates may differ."
     )
 

@@ -16,6 +16,7 @@ from apfa.finance.rates import (
     AS_OF,
     BUNDLED_TABLE,
     MARKET_ANCHORS,
+    PRODUCT_DESCRIPTIONS,
     RATE_TABLE,
     RateProduct,
     RateTable,
@@ -47,6 +48,7 @@ class Current:
     high: Decimal | None = None
     age_days: int | None = None
     stale: bool = False
+    covers: str = ""  # with ``bundled``: what the table's range is for ("a 30-year mortgage")
 
 
 def max_age_days(info: SeriesInfo, settings: Settings) -> int:
@@ -79,7 +81,15 @@ def current(
     if product is None:
         return Current(info, AS_OF, BUNDLED_SOURCE, bundled=True)
     row = RATE_TABLE[product].values()
-    return Current(info, AS_OF, BUNDLED_SOURCE, bundled=True, low=min(row), high=max(row))
+    return Current(
+        info,
+        AS_OF,
+        BUNDLED_SOURCE,
+        bundled=True,
+        low=min(row),
+        high=max(row),
+        covers=PRODUCT_DESCRIPTIONS[product],
+    )
 
 
 def staleness(latest: Mapping[str, Latest], settings: Settings, today: date) -> list[Current]:
