@@ -198,6 +198,7 @@ async def test_failures_are_retried_then_the_breaker_opens_and_the_rest_fail_fas
     assert errors[:2] == ["fred: HTTP 503", "fred: HTTP 503"]
     assert all("circuit 'market:fred' is open" in e for e in errors[2:])
     assert len(errors) == len(fred_series())
+    assert host.reports[-1]["done"] == len(fred_series()), "progress counts failed series too"
     assert await stored(maker) == []
 
 

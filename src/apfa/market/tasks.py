@@ -85,25 +85,10 @@ async def fetch(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         return {"configured": False, "status": "not configured", "message": NOT_CONFIGURED}
     redact_key_in_http_logs()
     today = datetime.now(UTC).date()
-    start = today - timedelta(days=settings.market_lookback_days)
-    series: dict[str, dict[str, Any]] = {}
     timeout = httpx.Timeout(settings.market_timeout_seconds)
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as http:
         client = build_client(settings, http, ctx)
-        wanted = fred_series()
-        for done, series_id in enumerate(wanted, start=1):
-            try:
-                points = await client.fred(series_id, start)
-            except FETCH_ERRORS as exc:
-                series[f"fred:{series_id}"] = {"error": str(exc)}
-                continue
-            if series_id == CPI:
-                inflation = inflation_12m(points)
-                series["computed:CPI_INFLATION_12M"] = _report(
-                    inflation, await _store(ctx, inflation, "computed")
-                )
-            series[f"fred:{series_id}"] = _report(points, await _store(ctx, points, "fred"))
-            await ctx.progress(done, len(wanted), unit="series")
+        series = await _fred(ctx, client, today - timedelta(days=settings.market_lookback_days))
         if settings.market_treasury:
             series["treasury:DGS2+DGS10"] = await _treasury(ctx, client, today)
     figures = ctx.resources.find(MARKET_FIGURES)
@@ -117,6 +102,25 @@ async def fetch(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     if failed:
         result["status"] = "partial"
     return result
+
+
+async def _fred(ctx: TaskContext, client: MarketClient, start: date) -> dict[str, dict[str, Any]]:
+    """Each FRED series (and inflation from CPI): what was stored, or the error."""
+    series: dict[str, dict[str, Any]] = {}
+    wanted = fred_series()
+    for done, series_id in enumerate(wanted, start=1):
+        try:
+            points = await client.fred(series_id, start)
+        except FETCH_ERRORS as exc:
+            series[f"fred:{series_id}"] = {"error": str(exc)}
+        else:
+            if series_id == CPI:
+                inflation = inflation_12m(points)
+                stored = await _store(ctx, inflation, "computed")
+                series["computed:CPI_INFLATION_12M"] = _report(inflation, stored)
+            series[f"fred:{series_id}"] = _report(points, await _store(ctx, points, "fred"))
+        await ctx.progress(done, len(wanted), unit="series")
+    return series
 
 
 async def _treasury(ctx: TaskContext, client: MarketClient, today: date) -> dict[str, Any]:
