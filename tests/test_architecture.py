@@ -38,7 +38,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "api_keys": _may("core models audit auth"),
     "knowledge": _may("core models events observability providers jobs auth"),
     "documents": _may("core models observability providers jobs audit auth knowledge"),
-    "advice": _may("core models finance observability providers jobs auth knowledge"),
+    "market": _may("core models finance observability providers jobs audit auth"),
+    "advice": _may("core models finance observability providers jobs auth knowledge market"),
     "conversations": _may("core models auth advice"),
     "realtime": _may("core models events observability auth"),
     "admin": _may("core models events jobs audit auth knowledge"),
@@ -46,7 +47,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "migrations": _may("core models"),
     "app": _may(
         "core models observability events providers jobs audit auth users api_keys knowledge"
-        " documents advice conversations realtime admin web"
+        " documents market advice conversations realtime admin web"
     ),
     "main": _may("app"),
     "cli": _may("core models observability providers jobs audit auth users knowledge app main"),

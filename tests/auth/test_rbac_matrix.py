@@ -104,6 +104,8 @@ def test_route_table_reads_known_routes() -> None:
     assert table[("GET", "/api/v1/kb/search")] == Permission.INDEX_MANAGE.value
     assert table[("POST", "/api/v1/advice")] == Permission.ADVICE_GENERATE.value
     assert table[("GET", "/api/v1/admin/routes")] == Permission.USERS_MANAGE.value
+    assert table[("GET", "/api/admin/market")] == Permission.CELERY_VIEW.value
+    assert table[("POST", "/api/admin/market/fetch")] == Permission.CELERY_MANAGE.value
     thread = "/api/v1/conversations/{conversation_id}"
     generate, view = Permission.ADVICE_GENERATE.value, Permission.ADVICE_VIEW_HISTORY.value
     assert table[("POST", "/api/v1/conversations")] == generate

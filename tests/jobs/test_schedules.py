@@ -49,6 +49,20 @@ def test_celery_beat_runs_the_same_schedules() -> None:
     daily = beat["knowledge.cleanup"]["schedule"]
     assert daily.hour == {2}
     assert daily.minute == {0}
+    market = beat["market.fetch"]["schedule"]
+    assert (market.hour, market.minute) == ({6}, {30})
+
+
+def test_the_market_fetch_schedule_is_configurable() -> None:
+    def market(**values: object) -> Schedule:
+        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+        return next(s for s in catalogue(settings).schedules if s.task.name == "market.fetch")
+
+    assert market().daily_at == (6, 30)
+    assert market(market_fetch_daily_at="21:05").daily_at == (21, 5)
+    assert market(market_fetch_every_seconds=3600).every_seconds == 3600
+    with pytest.raises(ValueError, match="expected HH:MM in UTC"):
+        market(market_fetch_daily_at="25:00")
 
 
 @pytest.fixture

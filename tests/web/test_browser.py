@@ -214,6 +214,7 @@ PANEL_LISTS = {
     "tasks": "/api/admin/celery/tasks",
     "documents": "/api/v1/documents",
     "index": "/api/admin/index",
+    "market": "/api/admin/market",
     "users": "/api/v1/users",
 }
 
@@ -243,6 +244,7 @@ def test_console_sign_in_shows_only_what_the_role_may_use(
             "Tasks",
             "Queues & workers",
             "Index versions",
+            "Market data",
             "Documents",
             "Live metrics",
             "Users",
@@ -268,7 +270,7 @@ def test_console_sign_in_shows_only_what_the_role_may_use(
     sign_in(page, ADMIN)
     expect(page.locator("#role")).to_have_text("admin")
     expect(page.locator("#nav button:visible")).to_have_text(
-        ["Tasks", "Queues & workers", "Index versions", "Documents", "Live metrics"]
+        ["Tasks", "Queues & workers", "Index versions", "Market data", "Documents", "Live metrics"]
     )
     tab.shot("admin")
     page.click("#signout")
@@ -279,6 +281,23 @@ def test_console_sign_in_shows_only_what_the_role_may_use(
     )
     expect(page.locator("#workspace")).to_be_hidden()
     tab.shot("user")
+
+
+def test_market_data_lists_every_series_and_starts_a_fetch(
+    open_tab: Callable[[str], Tab], server: Server
+) -> None:
+    tab = console_as(open_tab, ADMIN, "market")
+    page = tab.page
+    expect(page.locator("#market-summary")).to_contain_text("not configured (no FRED key)")
+    expect(page.locator("#market-table tbody tr[data-series=MORTGAGE30US]")).to_contain_text(
+        "bundled APFA rate table"
+    )
+    expect(page.locator("#market-table tbody tr[data-series=DFF]")).to_contain_text(
+        "none in the bundled table"
+    )
+    page.click("#market-fetch")
+    expect(page.locator("#market-status")).to_contain_text("fetch job")
+    tab.shot("market")
 
 
 def test_live_metrics_charts_for_an_advisor(open_tab: Callable[[str], Tab], server: Server) -> None:

@@ -37,8 +37,11 @@ from apfa.advice.wording import describe
 from apfa.core.cache import Lookup, TieredCache
 from apfa.core.resources import Resource
 from apfa.finance import LOAN_TYPES, LoanProfile, analyse
+from apfa.finance.rates import using
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.knowledge.retrieval import Retriever
+from apfa.market.current import Snapshot
+from apfa.market.figures import MarketFigures
 from apfa.observability import metrics as m
 
 CACHE_KIND = "advice"
@@ -117,14 +120,17 @@ def cache_key(
     profile: ProfileIn | None,
     version: int | None,
     chain: tuple[str, ...] = ("grounded",),
+    market: str = "",
 ) -> str:
     """The answer cache's key: the question with case and spacing normalised, the given
     profile (serialised in the model's field order, so the same profile always gives the
-    same text), the index version and the generator chain. The parts are joined with a
-    control character that validation keeps out of questions."""
+    same text), the index version, the generator chain and, when figures are stored, the
+    market snapshot's stamp. The parts are joined with a control character that validation
+    keeps out of questions."""
     normalised = " ".join(question.lower().split())
     given = profile.model_dump_json(exclude_none=True) if profile is not None else "{}"
-    payload = _SEPARATOR.join((normalised, given, str(version), ",".join(chain)))
+    parts = (normalised, given, str(version), ",".join(chain), *((market,) if market else ()))
+    payload = _SEPARATOR.join(parts)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -221,12 +227,14 @@ class AdvicePipeline:
         advisor: Advisor,
         options: PipelineOptions | None = None,
         chain: GenerationChain | None = None,
+        figures: MarketFigures | None = None,
     ) -> None:
         self._retriever = retriever
         self._cache = cache
         self._advisor = advisor
         self._options = options or PipelineOptions()
         self._chain = chain or GenerationChain()
+        self._figures = figures
 
     @property
     def chain(self) -> GenerationChain:
@@ -242,14 +250,16 @@ class AdvicePipeline:
         version = served.version if served is not None else None
         # The answer is a function of the question and the given fields (and the version
         # and the chain), so the key needs only those: a hit skips all the work.
-        key = cache_key(query.query, query.profile, version, self._chain.names)
+        market = await self._market()
+        key = cache_key(query.query, query.profile, version, self._chain.names, market.stamp)
         hit = await self._cached(key)
         if hit is not None:
             body, members, digest = hit
         else:
-            body, _ = await self._compute(
-                query.query, given_profile(query), generate or self._chain.generate, served
-            )
+            with using(market.table):
+                body, _ = await self._compute(
+                    query.query, given_profile(query), generate or self._chain.generate, served
+                )
             members = body.model_dump_json().encode()[1:-1]
             digest = members_digest(members)
             self._store(key, (body, members, digest))
@@ -264,9 +274,10 @@ class AdvicePipeline:
         state is part of the question, so turns are not cached); the updated thread."""
         started = time.perf_counter()
         served = self._retriever.holder.current
-        body, advice = await self._compute(
-            query.query, given_profile(query), generate or self._chain.generate, served, thread
-        )
+        with using((await self._market()).table):
+            body, advice = await self._compute(
+                query.query, given_profile(query), generate or self._chain.generate, served, thread
+            )
         members = body.model_dump_json().encode()[1:-1]
         latency = round((time.perf_counter() - started) * 1000, 2)
         m.series(m.ADVICE, body.provider, "false").inc()
@@ -277,6 +288,10 @@ class AdvicePipeline:
             turns=thread.turns + 1,
         )
         return Answer(body, members, members_digest(members), False, latency), after
+
+    async def _market(self) -> Snapshot:
+        """The stored market figures (default rates, current-figure answers)."""
+        return await self._figures.snapshot() if self._figures is not None else Snapshot()
 
     async def _cached(self, key: str) -> Stored | None:
         lookup = await self._cache.get(CACHE_KIND, key, ANSWER_CODEC)
@@ -337,6 +352,10 @@ class AdvicePipeline:
         thread: Thread | None = None,
     ) -> tuple[AdviceBody, Advice]:
         advice = await self.advise(question, given, served, thread)
+        current = await self._figures.note(question) if self._figures is not None else None
+        lead = (
+            [SectionOut(kind="current", title="Current figures", text=current)] if current else []
+        )
         profile, read_notes = loan_profile(advice.understanding.facts, given)
         analysis = analyse(LoanProfile(**profile))
         risk = analysis.risk
@@ -355,7 +374,7 @@ class AdvicePipeline:
             profile,
             [*read_notes, *advice.assumptions, *analysis.assumptions],
             risk.reasons if risk else [],
-            Grounded(composed.text, cited),
+            Grounded(composed.text if current is None else f"{current}\n\n{composed.text}", cited),
             index_available=advice.index_version is not None,
             figures=figures,
             plan=advice.plan,
@@ -381,7 +400,8 @@ class AdvicePipeline:
             summary=composed.summary if grounded else "",
             # The sections cite the grounded answer's passages; an LLM's answer has its own.
             sections=[
-                SectionOut(kind=s.kind, title=s.title, text=s.text) for s in composed.sections
+                *lead,
+                *(SectionOut(kind=s.kind, title=s.title, text=s.text) for s in composed.sections),
             ]
             if grounded
             else [],

@@ -117,7 +117,9 @@ class YearRow(BaseModel):
 
 
 class SectionOut(BaseModel):
-    kind: str = Field(description="why | numbers | options | steps | assumptions | missing")
+    kind: str = Field(
+        description="current | why | numbers | options | steps | assumptions | missing"
+    )
     title: str
     text: str
 

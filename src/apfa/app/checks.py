@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from apfa.jobs.heartbeat import live_workers
 from apfa.jobs.local import LocalEngine
 from apfa.knowledge.index.holder import IndexHolder
+from apfa.market.current import staleness
+from apfa.market.figures import MarketFigures, today_utc
 from apfa.providers.breaker import CircuitBreaker
 
 log = structlog.get_logger(__name__)
@@ -102,6 +104,25 @@ def breakers(registry: Mapping[str, CircuitBreaker], *, fallback: bool) -> Compo
     states = {name: _state_name(breaker) for name, breaker in sorted(registry.items())}
     opened = [name for name, state in states.items() if state == "open"]
     return {"ok": not opened, "required": not fallback, "states": states, "open": opened}
+
+
+async def market_data(figures: MarketFigures) -> Component:
+    """Stored market figures and which are stale. Never required and never down: stale
+    figures only mean answers say how old their figures are, or fall back to the bundled
+    rate table."""
+    snapshot = await figures.snapshot()
+    rows = staleness(snapshot.latest, figures.settings, today_utc())
+    configured = figures.settings.fred_api_key is not None or (
+        figures.settings.fred_api_key_file is not None
+    )
+    return {
+        "ok": True,
+        "required": False,
+        "configured": configured,
+        "series": len(snapshot.latest),
+        "stale": [row.info.id for row in rows if row.stale],
+        "missing": [row.info.id for row in rows if row.bundled],
+    }
 
 
 def verdict(components: Mapping[str, Component]) -> str:

@@ -25,6 +25,7 @@ from apfa.core.openapi import install_openapi
 from apfa.core.routing import register_routers
 from apfa.documents.endpoints import router as documents_router
 from apfa.knowledge.endpoints import router as knowledge_router
+from apfa.market.endpoints import router as market_router
 from apfa.observability.logging import configure_logging
 from apfa.observability.middleware import RequestContextMiddleware
 from apfa.observability.tracing import setup_tracing
@@ -48,6 +49,7 @@ ROUTERS = (
     routes_router,
     admin_tasks_router,
     admin_index_router,
+    market_router,
     web_router,
 )
 

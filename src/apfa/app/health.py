@@ -24,6 +24,7 @@ from apfa.core.resources import Resource, Resources, resources_of
 from apfa.jobs.system import TASK_SYSTEM
 from apfa.knowledge.index.holder import INDEX_HOLDER
 from apfa.knowledge.index.sync import publish_gauges
+from apfa.market.figures import MARKET_FIGURES
 from apfa.observability import exposition
 from apfa.observability.access import require_metrics_access
 from apfa.providers.breaker import BREAKERS
@@ -96,6 +97,9 @@ async def _components(resources: Resources) -> dict[str, checks.Component]:
     else:
         system = resources.find(TASK_SYSTEM)
         components["workers"] = checks.local_workers(system.local if system else None)
+    figures = resources.find(MARKET_FIGURES)
+    if figures is not None:
+        components["market_data"] = await checks.market_data(figures)
     registry = resources.find(BREAKERS)
     if registry:
         fallback = resources.find(GROUNDED_FALLBACK)
@@ -107,7 +111,8 @@ async def _components(resources: Resources) -> dict[str, checks.Component]:
 @router.get("/api/v1/readiness", response_model=Readiness, responses=READINESS_RESPONSES)
 async def ready(request: Request) -> JSONResponse:
     """Readiness: 503 while a required component (database, index, Redis when configured,
-    job workers) is down; breakers with a grounded fallback only mark it degraded."""
+    job workers) is down; breakers with a grounded fallback only mark it degraded. Stale
+    market figures are listed (``market_data.stale``) and never change the status."""
     components = await _components(resources_of(request.app))
     status = checks.verdict(components)
     return JSONResponse(

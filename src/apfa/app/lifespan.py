@@ -47,6 +47,8 @@ from apfa.knowledge.index.staging import StagingBoard, report_ttl
 from apfa.knowledge.index.sync import listen, publish_gauges, sync_once, watch
 from apfa.knowledge.index.versions import load_active
 from apfa.knowledge.retrieval import RETRIEVER, Retriever
+from apfa.market.client import MARKET_BREAKERS, source_breakers
+from apfa.market.figures import MARKET_FIGURES, MarketFigures
 from apfa.observability import metrics
 from apfa.observability.exposition import start_process_metrics
 from apfa.providers.breaker import BREAKERS, CircuitBreaker
@@ -99,6 +101,7 @@ def lifespan_for(settings: Settings, embedder: Embedder | None = None) -> Lifesp
             await serve_index(startup)
             await open_auth(startup)
             await open_providers_and_cache(startup)
+            open_market_data(startup)
             await build_advice(startup)
             build_conversations(startup)
             await start_realtime(startup)
@@ -216,6 +219,20 @@ async def open_providers_and_cache(startup: Startup) -> None:
     resources.provide(BREAKERS, {**providers.breakers, **cache_breakers})
 
 
+def open_market_data(startup: Startup) -> None:
+    """The stored market figures as this process sees them (answers, default rates,
+    readiness) and the market sources' breakers, kept for the embedded engine's fetches."""
+    settings, resources = startup.settings, startup.resources
+    resources.provide(
+        MARKET_FIGURES,
+        MarketFigures(resources.get(SESSIONMAKER), settings),
+    )
+    resources.provide(
+        MARKET_BREAKERS,
+        source_breakers(settings.breaker_failure_threshold, settings.breaker_open_seconds),
+    )
+
+
 async def build_advice(startup: Startup) -> None:
     """The advice pipeline (the advisor with its intents and playbooks, retrieval, the
     cache, the provider chain ending with the grounded answer) and the history writer,
@@ -231,6 +248,7 @@ async def build_advice(startup: Startup) -> None:
             advisor,
             PipelineOptions(settings.retrieval_top_k, settings.retrieval_min_score),
             GenerationChain(resources.get(PROVIDERS).generators, agent),
+            figures=resources.get(MARKET_FIGURES),
         ),
     )
     writer = resources.provide(HISTORY_WRITER, HistoryWriter(resources.get(SESSIONMAKER)))
@@ -262,7 +280,7 @@ async def start_jobs(startup: Startup) -> None:
         resources.get(SESSIONMAKER),
         resources.get(EMBEDDER),
         resources.get(EVENTS),
-        catalogue(),
+        catalogue(startup.settings),
         resources,
     )
     resources.provide(TASK_SYSTEM, system)

@@ -43,7 +43,12 @@ def worker(
         err_console.print("[red]error:[/red] --pool must be prefork, threads or solo")
         raise typer.Exit(code=2)
     run_worker(
-        loaded, catalogue(), queues=names, concurrency=concurrency, pool=pool, loglevel=loglevel
+        loaded,
+        catalogue(loaded),
+        queues=names,
+        concurrency=concurrency,
+        pool=pool,
+        loglevel=loglevel,
     )
 
 
@@ -51,6 +56,7 @@ def beat(
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:
     """Run Celery beat: the periodic jobs (knowledge.cleanup and advice.prune_answers daily,
-    knowledge.stats every 5 minutes). Run exactly one."""
+    knowledge.stats every 5 minutes, market.fetch daily at APFA_MARKET_FETCH_DAILY_AT). Run
+    exactly one."""
     loaded = _checked_settings()
-    run_beat(loaded, catalogue(), loglevel)
+    run_beat(loaded, catalogue(loaded), loglevel)

@@ -180,6 +180,32 @@ class Settings(BaseSettings):
     bedrock_region: str | None = None
     # Another Converse endpoint (a VPC endpoint, or a stub in tests); unset = AWS's own.
     bedrock_endpoint_url: str | None = None
+    # Market data (docs/market-data.md): a FRED API key turns the daily fetch on; without
+    # one the job only reports that it is not configured and answers use the rate table.
+    fred_api_key: SecretStr | None = None
+    fred_api_key_file: Path | None = None
+    fred_base_url: str = "https://api.stlouisfed.org/fred"
+    # The Treasury's daily par yield curve, a second source for the 2- and 10-year yields.
+    treasury_base_url: str = (
+        "https://home.treasury.gov/resource-center/data-chart-center/interest-rates"
+    )
+    treasury_format: Literal["xml", "csv"] = "xml"
+    market_treasury: bool = True
+    # When the fetch runs: daily at this UTC time ("HH:MM"), or every N seconds if set.
+    market_fetch_daily_at: str = "06:30"
+    market_fetch_every_seconds: int | None = Field(default=None, ge=60)
+    market_lookback_days: int = Field(default=400, ge=400, le=3650)
+    market_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    market_max_attempts: int = Field(default=3, ge=1, le=10)
+    market_retry_initial_seconds: float = Field(default=1.0, ge=0, le=60)
+    market_retry_max_seconds: float = Field(default=30.0, ge=0, le=600)
+    # A series is stale when its latest observation is older than this many days, by how
+    # often it is published; stale figures are reported by /ready and the console.
+    market_max_age_days_daily: int = Field(default=10, ge=1, le=365)
+    market_max_age_days_weekly: int = Field(default=14, ge=1, le=365)
+    market_max_age_days_monthly: int = Field(default=75, ge=1, le=730)
+    # How often a process re-reads the stored figures that answers and default rates use.
+    market_figures_refresh_seconds: float = Field(default=60.0, ge=0, le=3600)
     # /metrics: with a token, scrapes need `Authorization: Bearer <token>`; without one,
     # only loopback clients not relayed by a proxy are answered (observability/access.py).
     metrics_token: SecretStr | None = None
@@ -237,6 +263,12 @@ class Settings(BaseSettings):
             raise ValueError("APFA_METRICS_TOKEN must be at least 16 characters")
         return raw.strip() if isinstance(raw, str) else value
 
+    @field_validator("market_fetch_daily_at")
+    @classmethod
+    def _check_daily_at(cls, value: str) -> str:
+        parse_daily_at(value)
+        return value
+
     @field_validator("rate_limit_advice", "rate_limit_token")
     @classmethod
     def _check_rate(cls, value: str) -> str:
@@ -276,6 +308,14 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+
+def parse_daily_at(value: str) -> tuple[int, int]:
+    """``"HH:MM"`` (UTC) as (hour, minute); ValueError with a clear message otherwise."""
+    hour, _, minute = value.strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and 0 <= int(hour) < 24 and 0 <= int(minute) < 60):
+        raise ValueError(f"expected HH:MM in UTC, e.g. 06:30, not {value!r}")
+    return int(hour), int(minute)
 
 
 def check_cors(origins: list[str], allow_credentials: bool) -> None:

@@ -23,6 +23,10 @@ standard repayment plan). A mortgage term of 20 years or less uses the 15-year r
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -110,6 +114,55 @@ PRODUCT_DESCRIPTIONS: dict[RateProduct, str] = {
 }
 
 
+# Rows that follow a published weekly average: (series, row whose ``excellent`` tier sits at
+# that average in the bundled table). With a newer average stored, the row moves by the
+# difference, keeping its tier spreads (``market_table``).
+MARKET_ANCHORS: dict[RateProduct, tuple[str, RateProduct]] = {
+    "mortgage_30": ("MORTGAGE30US", "mortgage_30"),
+    "mortgage_15": ("MORTGAGE15US", "mortgage_15"),
+    "refinance": ("MORTGAGE30US", "mortgage_30"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RateTable:
+    """Rates by product and tier, and how an assumption names where they come from."""
+
+    rates: Mapping[RateProduct, Mapping[CreditTier, Decimal]]
+    label: str
+
+
+BUNDLED_TABLE = RateTable(RATE_TABLE, f"the APFA rate table ({AS_OF})")
+_IN_USE: ContextVar[RateTable] = ContextVar("apfa_rate_table", default=BUNDLED_TABLE)
+
+
+def market_table(averages: Mapping[str, Decimal], label: str) -> RateTable:
+    """The bundled table with each anchored row moved to the stored ``averages`` (by series
+    id); rows whose series has no average keep their bundled rates."""
+    rates: dict[RateProduct, Mapping[CreditTier, Decimal]] = dict(RATE_TABLE)
+    for product, (series, anchor) in MARKET_ANCHORS.items():
+        average = averages.get(series)
+        if average is None:
+            continue
+        shift = average - RATE_TABLE[anchor]["excellent"]
+        rates[product] = {tier: rate + shift for tier, rate in RATE_TABLE[product].items()}
+    return RateTable(rates, label)
+
+
+@contextmanager
+def using(table: RateTable) -> Iterator[None]:
+    """Default rates come from ``table`` inside this block (this task and what it calls)."""
+    token = _IN_USE.set(table)
+    try:
+        yield
+    finally:
+        _IN_USE.reset(token)
+
+
+def table_in_use() -> RateTable:
+    return _IN_USE.get()
+
+
 def credit_tier(credit_score: int) -> CreditTier:
     """Tier name for a FICO score (any int; below 580 is ``very_poor``)."""
     for floor, tier in CREDIT_TIERS:
@@ -134,13 +187,16 @@ def lookup_rate(
     credit_score: int | None,
     term_years: int | None = None,
     used: bool = False,
+    table: RateTable | None = None,
 ) -> tuple[Decimal, str]:
     """Rate from the table plus the assumption sentence to show the user.
 
     ``lookup_rate("mortgage", 720)`` -> ``(Decimal("6.45"), "interest rate assumed 6.45% from
     the APFA rate table (2026-10) for a 30-year mortgage with a credit score of 720 (very good,
-    720-759)")``.
+    720-759)")``. The rates come from ``table``, else the one in use (``using``), else
+    the bundled table.
     """
+    table = table or _IN_USE.get()
     product = rate_product(loan_type, term_years, used)
     if credit_score is None:
         tier = UNKNOWN_SCORE_TIER
@@ -150,9 +206,9 @@ def lookup_rate(
         who = f"with a credit score of {credit_score} ({TIER_LABELS[tier]})"
     if product == "student":
         who = "(federal rates do not depend on credit)"
-    rate = RATE_TABLE[product][tier]
+    rate = table.rates[product][tier]
     text = (
-        f"interest rate assumed {rate:.2f}% from the APFA rate table ({AS_OF}) for "
+        f"interest rate assumed {rate:.2f}% from {table.label} for "
         f"{PRODUCT_DESCRIPTIONS[product]} {who}"
     )
     return rate, text

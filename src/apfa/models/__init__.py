@@ -5,6 +5,7 @@ from apfa.models.base import Base
 from apfa.models.conversation import Conversation, ConversationMessage
 from apfa.models.document import Chunk, Document, EmbeddingCache
 from apfa.models.index_version import IndexVersion
+from apfa.models.market import MarketObservation
 from apfa.models.security import (
     ApiKey,
     AuditLog,
@@ -31,6 +32,7 @@ __all__ = [
     "EmbeddingCache",
     "IndexVersion",
     "LoginThrottle",
+    "MarketObservation",
     "RefreshToken",
     "RevokedAccessToken",
     "User",

@@ -8,6 +8,7 @@ import { Realtime } from "../realtime.js";
 import { createAuditPanel } from "./audit.js";
 import { createDocumentsPanel } from "./documents.js";
 import { createIndexPanel } from "./index_versions.js";
+import { createMarketPanel } from "./market.js";
 import { createMetricsPanel } from "./metrics.js";
 import { createQueuesPanel } from "./queues.js";
 import { createTasksPanel } from "./tasks.js";
@@ -17,6 +18,7 @@ const FACTORIES = {
   tasks: createTasksPanel,
   queues: createQueuesPanel,
   index: createIndexPanel,
+  market: createMarketPanel,
   documents: createDocumentsPanel,
   metrics: createMetricsPanel,
   users: createUsersPanel,
