@@ -247,7 +247,7 @@ def test_rent_vs_buy_lists_every_planning_assumption() -> None:
 # Figures two calculators both produce mean the same thing in each (a playbook that runs both
 # keeps the first one's value); any other name belongs to one calculator.
 SHARED = {
-    "monthly_payment": {"loan_payment", "extra_payment", "auto_loan"},
+    "monthly_payment": {"loan_payment", "extra_payment", "auto_loan", "rent_vs_buy"},
     "total_interest": {"loan_payment", "auto_loan"},
     "dti_front": {"affordability", "ratios"},
     "dti_back": {"affordability", "ratios"},

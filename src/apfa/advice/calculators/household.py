@@ -3,7 +3,7 @@ accounts, student loans, cars, renting against buying."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.loans import principal, rate, term_months
@@ -291,6 +291,10 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
     own_total="money",
     own_equity="money",
     difference="money",
+    price_to_rent="years",
+    stay_years="years",
+    monthly_payment="money",
+    owning_monthly="money",
 )
 def rent_vs_buy(inputs: Inputs) -> Computed | None:
     rent, price = inputs.money("rent"), inputs.money("home_price")
@@ -301,6 +305,8 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
         years = 7
         inputs.assume("a 7-year stay compared")
     down = inputs.money("down_payment")
+    if down is None and (pct := inputs.percent("down_payment_pct")) is not None:
+        down = price * pct / 100
     if down is None:
         down = price * Decimal("0.2")
         inputs.assume("20% down assumed")
@@ -331,7 +337,14 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
         "own_total": result.total_owner_costs,
         "own_equity": result.owner_equity_end,
         "difference": result.net_difference,
+        "price_to_rent": (price / (rent * 12)).quantize(Decimal("0.1"), ROUND_HALF_UP),
+        "stay_years": years,
     }
+    if result.years:
+        first = result.years[0]
+        cents = Decimal("0.01")
+        figures["monthly_payment"] = (first.mortgage_payments / 12).quantize(cents, ROUND_HALF_UP)
+        figures["owning_monthly"] = (first.owner_costs / 12).quantize(cents, ROUND_HALF_UP)
     table = Comparison(
         f"Renting against buying over {years} years",
         ["", "paid over the period", "net worth at the end"],

@@ -17,6 +17,9 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # renting against buying
+    "owning_monthly": "Monthly cost of owning in the first year",
+    "price_to_rent": "Price-to-rent ratio (years of rent)",
     # terms side by side
     "short_payment": "Monthly payment on the shorter term",
     "long_payment": "Monthly payment on the longer term",

@@ -282,7 +282,7 @@ ROLES: Sequence[Role] = (
         "savings_goal",
         "money",
         before=r"(?:save|saving|save\s+up|saving\s+up|put\s+away)\s+(?:about\s+|around\s+)?",
-        after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve)",
+        after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve|\d)",
         strong=True,
     ),
     _role(
