@@ -186,6 +186,24 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"amount_owed": D(18500), "trade_in_value": D(13000)},
             {"negative_equity": D(5500)},
         ),
+        (
+            "fund_fees",
+            {"fund_balance": D(80000), "expense_ratio": D("0.85"),
+             "other_expense_ratio": D("0.04")},
+            {"yearly_fee": D("680.00"), "other_yearly_fee": D("32.00"),
+             "fee_difference": D("648.00")},
+        ),
+        (
+            "lease_vs_buy",
+            {"lease_payment": D(389), "term_months": 36, "due_at_signing": D(2500)},
+            {"lease_total": D(16504), "lease_term": 36},
+        ),
+        (
+            "rent_vs_buy",
+            {"rent": D(1800), "home_price": D(320000), "down_payment_pct": D(10),
+             "interest_rate": D("6.6"), "term_months": 360},
+            {"monthly_payment": D("1839.34"), "price_to_rent": D("14.8"), "stay_years": 7},
+        ),
     ],
 )  # fmt: skip
 def test_figures_in_the_persons_numbers(
@@ -206,6 +224,7 @@ def test_figures_in_the_persons_numbers(
         ("payoff_plan", {"payment_budget": D(500)}),
         ("emergency_fund", {"savings": D(1000)}),
         ("arm_reset", {"loan_balance": D(300000), "interest_rate": D(5)}),
+        ("fund_fees", {"expense_ratio": D("0.85")}),
     ],
 )
 def test_missing_inputs_give_no_figures(name: str, facts: dict[str, object]) -> None:

@@ -259,3 +259,29 @@ def test_settlements_counts_arrears_goals_and_account_names_are_read(
     facts = read_facts(text).facts
     assert {name: facts.get(name) for name in expected} == expected
     assert "apr" not in facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "lease paperwork says money factor .00175, is that good",
+            {"money_factor": Decimal("0.00175")},
+        ),
+        (
+            "$2,500 due at signing and $389 a month for 36 months on a lease",
+            {"lease_payment": Decimal(389), "due_at_signing": Decimal(2500), "term_months": 36},
+        ),
+        (
+            "I have $80,000 in a mutual fund at 0.85%. an index fund i found is 0.04%",
+            {"fund_balance": Decimal(80000), "other_expense_ratio": Decimal("0.04")},
+        ),
+        ("if i put away $450 a month how long till i get there", {"monthly_savings": Decimal(450)}),
+        ("rent here is 2,200 for a 2 bed and it sells for 410k", {"rent": Decimal(2200)}),
+    ],
+)
+def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object]) -> None:
+    facts = read_facts(text).facts
+    for name, value in expected.items():
+        assert facts.get(name) == value, (name, facts)
+    assert "savings_goal" not in facts

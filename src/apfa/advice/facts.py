@@ -117,6 +117,8 @@ FACTS: dict[str, FactSpec] = _specs(
     ("horizon_months", "months", "time horizon in months"),
     ("savings_goal", "money", "savings goal"),
     ("expense_ratio", "percent", "expense ratio"),
+    ("other_expense_ratio", "percent", "the other fund's expense ratio"),
+    ("fund_balance", "money", "amount in the fund"),
     ("invested_amount", "money", "amount invested"),
     ("tax_rate", "percent", "marginal tax rate"),
     ("age", "count", "age"),

@@ -1,7 +1,7 @@
 """The advisor's calculators: each turns the person's facts into named figures and option
 tables with ``apfa.finance``. Importing the package registers all of them."""
 
-from apfa.advice.calculators import debts, household, housing, loans, mortgage_rates
+from apfa.advice.calculators import debts, household, housing, investing, loans, mortgage_rates
 from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "figure_kinds",
     "household",
     "housing",
+    "investing",
     "loans",
     "mortgage_rates",
 ]

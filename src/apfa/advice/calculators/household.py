@@ -252,6 +252,7 @@ def auto_loan(inputs: Inputs) -> Computed | None:
     buy_total="money",
     apr_equivalent="percent",
     loan_payment_to_buy="money",
+    lease_term="months",
 )
 def lease_vs_buy(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {}
@@ -265,6 +266,7 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
     signing = inputs.money("due_at_signing") or Decimal(0)
     if price is None:
         figures["lease_total"] = signing + lease * months_
+        figures["lease_term"] = months_
         return Computed(figures)
     n = 60
     r = rate(inputs, n)

@@ -17,6 +17,12 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # leasing
+    "lease_total": "Total paid over the lease",
+    # fund fees
+    "yearly_fee": "Fees a year at your fund's expense ratio",
+    "other_yearly_fee": "Fees a year at the other fund's expense ratio",
+    "fee_difference": "Difference in fees a year",
     # renting against buying
     "owning_monthly": "Monthly cost of owning in the first year",
     "price_to_rent": "Price-to-rent ratio (years of rent)",

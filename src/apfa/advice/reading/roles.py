@@ -139,6 +139,19 @@ ROLES: Sequence[Role] = (
         after=r"(?:origination\s+)?fee\b",
     ),
     _role("expense_ratio", "percent", before=rf"expense\s+ratio\b{_W}", after=r"expense\s+ratio"),
+    _role(
+        "other_expense_ratio",
+        "percent",
+        before=rf"(?:index\s+fund|etf|other\s+fund|new\s+fund|cheaper\s+fund)\b{_W}",
+        strong=True,
+    ),
+    _role("money_factor", "number", before=r"money\s+factor(?:\s+(?:is|of|at|was))?"),
+    _role(
+        "fund_balance",
+        "money",
+        after=r"(?:invested\s+)?in\s+(?:a|an|my|the|one)\s+(?:\w+\s+){0,2}(?:mutual\s+fund|fund|etf|portfolio|brokerage)",
+        strong=True,
+    ),
     _role("match_rate_pct", "percent", after=r"match(?:es|ing)?\s+(?:on|of|up\s+to)"),
     _role(
         "employer_match_pct",
@@ -283,6 +296,7 @@ ROLES: Sequence[Role] = (
         "money",
         before=r"(?:save|saving|save\s+up|saving\s+up|put\s+away)\s+(?:about\s+|around\s+)?",
         after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve|\d)",
+        per="once",
         strong=True,
     ),
     _role(
@@ -304,7 +318,8 @@ ROLES: Sequence[Role] = (
         "lease_payment",
         "money",
         before=rf"lease\w*\b{_W}",
-        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:to\s+)?lease",
+        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:to\s+)?lease"
+        r"|(?:for\s+\d+\s+months?\s+)?(?:on|for)\s+(?:a|the|my|this)\s+lease",
         per="month",
     ),
     _role(
