@@ -193,6 +193,12 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"yearly_fee": D("680.00"), "other_yearly_fee": D("32.00"),
              "fee_difference": D("648.00")},
         ),
+        ("plan_total", {"plan_payment": D(475), "term_months": 60},
+         {"plan_total": D(28500), "plan_months": 60}),
+        ("monthly_fee_loan", {"amount_owed": D(1000), "monthly_fee_pct": D(25)},
+         {"monthly_fee": D("250.00"), "monthly_fee_apr": D(300)}),
+        ("payday_cost", {"payday_amount": D(400), "payday_fee": D(60), "rollovers": 3},
+         {"payday_fee_total": D(240), "still_owed": D(400)}),
         (
             "lease_vs_buy",
             {"lease_payment": D(389), "term_months": 36, "due_at_signing": D(2500)},

@@ -96,6 +96,9 @@ FACTS: dict[str, FactSpec] = _specs(
     ("credit_limit", "money", "credit limit"),
     ("payday_fee", "money", "payday loan fee"),
     ("payday_amount", "money", "payday loan amount"),
+    ("rollovers", "count", "rollovers"),
+    ("monthly_fee_pct", "percent", "fee each month (percent of the loan)"),
+    ("plan_payment", "money", "monthly repayment plan payment"),
     ("payday_days", "count", "payday loan length in days"),
     # cars
     ("car_price", "money", "car price"),

@@ -205,7 +205,13 @@ def consolidation(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-@calculator("payday_cost", payday_apr="percent", payday_fee_total="money")
+@calculator(
+    "payday_cost",
+    payday_apr="percent",
+    payday_fee_total="money",
+    rollovers="count",
+    still_owed="money",
+)
 def payday_cost(inputs: Inputs) -> Computed | None:
     fee, amount = inputs.money("payday_fee"), inputs.money("payday_amount")
     days = inputs.whole("payday_days") or 14
@@ -213,7 +219,36 @@ def payday_cost(inputs: Inputs) -> Computed | None:
         return None
     if inputs.whole("payday_days") is None:
         inputs.assume("a two-week (14-day) loan, the usual payday term")
-    return Computed({"payday_apr": payday_apr(fee, amount, days), "payday_fee_total": fee})
+    rollovers = inputs.whole("rollovers") or 0
+    figures: dict[str, Decimal | int | str] = {
+        "payday_apr": payday_apr(fee, amount, days),
+        "payday_fee_total": fee * (1 + rollovers),
+    }
+    if rollovers:
+        figures |= {"rollovers": rollovers, "still_owed": amount}
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("monthly_fee_loan", monthly_fee="money", monthly_fee_apr="percent")
+def monthly_fee_loan(inputs: Inputs) -> Computed | None:
+    """A loan priced as a percentage fee each month (a car title loan): the fee in dollars
+    and the APR it amounts to (the monthly rate times 12, as the Truth in Lending Act's
+    disclosure computes it for a loan of one-month periods)."""
+    pct = inputs.percent("monthly_fee_pct")
+    amount = inputs.money("payday_amount", "loan_amount", "amount_owed")
+    if pct is None or amount is None or amount <= 0:
+        return None
+    fee = (amount * pct / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return Computed({"monthly_fee": fee, "monthly_fee_apr": pct * 12})
+
+
+@calculator("plan_total", plan_total="money", plan_months="months")
+def plan_total(inputs: Inputs) -> Computed | None:
+    """What a repayment plan costs in all: its monthly payment times its months."""
+    payment, months_ = inputs.money("plan_payment"), inputs.whole("term_months")
+    if payment is None or not months_:
+        return None
+    return Computed({"plan_total": payment * months_, "plan_months": months_})
 
 
 @calculator("settlement", settlement_amount="money", forgiven_amount="money")

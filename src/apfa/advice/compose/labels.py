@@ -17,6 +17,10 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # a fee each month, a repayment plan
+    "monthly_fee": "Fee each month",
+    "monthly_fee_apr": "APR of that fee",
+    "plan_total": "Paid through the plan in all",
     # leasing
     "lease_total": "Total paid over the lease",
     # fund fees

@@ -332,8 +332,29 @@ ROLES: Sequence[Role] = (
     _role(
         "payday_fee",
         "money",
-        before=r"(?:charges?|fee\s+(?:is|of))\s*",
+        before=r"(?:charges?|fee\s+(?:is|of|was|will\s+be))\s*",
         after=r"(?:fee\s+)?(?:for\s+every|per|for\s+each)\s+\$?\d",
+    ),
+    _role("payday_amount", "money", after=r"(?:payday|pay\s+day|title)\s+loan", strong=True),
+    _role(
+        "rollovers",
+        "number",
+        before=r"roll(?:ing|ed)?\s+(?:it|the\s+loan|them)?\s*(?:over\s+)?",
+        after=r"(?:more\s+)?(?:times|rollovers)\b",
+        strong=True,
+    ),
+    _role(
+        "monthly_fee_pct",
+        "percent",
+        after=r"(?:a|per|each|every)\s+month\b|monthly\b",
+        strong=True,
+    ),
+    _role(
+        "plan_payment",
+        "money",
+        before=rf"(?:chapter\s+13|ch\.?\s*13|bankruptcy|repayment|trustee)\s+(?:plan|payment)\b{_W}",
+        per="month",
+        strong=True,
     ),
     _role("late_fee", "money", before=rf"late\s+fees?\b{_W}", after=r"late\s+fees?"),
     _role(
