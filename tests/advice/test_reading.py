@@ -279,6 +279,14 @@ def test_settlements_counts_arrears_goals_and_account_names_are_read(
         ("if i put away $450 a month how long till i get there", {"monthly_savings": Decimal(450)}),
         ("rent here is 2,200 for a 2 bed and it sells for 410k", {"rent": Decimal(2200)}),
         ("my chapter 13 plan is $475 a month for 60 months", {"plan_payment": Decimal(475)}),
+        (
+            "my debt payments are $900. she wants me to cosign a loan with a $450/mo payment",
+            {"monthly_debt_payments": Decimal(900), "cosign_payment": Decimal(450)},
+        ),
+        (
+            "2 payments behind on my car, $520 each plus a $25 late fee",
+            {"missed_payments": 2, "current_payment": Decimal(520), "late_fee": Decimal(25)},
+        ),
         ("title loan of $1,000 on my truck, fee is 25% a month", {"monthly_fee_pct": Decimal(25)}),
         (
             "took out a $400 payday loan, fee was $60. if i end up rolling it 3 times",

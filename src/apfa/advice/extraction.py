@@ -194,10 +194,16 @@ def _read_income(r: _Reader) -> None:
     r.each("annual_income", INCOME, convert)
 
 
+# "cosign a loan with a $450/mo payment": a loan being weighed, not a debt already paid.
+_PROSPECTIVE = re.compile(r"\bco-?\s?sign\w*\b[^.?!]*$", re.IGNORECASE)
+
+
 def _read_debts(r: _Reader) -> None:
     """Sum every debt-payment phrase (a phrase repeated word for word is counted once)."""
     total, parts = Decimal(0), list[str]()
     for m in r.scan(DEBTS):
+        if _PROSPECTIVE.search(r.text, max(0, m.start() - 60), m.start()):
+            continue  # a payment someone is asked to take on, not one they pay today
         snippet = r.snippet(m)
         if snippet.lower() in (p.lower() for p in parts):
             r.matches.append(f'counted "{snippet}" once although it appears again')

@@ -97,6 +97,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("payday_fee", "money", "payday loan fee"),
     ("payday_amount", "money", "payday loan amount"),
     ("rollovers", "count", "rollovers"),
+    ("cosign_payment", "money", "payment of the loan to co-sign"),
     ("monthly_fee_pct", "percent", "fee each month (percent of the loan)"),
     ("plan_payment", "money", "monthly repayment plan payment"),
     ("payday_days", "count", "payday loan length in days"),

@@ -84,6 +84,20 @@ def affordability(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
+@calculator("cosign_dti", dti_before_cosign="percent", dti_after_cosign="percent")
+def cosign_dti(inputs: Inputs) -> Computed | None:
+    """Your debt-to-income ratio before and after adding a co-signed loan's payment, which
+    lenders count as your own debt."""
+    income, added = monthly_income(inputs), inputs.money("cosign_payment")
+    if income is None or not income or added is None:
+        return None
+    debts = inputs.money("monthly_debt_payments") or Decimal(0)
+    return Computed(
+        {"dti_before_cosign": _pct(debts, income), "dti_after_cosign": _pct(debts + added, income)},
+        assumptions=inputs.assumptions,
+    )
+
+
 @calculator("ratios", dti_front="percent", dti_back="percent", monthly_income="money")
 def ratios(inputs: Inputs) -> Computed | None:
     income = monthly_income(inputs)

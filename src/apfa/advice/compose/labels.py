@@ -17,6 +17,9 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # co-signing
+    "dti_before_cosign": "Debt-to-income ratio now",
+    "dti_after_cosign": "Debt-to-income ratio with the co-signed payment",
     # a fee each month, a repayment plan
     "monthly_fee": "Fee each month",
     "monthly_fee_apr": "APR of that fee",

@@ -337,6 +337,20 @@ ROLES: Sequence[Role] = (
     ),
     _role("payday_amount", "money", after=r"(?:payday|pay\s+day|title)\s+loan", strong=True),
     _role(
+        "current_payment",
+        "money",
+        before=rf"(?:payments?|months?)\s+behind\b{_W}",
+        per="month",
+        strong=True,
+    ),
+    _role(
+        "cosign_payment",
+        "money",
+        before=rf"co-?\s?sign\w*\b{_W}",
+        per="month",
+        strong=True,
+    ),
+    _role(
         "rollovers",
         "number",
         before=r"roll(?:ing|ed)?\s+(?:it|the\s+loan|them)?\s*(?:over\s+)?",
