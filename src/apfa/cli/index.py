@@ -7,6 +7,7 @@ from apfa.audit import service as audit
 from apfa.cli.runtime import cli_actor, console, database, err_console, run, settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
+from apfa.core.objectstore import object_store
 from apfa.core.redis import connect_redis
 from apfa.knowledge import service
 from apfa.knowledge.index.sync import announce
@@ -58,7 +59,13 @@ def activate(version: int) -> None:
 
         async with database(loaded) as maker:
             try:
-                await activate_version(maker, loaded.index_dir, version, on_activated=tell)
+                await activate_version(
+                    maker,
+                    loaded.index_dir,
+                    version,
+                    on_activated=tell,
+                    store=object_store(loaded),
+                )
             finally:
                 if redis is not None:
                     await redis.aclose()

@@ -11,6 +11,7 @@ from apfa.audit import service as audit
 from apfa.cli.runtime import cli_actor, console, database, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
+from apfa.core.objectstore import object_store
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS, IngestOptions, IngestReport, ingest_and_publish
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -43,7 +44,13 @@ async def ingest(loaded: Settings, paths: list[Path], *, quiet: bool = False) ->
 
         async with database(loaded) as maker:
             report = await ingest_and_publish(
-                maker, embedder, loaded.index_dir, paths, options=options, progress=advance
+                maker,
+                embedder,
+                loaded.index_dir,
+                paths,
+                options=options,
+                progress=advance,
+                store=object_store(loaded),
             )
             await audit.record_now(
                 maker,

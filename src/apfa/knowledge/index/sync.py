@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import ObjectStore
 from apfa.knowledge import service
 from apfa.knowledge.index.holder import IndexHolder, obtain
 from apfa.knowledge.index.preload import Preloader
@@ -50,9 +51,10 @@ async def sync_once(
     index_root: Path,
     holder: IndexHolder,
     on_swap: SwapHook | None = None,
+    store: ObjectStore | None = None,
 ) -> bool:
-    """Swap to the active version if it was activated after the one served. True when
-    swapped."""
+    """Swap to the active version if it was activated after the one served (fetched from
+    ``store`` when this host lacks it). True when swapped."""
     async with session_scope(maker) as session:
         row = await service.active_version(session)
     if row is None or not row.directory or row.activated_at is None:
@@ -62,7 +64,7 @@ async def sync_once(
         return False
     current = holder.current
     try:
-        loaded = await obtain(holder, row.id, index_root / row.directory)
+        loaded = await obtain(holder, row.id, index_root / row.directory, store)
     except Exception as exc:
         log.error("index_swap_failed", version=row.id, error=str(exc))
         return False
@@ -82,13 +84,14 @@ async def watch(
     interval: float,
     on_swap: SwapHook | None = None,
     preloader: Preloader | None = None,
+    store: ObjectStore | None = None,
 ) -> None:
     while True:
         await anyio.sleep(interval)
         if preloader is not None:
             await preloader.report()
         try:
-            await sync_once(maker, index_root, holder, on_swap)
+            await sync_once(maker, index_root, holder, on_swap, store)
         except Exception as exc:
             log.warning("index_watch_error", error=str(exc))
         if preloader is not None:
