@@ -35,7 +35,7 @@ from apfa.knowledge.index.remote import (
     publish_version,
 )
 from apfa.knowledge.index.store import Passage, version_dirname, write_version
-from apfa.knowledge.index.sync import sync_once
+from apfa.knowledge.index.sync import evict_deleted, sync_once
 from apfa.knowledge.index.versions import activate_version, build_version, load_active
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -234,10 +234,12 @@ async def test_a_published_version_is_never_overwritten(
     assert chunks == local.read_bytes()
 
 
-async def test_pruning_old_versions_deletes_their_objects(
+async def test_pruning_old_versions_deletes_their_objects_and_other_hosts_copies(
     hosts: Hosts, embedder: SentenceTransformerEmbedder
 ) -> None:
     first = await first_version(hosts, embedder)
+    served, _ = await load_active(hosts.maker, hosts.b.index_dir, hosts.store)
+    assert served is not None
     second = await build_version(hosts.maker, embedder, hosts.a.index_dir, store=hosts.store)
     third = await build_version(hosts.maker, embedder, hosts.a.index_dir, store=hosts.store)
     await activate_version(hosts.maker, hosts.a.index_dir, second.version, store=hosts.store)
@@ -250,6 +252,9 @@ async def test_pruning_old_versions_deletes_their_objects(
         assert hosts.prefix(kept) + PUBLISHED in object_keys(
             hosts.endpoint, hosts.bucket, hosts.prefix(kept)
         )
+    assert (hosts.b.index_dir / version_dirname(first)).is_dir()
+    assert await evict_deleted(hosts.maker, hosts.b.index_dir) == [version_dirname(first)]
+    assert not (hosts.b.index_dir / version_dirname(first)).exists()
 
 
 def test_every_file_of_a_version_travels_whatever_its_name(

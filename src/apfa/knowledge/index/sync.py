@@ -15,8 +15,11 @@ process's async Redis client, never blocking the event loop.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -29,12 +32,15 @@ from apfa.core.objectstore import ObjectStore
 from apfa.knowledge import service
 from apfa.knowledge.index.holder import IndexHolder, obtain
 from apfa.knowledge.index.preload import Preloader
+from apfa.knowledge.index.store import version_dirname
 from apfa.observability import metrics
 
 log = structlog.get_logger(__name__)
 
 INDEX_CHANNEL = "apfa:index:activated"
 BUILT_CHANNEL = "apfa:index:built"
+# With the object store, how often a process drops its copies of deleted versions.
+CACHE_SWEEP_SECONDS = 300.0
 SwapHook = Callable[[int, float], None]
 
 
@@ -77,6 +83,23 @@ async def sync_once(
     return True
 
 
+async def evict_deleted(maker: async_sessionmaker[AsyncSession], index_root: Path) -> list[str]:
+    """Delete this host's copies of versions the retention job deleted (with the object
+    store, each host's index directory is its own cache); returns the directories."""
+    async with session_scope(maker) as session:
+        rows = await service.list_versions(session)
+    doomed = [
+        index_root / version_dirname(r.id)
+        for r in rows
+        if r.status == "deleted" and (index_root / version_dirname(r.id)).is_dir()
+    ]
+    for directory in doomed:
+        await anyio.to_thread.run_sync(partial(shutil.rmtree, directory, ignore_errors=True))
+    if doomed:
+        log.info("index_cache_evicted", directories=[d.name for d in doomed])
+    return [d.name for d in doomed]
+
+
 async def watch(
     maker: async_sessionmaker[AsyncSession],
     index_root: Path,
@@ -86,12 +109,16 @@ async def watch(
     preloader: Preloader | None = None,
     store: ObjectStore | None = None,
 ) -> None:
+    swept = float("-inf")
     while True:
         await anyio.sleep(interval)
         if preloader is not None:
             await preloader.report()
         try:
             await sync_once(maker, index_root, holder, on_swap, store)
+            if store is not None and time.monotonic() - swept >= CACHE_SWEEP_SECONDS:
+                swept = time.monotonic()
+                await evict_deleted(maker, index_root)
         except Exception as exc:
             log.warning("index_watch_error", error=str(exc))
         if preloader is not None:
