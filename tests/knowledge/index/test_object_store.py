@@ -185,6 +185,9 @@ async def test_a_corrupt_version_is_refused_and_the_host_stays_on_its_version(
     assert holder.current.version == first
     assert fetches("refused") == refused + 1
     assert sorted(p.name for p in hosts.c.index_dir.iterdir()) == [version_dirname(first)]
+    # The next poll does not download the refused version again straight away.
+    assert not await sync_once(hosts.maker, hosts.c.index_dir, holder, store=hosts.store)
+    assert fetches("refused") == refused + 1
 
 
 async def test_a_rollback_fetches_an_older_version_the_host_never_had(

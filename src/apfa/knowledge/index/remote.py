@@ -11,7 +11,9 @@ the store, per host): the files go to a temporary directory, each is checked aga
 ``published.json``, and only a version whose every file matches is renamed into place and
 loaded (which checks the version's own manifest again). A corrupt or incomplete one is
 refused: logged, counted (``apfa_index_fetches_total{outcome}``), and the process stays on
-the version it serves. Blocking: call these from a worker thread.
+the version it serves; it tries that version again only after ``RETRY_SECONDS``, so the
+database poll does not download it every second. Blocking: call these from a worker
+thread.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -36,6 +39,10 @@ log = structlog.get_logger(__name__)
 VERSIONS = "index/versions"
 PUBLISHED = "published.json"
 _CHUNK = 1024 * 1024
+RETRY_SECONDS = 60.0
+# Versions refused by this process: directory -> (when, why).
+_refused: dict[Path, tuple[float, str]] = {}
+_refused_lock = threading.Lock()
 
 
 class VersionFetchError(CorruptIndexError):
@@ -153,6 +160,10 @@ def fetch_version(store: ObjectStore | None, directory: Path) -> Path:
     if store is None or directory.exists():
         return directory
     dirname = directory.name
+    with _refused_lock:
+        earlier = _refused.get(directory)
+    if earlier is not None and time.monotonic() - earlier[0] < RETRY_SECONDS:
+        raise VersionFetchError(f"{earlier[1]} (refused less than {RETRY_SECONDS:.0f} s ago)")
     started = time.perf_counter()
     tmp = directory.parent / f".tmp-fetch-{dirname}-{uuid.uuid4().hex}"
     try:
@@ -171,18 +182,27 @@ def fetch_version(store: ObjectStore | None, directory: Path) -> Path:
     except VersionFetchError as exc:
         metrics.INDEX_FETCHES.labels("refused").inc()
         log.error("index_fetch_refused", directory=dirname, store=store.describe(), error=str(exc))
+        _remember(directory, str(exc))
         raise
     except ObjectStoreError as exc:
         metrics.INDEX_FETCHES.labels("failed").inc()
         log.error("index_fetch_failed", directory=dirname, store=store.describe(), error=str(exc))
+        _remember(directory, f"index version {dirname}: {exc}")
         raise VersionFetchError(f"index version {dirname}: {exc}") from exc
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    with _refused_lock:
+        _refused.pop(directory, None)
     seconds = time.perf_counter() - started
     metrics.INDEX_FETCHES.labels("fetched").inc()
     metrics.INDEX_FETCH_SECONDS.observe(seconds)
     log.info("index_fetched", directory=dirname, files=len(published.files), seconds=seconds)
     return directory
+
+
+def _remember(directory: Path, reason: str) -> None:
+    with _refused_lock:
+        _refused[directory] = (time.monotonic(), reason)
 
 
 def discard_version(store: ObjectStore | None, dirname: str) -> int:
