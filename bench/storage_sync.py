@@ -47,6 +47,7 @@ from apfa.knowledge.index.store import (
     version_dirname,
     write_version,
 )
+from apfa.observability.logging import configure_logging
 
 MOTO = str(Path(sys.executable).parent / "moto_server")
 # moto accepts any key pair; these name no account.
@@ -178,6 +179,7 @@ def main() -> None:
     if bool(args.endpoint) != bool(args.bucket):
         parser.error("--endpoint and --bucket go together")
 
+    configure_logging("WARNING", json=True)  # stdout carries only the JSON result
     prefix = f"bench-{uuid.uuid4().hex[:8]}"
     if args.endpoint:
         client = boto3.session.Session().client("s3", endpoint_url=args.endpoint)
