@@ -1,6 +1,6 @@
 """An object store that cannot be used stops every process at start-up with one line:
-``apfa serve`` and ``apfa worker`` before anything starts, the API process in its
-lifespan."""
+``apfa serve``, ``apfa worker`` and the commands that build or activate versions before
+they touch anything, the API process in its lifespan."""
 
 from __future__ import annotations
 
@@ -61,11 +61,14 @@ def authenticating(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
 
 
-@pytest.mark.parametrize("command", ["serve", "worker"])
+@pytest.mark.parametrize(
+    "command",
+    [["serve"], ["worker"], ["bootstrap"], ["kb", "ingest", "."], ["index", "activate", "1"]],
+)
 def test_a_missing_bucket_stops_the_command_with_one_line(
-    tmp_path: Path, s3_endpoint: str, command: str
+    tmp_path: Path, s3_endpoint: str, command: list[str]
 ) -> None:
-    line = one_line(run(tmp_path, command, **s3_env(s3_endpoint, "apfa-no-such-bucket")))
+    line = one_line(run(tmp_path, *command, **s3_env(s3_endpoint, "apfa-no-such-bucket")))
     assert line == "apfa: APFA_S3_BUCKET: bucket 'apfa-no-such-bucket' does not exist"
 
 

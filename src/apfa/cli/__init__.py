@@ -46,6 +46,7 @@ def migrate() -> None:
 def bootstrap() -> None:
     """First-run setup: migrate, create the first admin, load the bundled knowledge base."""
     loaded = settings()
+    check_storage(loaded)
     try:
         users.bootstrap_password(loaded)
     except SecretsError as exc:

@@ -4,7 +4,15 @@ import typer
 from rich.table import Table
 
 from apfa.audit import service as audit
-from apfa.cli.runtime import cli_actor, console, database, err_console, run, settings
+from apfa.cli.runtime import (
+    check_storage,
+    cli_actor,
+    console,
+    database,
+    err_console,
+    run,
+    settings,
+)
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
 from apfa.core.objectstore import object_store
@@ -50,6 +58,7 @@ def list_versions() -> None:
 def activate(version: int) -> None:
     """Serve VERSION (also how to roll back). Running servers switch within a second."""
     loaded = settings()
+    check_storage(loaded)
 
     async def _activate() -> None:
         redis = connect_redis(loaded.redis_url) if loaded.redis_url else None

@@ -8,7 +8,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from apfa.audit import service as audit
-from apfa.cli.runtime import cli_actor, console, database, run, settings
+from apfa.cli.runtime import check_storage, cli_actor, console, database, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.core.objectstore import object_store
@@ -94,6 +94,7 @@ def ingest_command(
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
     loaded = settings()
+    check_storage(loaded)
     report = run(lambda: ingest(loaded, targets))
     print_report(report)
     if report.failed:
