@@ -9,19 +9,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.audit.service import Actor
 from apfa.auth.permissions import Role
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
+from apfa.documents.exceptions import StorageUnavailable
 from apfa.documents.flows import Uploader
 from apfa.documents.processing import process_document
 from apfa.documents.storage import upload_store
 from apfa.main import create_app
 from apfa.models import Document
 from apfa.providers.embeddings import SentenceTransformerEmbedder
-from documents_support import chunks_of, closing, multipart_headers, part
+from documents_support import chunks_of, closing, incoming_files, multipart_headers, part
 from storage_support import object_keys, s3_client, s3_settings
 from support import client_as
 
@@ -130,3 +132,18 @@ async def test_deleting_an_original_removes_it_from_the_bucket(hosts: Hosts) -> 
         await asyncio.sleep(0.05)
     assert object_keys(hosts.endpoint, hosts.bucket, "apfa/uploads/") == []
     assert not store.path_for(document_id).exists()
+
+
+async def test_an_upload_the_bucket_cannot_take_is_refused_and_nothing_is_kept(
+    hosts: Hosts,
+) -> None:
+    s3_client(hosts.endpoint).delete_bucket(Bucket=hosts.bucket)
+
+    with pytest.raises(StorageUnavailable, match="the document store is unavailable"):
+        await upload_without_processing(hosts, "plans.txt", TEXT)
+
+    store = upload_store(hosts.a)
+    assert [p.name for p in store.root.iterdir() if p.is_file()] == []
+    assert incoming_files(store) == []
+    async with session_scope(hosts.maker) as session:
+        assert (await session.execute(select(Document.id))).scalars().all() == []
