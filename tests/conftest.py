@@ -26,6 +26,7 @@ from apfa.knowledge.flows import IngestReport, ingest_and_publish
 from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from apfa.users.service import create_user
+from storage_support import s3_bucket, s3_endpoint  # noqa: F401 - shared fixtures
 from support import PASSWORD, login
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

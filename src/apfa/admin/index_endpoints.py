@@ -11,6 +11,7 @@ from apfa.auth.context import actor_of
 from apfa.core.config import SETTINGS
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.dependencies import SessionDep
+from apfa.core.objectstore import object_store
 from apfa.core.pagination import RowId
 from apfa.core.redis import REDIS
 from apfa.events.sink import EVENTS
@@ -85,6 +86,7 @@ async def activate(version: RowId, principal: IndexAdmin, request: Request) -> A
         holder=INDEX_HOLDER.of(request),
         redis=REDIS.find_in(request),
         events=EVENTS.of(request),
+        store=object_store(SETTINGS.of(request)),
     )
     await audit.record_now(
         maker,

@@ -35,6 +35,7 @@ from apfa.core.cache import CACHE, build_cache
 from apfa.core.cache_redis import is_redis_failure
 from apfa.core.config import SETTINGS, Settings
 from apfa.core.db import ENGINE, SESSIONMAKER, create_engine, create_sessionmaker
+from apfa.core.objectstore import check_object_store, object_store
 from apfa.core.ratelimit import RATE_LIMITER, RateLimiter
 from apfa.core.redis import REDIS, connect_redis
 from apfa.core.resources import Resources, resources_of
@@ -98,6 +99,7 @@ def lifespan_for(settings: Settings, embedder: Embedder | None = None) -> Lifesp
             await open_database(startup)
             open_redis(startup)
             await load_model(startup)
+            await open_object_store(startup)
             await serve_index(startup)
             await open_auth(startup)
             await open_providers_and_cache(startup)
@@ -145,6 +147,14 @@ async def load_model(startup: Startup) -> None:
     startup.resources.provide(EMBEDDER, model)
 
 
+async def open_object_store(startup: Startup) -> None:
+    """With APFA_STORAGE_BACKEND=s3, refuse to start unless the bucket can be read with
+    these credentials (``ObjectStoreError``, one line)."""
+    where = await anyio.to_thread.run_sync(check_object_store, startup.settings)
+    if where is not None:
+        log.info("object_store_ready", store=where)
+
+
 async def serve_index(startup: Startup) -> None:
     """The active version, a retriever over it and (preloading on) the preloader, which
     loads finished builds before their activation (one more version in memory) and, with
@@ -152,7 +162,8 @@ async def serve_index(startup: Startup) -> None:
     settings, resources = startup.settings, startup.resources
     maker = resources.get(SESSIONMAKER)
     holder = resources.provide(INDEX_HOLDER, IndexHolder())
-    served, stamp = await load_active(maker, settings.index_dir)
+    store = object_store(settings)
+    served, stamp = await load_active(maker, settings.index_dir, store)
     holder.swap(served, stamp)
     publish_gauges(holder)
     resources.provide(RETRIEVER, Retriever(holder, resources.get(EMBEDDER)))
@@ -160,7 +171,9 @@ async def serve_index(startup: Startup) -> None:
         return
     redis = resources.find(REDIS)
     board = StagingBoard(redis, report_ttl(settings.index_poll_seconds)) if redis else None
-    preloader = resources.provide(PRELOADER, Preloader(maker, settings.index_dir, holder, board))
+    preloader = resources.provide(
+        PRELOADER, Preloader(maker, settings.index_dir, holder, board, store)
+    )
     startup.on_shutdown("index report", preloader.aclose)
 
 
@@ -303,15 +316,23 @@ async def watch_the_index(startup: Startup) -> None:
     settings, resources = startup.settings, startup.resources
     maker, holder = resources.get(SESSIONMAKER), resources.get(INDEX_HOLDER)
     preloader, redis = resources.find(PRELOADER), resources.find(REDIS)
+    store = object_store(settings)
     startup.run(
         "index-watcher",
-        watch(maker, settings.index_dir, holder, settings.index_poll_seconds, preloader=preloader),
+        watch(
+            maker,
+            settings.index_dir,
+            holder,
+            settings.index_poll_seconds,
+            preloader=preloader,
+            store=store,
+        ),
     )
     startup.run("revocation-sync", resources.get(REVOCATIONS).watch(maker, REVOCATION_POLL_SECONDS))
     if redis is not None:
 
         async def resync() -> bool:
-            return await sync_once(maker, settings.index_dir, holder)
+            return await sync_once(maker, settings.index_dir, holder, store=store)
 
         on_built = preloader.request if preloader is not None else None
         startup.run("index-listen", listen(redis, resync, on_built))

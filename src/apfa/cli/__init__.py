@@ -12,7 +12,7 @@ from rich.panel import Panel
 
 from apfa.auth.tokens import TokenService
 from apfa.cli import auth, index, kb, users, workers
-from apfa.cli.runtime import console, database, fail, run, settings
+from apfa.cli.runtime import check_storage, console, database, fail, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
@@ -46,6 +46,7 @@ def migrate() -> None:
 def bootstrap() -> None:
     """First-run setup: migrate, create the first admin, load the bundled knowledge base."""
     loaded = settings()
+    check_storage(loaded)
     try:
         users.bootstrap_password(loaded)
     except SecretsError as exc:
@@ -86,6 +87,7 @@ def serve(
 
     loaded = settings()
     check_signing_keys(loaded)
+    check_storage(loaded)
     with multiprocess_metrics(workers):
         uvicorn.run(
             "apfa.main:create_app",

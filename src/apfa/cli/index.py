@@ -4,9 +4,18 @@ import typer
 from rich.table import Table
 
 from apfa.audit import service as audit
-from apfa.cli.runtime import cli_actor, console, database, err_console, run, settings
+from apfa.cli.runtime import (
+    check_storage,
+    cli_actor,
+    console,
+    database,
+    err_console,
+    run,
+    settings,
+)
 from apfa.core.db import session_scope
 from apfa.core.errors import AppError
+from apfa.core.objectstore import object_store
 from apfa.core.redis import connect_redis
 from apfa.knowledge import service
 from apfa.knowledge.index.sync import announce
@@ -49,6 +58,7 @@ def list_versions() -> None:
 def activate(version: int) -> None:
     """Serve VERSION (also how to roll back). Running servers switch within a second."""
     loaded = settings()
+    check_storage(loaded)
 
     async def _activate() -> None:
         redis = connect_redis(loaded.redis_url) if loaded.redis_url else None
@@ -58,7 +68,13 @@ def activate(version: int) -> None:
 
         async with database(loaded) as maker:
             try:
-                await activate_version(maker, loaded.index_dir, version, on_activated=tell)
+                await activate_version(
+                    maker,
+                    loaded.index_dir,
+                    version,
+                    on_activated=tell,
+                    store=object_store(loaded),
+                )
             finally:
                 if redis is not None:
                     await redis.aclose()

@@ -8,9 +8,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from apfa.audit import service as audit
-from apfa.cli.runtime import cli_actor, console, database, run, settings
+from apfa.cli.runtime import check_storage, cli_actor, console, database, run, settings
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
+from apfa.core.objectstore import object_store
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS, IngestOptions, IngestReport, ingest_and_publish
 from apfa.providers.embeddings import SentenceTransformerEmbedder
@@ -43,7 +44,13 @@ async def ingest(loaded: Settings, paths: list[Path], *, quiet: bool = False) ->
 
         async with database(loaded) as maker:
             report = await ingest_and_publish(
-                maker, embedder, loaded.index_dir, paths, options=options, progress=advance
+                maker,
+                embedder,
+                loaded.index_dir,
+                paths,
+                options=options,
+                progress=advance,
+                store=object_store(loaded),
             )
             await audit.record_now(
                 maker,
@@ -87,6 +94,7 @@ def ingest_command(
     if missing:
         raise typer.BadParameter(f"no such file or directory: {', '.join(map(str, missing))}")
     loaded = settings()
+    check_storage(loaded)
     report = run(lambda: ingest(loaded, targets))
     print_report(report)
     if report.failed:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from apfa.audit.service import Actor
 from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker
+from apfa.core.objectstore import ObjectStoreError, check_object_store
 from apfa.observability.logging import configure_logging
 
 T = TypeVar("T")
@@ -39,6 +40,14 @@ def settings() -> Settings:
         fail(f"{name}: {first['msg']}{more}")
     configure_logging("WARNING", json=loaded.log_json)
     return loaded
+
+
+def check_storage(loaded: Settings) -> None:
+    """Refuse to start when the configured object store cannot be used: one line."""
+    try:
+        check_object_store(loaded)
+    except ObjectStoreError as exc:
+        fail(str(exc))
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from apfa.app.jobs import catalogue
-from apfa.cli.runtime import err_console, settings
+from apfa.cli.runtime import check_storage, err_console, settings
 from apfa.core.config import Settings
 from apfa.jobs.spec import QUEUES
 from apfa.jobs.worker import run_beat, run_worker
@@ -34,6 +34,7 @@ def worker(
     """Run a Celery worker for background jobs (embedding, indexing, maintenance)."""
 
     loaded = _checked_settings()
+    check_storage(loaded)
     names = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = [q for q in names if q not in QUEUES]
     if unknown or not names:

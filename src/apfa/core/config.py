@@ -19,6 +19,7 @@ from apfa.core.resources import Resource
 
 TaskBackend = Literal["local", "celery"]
 EmbeddingDevice = Literal["cpu", "cuda", "auto"]
+StorageBackend = Literal["local", "s3"]
 # The seed role names (API contract); a test keeps them equal to ``auth.permissions.Role``.
 RoleName = Literal["user", "financial_advisor", "admin", "super_admin"]
 MIB = 1024 * 1024
@@ -136,6 +137,25 @@ class Settings(BaseSettings):
     # loaded the version, then activates anyway; 0 activates at once. An operator's
     # activation or rollback never waits.
     index_stage_wait_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+    # Shared storage (core/objectstore.py, docs/deploy.md "Object storage (S3)"): with
+    # "s3", index versions and uploaded originals are kept in a bucket too, so processes
+    # on other hosts fetch them into their own var dir; "local" keeps them on this disk.
+    storage_backend: StorageBackend = "local"
+    s3_bucket: str | None = None
+    s3_prefix: str = "apfa"
+    # MinIO or another S3-compatible server, e.g. http://minio:9000; unset = AWS.
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    # Unset: the standard AWS credential chain (environment, shared config, instance role).
+    s3_access_key_id: SecretStr | None = None
+    s3_access_key_id_file: Path | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_secret_access_key_file: Path | None = None
+    # Immutable objects are written with If-None-Match; false for a server without it
+    # (then checked before writing, which two racing writers could both pass).
+    s3_conditional_put: bool = True
+    s3_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
     # Two-tier cache: L1 in process, L2 Redis when APFA_REDIS_URL is set.
     cache_namespace: str = "apfa"
@@ -285,6 +305,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_wildcard_with_credentials(self) -> Settings:
         check_cors(self.cors_origins, self.cors_allow_credentials)
+        return self
+
+    @model_validator(mode="after")
+    def _bucket_with_s3(self) -> Settings:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise ValueError("APFA_S3_BUCKET must be set when APFA_STORAGE_BACKEND=s3")
         return self
 
     @property

@@ -38,7 +38,7 @@ from apfa.documents.exceptions import NO_TEXT, Rejection
 from apfa.documents.extraction import extract
 from apfa.documents.limits import ExtractionLimits
 from apfa.documents.processing import ingest_options
-from apfa.documents.storage import UploadStore
+from apfa.documents.storage import UploadStore, upload_store
 from apfa.jobs.spec import RetryableError
 from apfa.knowledge import service as knowledge
 from apfa.knowledge.flows import IngestOptions, chunk_parsed
@@ -119,7 +119,7 @@ class _Pipeline:
     ) -> None:
         self.maker = maker
         self.embedder = embedder
-        self.store = UploadStore(settings.upload_dir)
+        self.store = upload_store(settings)
         self.limits = ExtractionLimits.from_settings(settings)
         self.options = ingest_options(settings)
         self.group_texts = group_texts

@@ -18,7 +18,7 @@ from apfa.documents import service
 from apfa.documents.exceptions import status_for
 from apfa.documents.flows import Uploader, UploadOutcome
 from apfa.documents.schemas import DocumentPage, DocumentRead, DocumentStatus, UploadResponse
-from apfa.documents.storage import UploadStore
+from apfa.documents.storage import upload_store
 from apfa.jobs.runtime import TaskRuntime
 from apfa.jobs.system import TASK_SYSTEM
 from apfa.models import Document
@@ -170,6 +170,6 @@ async def delete_document(
         target_id=document_id,
         details=details,
     )
-    store = UploadStore(settings.upload_dir)
+    store = upload_store(settings)
     after_commit(session, lambda: store.delete(key))
     return Response(status_code=204)

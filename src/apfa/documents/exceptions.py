@@ -51,3 +51,10 @@ class TooManyFiles(AppError):
 class NoFiles(AppError):
     status_code: ClassVar[int] = 422
     code: ClassVar[str] = "validation_error"
+
+
+class StorageUnavailable(AppError):
+    """The object store holding originals could not take this one."""
+
+    status_code: ClassVar[int] = 503
+    code: ClassVar[str] = "unavailable"

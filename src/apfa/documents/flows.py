@@ -29,7 +29,7 @@ from apfa.documents.intake import Verdict, classify
 from apfa.documents.limits import ExtractionLimits
 from apfa.documents.receiving import IntakeLimits, MultipartReceiver, ReceivedFile
 from apfa.documents.schemas import UploadResult
-from apfa.documents.storage import UploadStore
+from apfa.documents.storage import UploadStore, upload_store
 from apfa.documents.tasks import EMBED_BATCH
 from apfa.jobs.runtime import TaskRuntime
 from apfa.models import Document
@@ -58,7 +58,7 @@ class Uploader:
 
     @property
     def store(self) -> UploadStore:
-        return UploadStore(self.settings.upload_dir)
+        return upload_store(self.settings)
 
     async def upload(self, content_type: str | None, body: AsyncIterator[bytes]) -> UploadOutcome:
         limits = IntakeLimits(self.settings.upload_max_file_bytes, self.settings.upload_max_files)

@@ -19,7 +19,7 @@ from apfa.documents import service
 from apfa.documents.exceptions import DUPLICATE, NO_TEXT, Rejection
 from apfa.documents.extraction import extract
 from apfa.documents.limits import ExtractionLimits
-from apfa.documents.storage import UploadStore
+from apfa.documents.storage import UploadStore, upload_store
 from apfa.knowledge import service as knowledge
 from apfa.knowledge.flows import IngestOptions, PreparedChunks, chunk_rows, prepare_chunks
 from apfa.knowledge.parsing import ParsedDocument
@@ -66,7 +66,7 @@ async def process_document(
     ...}`` with status ``indexed`` (and ``chunk_count``, ``embedded``, ``reused``),
     ``rejected`` or ``failed`` (with ``error``), or ``missing`` for an unknown id; a
     no-op on an indexed or rejected document adds ``"skipped": True``."""
-    store = UploadStore(settings.upload_dir)
+    store = upload_store(settings)
     claim = await _claim(maker, store, document_id)
     if isinstance(claim, dict):
         return claim

@@ -15,8 +15,11 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import ObjectStore
 from apfa.knowledge import service
 from apfa.knowledge.chunking import embedding_text_for
+from apfa.knowledge.index.remote import discard_version
+from apfa.knowledge.index.store import version_dirname
 from apfa.models import Chunk, Document, EmbeddingCache, IndexVersion
 from apfa.providers.embeddings import Embedder
 
@@ -137,10 +140,14 @@ def _old_temporaries(index_root: Path) -> list[Path]:
 
 
 async def prune_versions(
-    maker: async_sessionmaker[AsyncSession], index_root: Path, keep: int
+    maker: async_sessionmaker[AsyncSession],
+    index_root: Path,
+    keep: int,
+    store: ObjectStore | None = None,
 ) -> list[int]:
     """Delete the files of all but the newest ``keep`` built versions (never the active
-    one) and of failed builds, plus temporary directories older than an hour."""
+    one) and of failed builds, plus temporary directories older than an hour; with
+    ``store``, their objects there too."""
     async with session_scope(maker) as session:
         rows = list(
             (
@@ -165,6 +172,8 @@ async def prune_versions(
     dirs += await anyio.to_thread.run_sync(_old_temporaries, index_root)
     for directory in dirs:
         await anyio.to_thread.run_sync(partial(shutil.rmtree, directory, ignore_errors=True))
+    for version in ids if store is not None else []:
+        await anyio.to_thread.run_sync(discard_version, store, version_dirname(version))
     if ids:
         log.info("index_versions_pruned", versions=ids)
     return ids

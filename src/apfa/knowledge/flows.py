@@ -20,6 +20,7 @@ from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import ObjectStore
 from apfa.knowledge import service
 from apfa.knowledge.chunking import Chunk as TextChunk
 from apfa.knowledge.chunking import chunk_document
@@ -246,6 +247,7 @@ async def ingest_and_publish(
     progress: ProgressCallback | None = None,
     holder: IndexHolder | None = None,
     force_build: bool = False,
+    store: ObjectStore | None = None,
 ) -> IngestReport:
     """Ingest files; when anything changed (or nothing is active yet) build and activate."""
     files = discover(paths)
@@ -253,8 +255,8 @@ async def ingest_and_publish(
     async with session_scope(maker) as session:
         active = await service.active_version(session)
     if report.changed or active is None or force_build:
-        built = await build_version(maker, embedder, index_root)
-        await activate_version(maker, index_root, built.version, holder)
+        built = await build_version(maker, embedder, index_root, store=store)
+        await activate_version(maker, index_root, built.version, holder, store=store)
         report.index_version = built.version
     else:
         report.index_version = active.id

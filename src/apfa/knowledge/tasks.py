@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import object_store
 from apfa.core.redis import REDIS
 from apfa.jobs.registry import Schedule
 from apfa.jobs.spec import TaskContext, TaskSpec
@@ -51,6 +52,7 @@ async def build_index(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any
         ctx.embedder(),
         _index_root(ctx),
         task_id=ctx.task_id,
+        store=object_store(ctx.settings),
         on_built=on_built_everywhere(ctx.resources.find(REDIS), preloader)
         if ctx.settings.index_preload
         else None,
@@ -93,6 +95,7 @@ async def hot_swap(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
         holder=ctx.resources.find(INDEX_HOLDER),
         redis=redis,
         events=ctx.events,
+        store=object_store(ctx.settings),
     )
     if waited is None:
         return {"version": version, "stage_wait": "off", "stage_wait_seconds": 0.0}
@@ -103,7 +106,10 @@ async def cleanup(ctx: TaskContext, params: dict[str, Any]) -> dict[str, Any]:
     """Daily: drop unused cached vectors and the files of old index versions."""
     embeddings = await corpus_jobs.prune_embeddings(ctx.maker)
     versions = await corpus_jobs.prune_versions(
-        ctx.maker, _index_root(ctx), ctx.settings.index_keep_versions
+        ctx.maker,
+        _index_root(ctx),
+        ctx.settings.index_keep_versions,
+        object_store(ctx.settings),
     )
     return {"embeddings_removed": embeddings, "versions_removed": versions}
 

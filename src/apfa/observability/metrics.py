@@ -57,6 +57,17 @@ INDEX_BUILT = Gauge(
     "When the index version served was built (Unix time); the oldest across processes",
     multiprocess_mode="livemin",
 )
+INDEX_FETCHES = Counter(
+    "apfa_index_fetches_total",
+    "Index versions fetched from the object store by outcome: fetched, refused (missing"
+    " or not matching their checksums; the process stays on its version) or failed",
+    ["outcome"],
+)
+INDEX_FETCH_SECONDS = Histogram(
+    "apfa_index_fetch_seconds",
+    "Time to download and verify one index version from the object store",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0),
+)
 DB_POOL = Gauge(
     "apfa_db_pool_connections",
     "Database pool connections: checked_out, size (kept open) and capacity (with overflow)",

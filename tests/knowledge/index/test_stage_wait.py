@@ -19,6 +19,7 @@ from apfa.auth.permissions import Role
 from apfa.core.config import Settings
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.core.migrate import upgrade_to_head
+from apfa.core.objectstore import ObjectStore
 from apfa.core.redis import connect_redis
 from apfa.jobs.spec import TaskSpec
 from apfa.jobs.system import TASK_SYSTEM
@@ -142,9 +143,9 @@ def _slow_loads(monkeypatch: pytest.MonkeyPatch, app: FastAPI, seconds: float) -
     holder = INDEX_HOLDER.of(app)
     load = holder.load
 
-    def slow(version: int, directory: Path) -> LoadedIndex:
+    def slow(version: int, directory: Path, store: ObjectStore | None = None) -> LoadedIndex:
         time.sleep(seconds)
-        loaded: LoadedIndex = load(version, directory)
+        loaded: LoadedIndex = load(version, directory, store)
         return loaded
 
     monkeypatch.setattr(holder, "load", slow)

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import anyio.to_thread
 
+from apfa.core.objectstore import ObjectStore
 from apfa.core.resources import Resource
+from apfa.knowledge.index.remote import fetch_version
 from apfa.knowledge.index.store import LoadedIndex, load_version
 
 
@@ -101,10 +103,11 @@ class IndexHolder:
             self._staged = ready
         return True
 
-    def load(self, version: int, directory: Path) -> LoadedIndex:
-        """The version in memory, or loaded and verified from ``directory``. Blocking: run
-        it in a worker thread. Concurrent calls for one version share a single load, so an
-        activation arriving while that version is being staged waits for it."""
+    def load(self, version: int, directory: Path, store: ObjectStore | None = None) -> LoadedIndex:
+        """The version in memory, or loaded and verified from ``directory`` (fetched from
+        ``store`` first when this host lacks it). Blocking: run it in a worker thread.
+        Concurrent calls for one version share a single load, so an activation arriving
+        while that version is being staged waits for it."""
         with self._lock:
             held = self.loaded(version)
             if held is not None:
@@ -116,7 +119,7 @@ class IndexHolder:
         if not owner:
             return pending.result()
         try:
-            loaded = load_version(directory)
+            loaded = load_version(fetch_version(store, directory))
         except BaseException as exc:
             pending.set_exception(exc)
             raise
@@ -141,11 +144,14 @@ class IndexHolder:
 INDEX_HOLDER = Resource[IndexHolder]("index holder")
 
 
-async def obtain(holder: IndexHolder | None, version: int, directory: Path) -> LoadedIndex:
-    """``version`` from memory when ``holder`` has it, else loaded off the event loop."""
+async def obtain(
+    holder: IndexHolder | None, version: int, directory: Path, store: ObjectStore | None = None
+) -> LoadedIndex:
+    """``version`` from memory when ``holder`` has it, else loaded off the event loop
+    (fetched from ``store`` first when this host lacks it)."""
     if holder is None:
-        return await anyio.to_thread.run_sync(load_version, directory)
+        return await anyio.to_thread.run_sync(lambda: load_version(fetch_version(store, directory)))
     held = holder.loaded(version)
     if held is not None:
         return held
-    return await anyio.to_thread.run_sync(holder.load, version, directory)
+    return await anyio.to_thread.run_sync(holder.load, version, directory, store)

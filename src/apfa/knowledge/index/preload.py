@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import ObjectStore
 from apfa.core.resources import Resource
 from apfa.knowledge import service
 from apfa.knowledge.index.holder import IndexHolder, obtain
@@ -37,11 +38,13 @@ class Preloader:
         index_root: Path,
         holder: IndexHolder,
         board: StagingBoard | None = None,
+        store: ObjectStore | None = None,
     ) -> None:
         self._maker = maker
         self._root = index_root
         self._holder = holder
         self._board = board
+        self._store = store
         self._wanted = asyncio.Event()
         self._unloadable: set[int] = set()
         self.process = process_id()
@@ -93,7 +96,7 @@ class Preloader:
         if self._holder.loaded(row.id) is not None:
             return None
         try:
-            ready = await obtain(self._holder, row.id, self._root / row.directory)
+            ready = await obtain(self._holder, row.id, self._root / row.directory, self._store)
         except Exception as exc:
             self._unloadable.add(row.id)
             log.error("index_preload_failed", version=row.id, error=str(exc))

@@ -15,8 +15,11 @@ process's async Redis client, never blocking the event loop.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -25,15 +28,19 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
+from apfa.core.objectstore import ObjectStore
 from apfa.knowledge import service
 from apfa.knowledge.index.holder import IndexHolder, obtain
 from apfa.knowledge.index.preload import Preloader
+from apfa.knowledge.index.store import version_dirname
 from apfa.observability import metrics
 
 log = structlog.get_logger(__name__)
 
 INDEX_CHANNEL = "apfa:index:activated"
 BUILT_CHANNEL = "apfa:index:built"
+# With the object store, how often a process drops its copies of deleted versions.
+CACHE_SWEEP_SECONDS = 300.0
 SwapHook = Callable[[int, float], None]
 
 
@@ -50,9 +57,10 @@ async def sync_once(
     index_root: Path,
     holder: IndexHolder,
     on_swap: SwapHook | None = None,
+    store: ObjectStore | None = None,
 ) -> bool:
-    """Swap to the active version if it was activated after the one served. True when
-    swapped."""
+    """Swap to the active version if it was activated after the one served (fetched from
+    ``store`` when this host lacks it). True when swapped."""
     async with session_scope(maker) as session:
         row = await service.active_version(session)
     if row is None or not row.directory or row.activated_at is None:
@@ -62,7 +70,7 @@ async def sync_once(
         return False
     current = holder.current
     try:
-        loaded = await obtain(holder, row.id, index_root / row.directory)
+        loaded = await obtain(holder, row.id, index_root / row.directory, store)
     except Exception as exc:
         log.error("index_swap_failed", version=row.id, error=str(exc))
         return False
@@ -75,6 +83,23 @@ async def sync_once(
     return True
 
 
+async def evict_deleted(maker: async_sessionmaker[AsyncSession], index_root: Path) -> list[str]:
+    """Delete this host's copies of versions the retention job deleted (with the object
+    store, each host's index directory is its own cache); returns the directories."""
+    async with session_scope(maker) as session:
+        rows = await service.list_versions(session)
+    doomed = [
+        index_root / version_dirname(r.id)
+        for r in rows
+        if r.status == "deleted" and (index_root / version_dirname(r.id)).is_dir()
+    ]
+    for directory in doomed:
+        await anyio.to_thread.run_sync(partial(shutil.rmtree, directory, ignore_errors=True))
+    if doomed:
+        log.info("index_cache_evicted", directories=[d.name for d in doomed])
+    return [d.name for d in doomed]
+
+
 async def watch(
     maker: async_sessionmaker[AsyncSession],
     index_root: Path,
@@ -82,13 +107,18 @@ async def watch(
     interval: float,
     on_swap: SwapHook | None = None,
     preloader: Preloader | None = None,
+    store: ObjectStore | None = None,
 ) -> None:
+    swept = float("-inf")
     while True:
         await anyio.sleep(interval)
         if preloader is not None:
             await preloader.report()
         try:
-            await sync_once(maker, index_root, holder, on_swap)
+            await sync_once(maker, index_root, holder, on_swap, store)
+            if store is not None and time.monotonic() - swept >= CACHE_SWEEP_SECONDS:
+                swept = time.monotonic()
+                await evict_deleted(maker, index_root)
         except Exception as exc:
             log.warning("index_watch_error", error=str(exc))
         if preloader is not None:

@@ -28,10 +28,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.db import session_scope
 from apfa.core.errors import Conflict, NotFound
+from apfa.core.objectstore import ObjectStore
 from apfa.events.sink import INDEX_ROOM, INDEX_SWAPPED, EventSink
 from apfa.knowledge import service
 from apfa.knowledge.index.holder import IndexHolder, obtain
 from apfa.knowledge.index.preload import Preloader
+from apfa.knowledge.index.remote import discard_version, fetch_version, publish_version
 from apfa.knowledge.index.staging import (
     ProcessReport,
     Progress,
@@ -70,15 +72,17 @@ class BuildResult:
 
 async def _start_row(
     maker: async_sessionmaker[AsyncSession], embedder: Embedder, task_id: str | None
-) -> tuple[int, BuildResult | None]:
-    """The version row to build into, or the finished result of an earlier delivery."""
+) -> tuple[int, BuildResult | None, bool]:
+    """The version row to build into, or the finished result of an earlier delivery;
+    True when an earlier delivery died building it."""
     async with session_scope(maker) as session:
         row = await service.version_for_task(session, task_id) if task_id else None
         if row is not None and row.status == "ready":
             done = BuildResult(
                 row.id, row.vector_count, row.document_count, row.build_seconds or 0.0, True
             )
-            return row.id, done
+            return row.id, done, False
+        retried = row is not None
         if row is None:
             row = IndexVersion(
                 status="building", model=embedder.model_name, dim=embedder.dim, task_id=task_id
@@ -87,7 +91,7 @@ async def _start_row(
         else:  # an earlier delivery died mid-build: build this version again
             row.status, row.error, row.directory = "building", None, None
         await session.flush()
-        return row.id, None
+        return row.id, None, retried
 
 
 async def build_version(
@@ -97,9 +101,11 @@ async def build_version(
     *,
     task_id: str | None = None,
     on_built: BuildHook | None = None,
+    store: ObjectStore | None = None,
 ) -> BuildResult:
-    """Snapshot every indexed chunk into a new version (status ``ready``, not active)."""
-    version_id, earlier = await _start_row(maker, embedder, task_id)
+    """Snapshot every indexed chunk into a new version (status ``ready``, not active);
+    with ``store``, published there before it is marked ready."""
+    version_id, earlier, retried = await _start_row(maker, embedder, task_id)
     if earlier is not None:
         if on_built is not None:
             await on_built(earlier.version)
@@ -124,6 +130,9 @@ async def build_version(
         leftover = index_root / version_dirname(version_id)
         if leftover.exists():
             await anyio.to_thread.run_sync(shutil.rmtree, leftover)
+        if retried and store is not None:
+            # Never ready, so no process can have fetched it: not an overwrite.
+            await anyio.to_thread.run_sync(discard_version, store, leftover.name)
         manifest: Manifest = await anyio.to_thread.run_sync(
             lambda: write_version(
                 index_root,
@@ -133,6 +142,8 @@ async def build_version(
                 passages=[p for p, _ in rows],
             )
         )
+        if store is not None:
+            await anyio.to_thread.run_sync(publish_version, store, leftover)
     except BaseException as exc:
         with anyio.CancelScope(shield=True):
             async with session_scope(maker) as session:
@@ -164,6 +175,7 @@ async def activate_version(
     version_id: int,
     holder: IndexHolder | None = None,
     on_activated: ActivationHook | None = None,
+    store: ObjectStore | None = None,
 ) -> LoadedIndex:
     """Verify a ready version on disk, record it as active, and serve it in this process.
     A version the holder keeps (previous or staged) was verified when it was loaded.
@@ -177,7 +189,7 @@ async def activate_version(
         if row.status != "ready" or not row.directory:
             raise Conflict(f"index version {version_id} is {row.status}, not ready")
         directory = index_root / row.directory
-    loaded = await obtain(holder, version_id, directory)
+    loaded = await obtain(holder, version_id, directory, store)
     async with session_scope(maker) as session:
         activated_at = await service.mark_active(session, version_id)
     stamp = activated_at.timestamp()
@@ -190,16 +202,19 @@ async def activate_version(
 
 
 async def load_active(
-    maker: async_sessionmaker[AsyncSession], index_root: Path
+    maker: async_sessionmaker[AsyncSession], index_root: Path, store: ObjectStore | None = None
 ) -> tuple[LoadedIndex | None, float | None]:
-    """The active version from disk with its activation stamp, or (None, None) when there
-    is none or it fails verification."""
+    """The active version from disk (fetched from ``store`` when this host lacks it) with
+    its activation stamp, or (None, None) when there is none or it fails verification."""
     async with session_scope(maker) as session:
         row = await service.active_version(session)
     if row is None or not row.directory:
         return None, None
     try:
-        loaded = await anyio.to_thread.run_sync(load_version, index_root / row.directory)
+        directory = index_root / row.directory
+        loaded = await anyio.to_thread.run_sync(
+            lambda: load_version(fetch_version(store, directory))
+        )
     except Exception as exc:
         log.error("active_index_unloadable", version=row.id, error=str(exc))
         return None, None
@@ -226,12 +241,13 @@ async def activate_everywhere(
     holder: IndexHolder | None,
     redis: Redis | None,
     events: EventSink,
+    store: ObjectStore | None = None,
 ) -> LoadedIndex:
     async def tell(activated: int, stamp: float) -> None:
         await announce(redis, activated, stamp)
         events.publish(INDEX_ROOM, INDEX_SWAPPED, {"version": activated, "activated_at": stamp})
 
-    loaded = await activate_version(maker, index_root, version, holder, tell)
+    loaded = await activate_version(maker, index_root, version, holder, tell, store)
     if holder is not None:
         publish_gauges(holder)
     return loaded
