@@ -115,3 +115,13 @@ def test_a_message_that_fits_no_intent_carries_on_the_thread() -> None:
     scores = {"other": 0.3, "hardship": 0.25}
     assert choose_intents(thread, said, {}, [("other", 0.3)], scores) == ["hardship"]
     assert choose_intents(Thread(), said, {}, [("other", 0.3)], scores) == ["other"]
+
+
+def test_a_message_pointing_back_needs_a_clearer_lead_to_leave_the_thread() -> None:
+    thread = Thread({"loan_amount": Decimal(342000)}, ["pmi"], turns=1)
+    said = "when can i get rid of it? i bought at 380k with 10% down"
+    facts = {"home_price": Decimal(380000)}
+    near = {"pmi": 0.43, "payment": 0.55}
+    assert choose_intents(thread, said, facts, [("payment", 0.55)], near) == ["pmi"]
+    far = {"pmi": 0.3, "payment": 0.55}
+    assert choose_intents(thread, said, facts, [("payment", 0.55)], far) == ["payment"]

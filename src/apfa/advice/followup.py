@@ -53,6 +53,9 @@ PERSON_FACTS = frozenset(
 )  # fmt: skip
 # A new intent replaces the thread's when it scores at least this much above it.
 SWITCH_MARGIN = 0.08
+# A message that points back at the thread's subject ("when can I get rid of it?") needs a
+# clearer lead of its own intent to move the conversation elsewhere.
+POINTED_SWITCH_MARGIN = 0.15
 
 
 @dataclass
@@ -171,6 +174,7 @@ def choose_intents(
         return own
     best_own = classified[0][1] if classified else 0.0
     best_thread = max((scores.get(i, 0.0) for i in thread.intents), default=0.0)
-    if own and own[0] not in thread.intents and best_own - best_thread >= SWITCH_MARGIN:
+    margin = POINTED_SWITCH_MARGIN if _POINTS_BACK.search(message) else SWITCH_MARGIN
+    if own and own[0] not in thread.intents and best_own - best_thread >= margin:
         return own
     return list(thread.intents)
