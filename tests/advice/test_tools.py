@@ -31,7 +31,12 @@ def test_every_calculator_is_a_tool_with_the_facts_it_reads() -> None:
     assert payment["loan_amount"]["type"] == "number"
     assert payment["term_months"]["type"] == "integer"
     assert payment["loan_type"]["enum"][0] == "mortgage"
-    assert facts_read(REGISTRY["payday_cost"]) == ["payday_fee", "payday_amount", "payday_days"]
+    assert facts_read(REGISTRY["payday_cost"]) == [
+        "payday_fee",
+        "payday_amount",
+        "payday_days",
+        "rollovers",
+    ]
 
 
 def test_arguments_are_checked_and_become_exact_facts() -> None:

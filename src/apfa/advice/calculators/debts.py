@@ -174,6 +174,8 @@ def consolidation(inputs: Inputs) -> Computed | None:
         if loan_rate is None and len(rates) >= 2:
             loan_rate = rates[1]
         if balance is not None and apr is None:
+            if inputs.money("card_balance", "debt_amount", "loan_balance") is None:
+                return None  # only a loan's amount: a new loan, not debts to consolidate
             return _new_loan_only(inputs, balance, loan_rate)
         if balance is None or apr is None:
             return None

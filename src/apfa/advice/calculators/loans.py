@@ -82,6 +82,7 @@ def rate(inputs: Inputs, months_: int) -> Decimal:
     first_month_interest="money",
     first_month_principal="money",
     first_year_interest="money",
+    loan_rate="percent",
 )
 def loan_payment(inputs: Inputs) -> Computed | None:
     amount = principal(inputs)
@@ -97,6 +98,7 @@ def loan_payment(inputs: Inputs) -> Computed | None:
         "monthly_payment": payment,
         "total_interest": interest,
         "total_paid": amount + interest,
+        "loan_rate": r,
     }
     if schedule:
         figures["first_month_interest"] = schedule[0].interest

@@ -7,10 +7,11 @@ from decimal import ROUND_CEILING, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.housing import HUNDRED, cents
-from apfa.advice.calculators.loans import principal, term_months
+from apfa.advice.calculators.loans import loan_type, principal, term_months
 from apfa.advice.formatting import money, percent
 from apfa.finance.arm import arm_adjustment
 from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.rates import DEFAULT_TERM_YEARS
 from apfa.finance.ratios import PMI_FREE_LTV
 
 
@@ -36,10 +37,15 @@ def refinance(inputs: Inputs) -> Computed | None:
         return None
     remaining = inputs.whole("remaining_months") or inputs.whole("term_months")
     new_term = inputs.whole("term_months") if inputs.whole("remaining_months") else None
+    if new_term is None and loan_type(inputs) != "mortgage" and remaining:
+        new_term = remaining
+        inputs.assume("new loan over the months left on the current one")
     if new_term is None:
-        new_term = 360
-        inputs.assume("new loan assumed to be a 30-year fixed")
-    stated = inputs.money("current_payment")
+        years = DEFAULT_TERM_YEARS[loan_type(inputs)]
+        new_term = years * 12
+        inputs.assume(f"new loan assumed to run {years} years")
+    # what the person says they pay now ("paying $519/mo"), else the schedule's payment
+    stated = inputs.money("current_payment", "payment_budget")
     if stated is not None:
         current = stated
     elif remaining:
