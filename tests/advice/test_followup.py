@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from apfa.advice.calculators.base import FigureKind
+from apfa.advice.compose.changes import change_line, earlier_figures, figure_keys
 from apfa.advice.flows import loan_profile
 from apfa.advice.followup import (
     Thread,
@@ -125,3 +127,20 @@ def test_a_message_pointing_back_needs_a_clearer_lead_to_leave_the_thread() -> N
     assert choose_intents(thread, said, facts, [("payment", 0.55)], near) == ["pmi"]
     far = {"pmi": 0.3, "payment": 0.55}
     assert choose_intents(thread, said, facts, [("payment", 0.55)], far) == ["payment"]
+
+
+def test_a_what_if_turn_puts_its_figures_against_the_last_answers() -> None:
+    said = ["auto_loan:rule:x", *figure_keys({"monthly_payment": Decimal("489.56")})]
+    said += figure_keys({"monthly_payment": Decimal("489.56"), "total_interest": Decimal(7248)})
+    earlier = earlier_figures(said)
+    assert earlier == {"monthly_payment": "489.56", "total_interest": "7248"}
+    now = {"monthly_payment": Decimal("566.40"), "total_interest": Decimal("5983.96")}
+    kinds: dict[str, FigureKind] = {"monthly_payment": "money", "total_interest": "money"}
+    line = change_line(now, earlier, kinds)
+    assert line == (
+        "Against the last answer, the payment is $76.84 higher ($566.40 instead of $489.56)"
+        " and the interest is $1,264.04 lower ($5,983.96 instead of $7,248): a higher monthly"
+        " payment for less interest overall."
+    )
+    assert change_line(now, earlier_figures(figure_keys(now)), kinds) is None
+    assert change_line(now, {}, kinds) is None

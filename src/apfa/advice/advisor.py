@@ -22,6 +22,7 @@ from apfa.advice.compose.answer import (
     clarification,
     supporting,
 )
+from apfa.advice.compose.changes import earlier_figures
 from apfa.advice.followup import (
     Thread,
     choose_intents,
@@ -64,6 +65,7 @@ class Understanding:
     stated: dict[str, object] = field(default_factory=dict)  # this question's own facts
     unresolved: bool = False  # a follow-up pointing at nothing the thread knows
     said: frozenset[str] = frozenset()  # what the thread's earlier answers said
+    earlier: dict[str, str] = field(default_factory=dict)  # the last answer's headline figures
 
 
 @dataclass
@@ -196,6 +198,7 @@ class Advisor:
             stated,
             unresolved(question, thread, stated),
             frozenset(thread.said),
+            earlier_figures(thread.said) if kept else {},
         )
 
     def plans(self, understanding: Understanding) -> list[Compiled]:
@@ -287,6 +290,7 @@ class Advisor:
             disclaimer=disclaimer,
             index_available=index is not None,
             already_said=understanding.said,
+            earlier=understanding.earlier,
         )
         return Composer(find_source).compose(material)
 

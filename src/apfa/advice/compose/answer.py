@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from apfa.advice.calculators.base import Comparison, FigureKind
+from apfa.advice.compose.changes import change_line, figure_keys
 from apfa.advice.compose.labels import LABELS
 from apfa.advice.compose.passages import best_run, best_sentence, similar, terms
 from apfa.advice.facts import FACTS
@@ -79,6 +80,7 @@ class Material:
     disclaimer: str = ""
     index_available: bool = True
     already_said: frozenset[str] = frozenset()  # in this conversation, earlier answers
+    earlier: Mapping[str, str] = field(default_factory=dict)  # the last answer's headline figures
 
 
 def said_key(intent: str, part: str, name: str) -> str:
@@ -145,6 +147,9 @@ class Composer:
         citations = _Citations()
         main = material.playbooks[0]
         lead, why, specific = self._rules(material, citations, said)
+        if changed := change_line(material.values, material.earlier, material.figure_kinds):
+            why.insert(0, changed)
+        said.extend(figure_keys(material.values))
         summary = self._summary(material, main, lead, specific)
         sections: list[Section] = []
         excerpts = self._excerpts(material, citations, [summary, *why], said)
