@@ -115,11 +115,11 @@ class RedisEventBus:
                 if message is not None and message.get("type") == "message":
                     await self._relay(message["data"])
             except asyncio.CancelledError:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
                 raise
             except Exception as exc:
                 log.warning("event_relay_failed", error=str(exc))
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def _subscribe(self, pubsub: PubSub) -> None:
