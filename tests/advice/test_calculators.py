@@ -211,6 +211,13 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"lease_total": D(16504), "lease_term": 36},
         ),
         (
+            "arm_reset",
+            {"loan_amount": D(350000), "arm_rate": D("5.875"), "fixed_years": 5,
+             "initial_cap": D(2), "periodic_cap": D(1), "lifetime_cap": D(5)},
+            {"balance_at_reset": D("325183.17"), "max_first_payment": D("2482.95"),
+             "max_payment": D("3157.82")},
+        ),
+        (
             "rent_vs_buy",
             {"rent": D(1800), "home_price": D(320000), "down_payment_pct": D(10),
              "interest_rate": D("6.6"), "term_months": 360},

@@ -144,3 +144,26 @@ def test_a_what_if_turn_puts_its_figures_against_the_last_answers() -> None:
     )
     assert change_line(now, earlier_figures(figure_keys(now)), kinds) is None
     assert change_line(now, {}, kinds) is None
+
+
+def test_paying_down_a_card_lowers_that_cards_balance() -> None:
+    cards = [
+        {"balance": Decimal(1200), "limit": Decimal(3000)},
+        {"balance": Decimal(2500), "limit": Decimal(5000)},
+    ]
+    turn = what_if(
+        {"card_limits": cards},
+        {"card_paydown": Decimal(1000), "paid_card_limit": Decimal(3000)},
+    )
+    assert turn == {
+        "card_limits": [
+            {"balance": Decimal(200), "limit": Decimal(3000)},
+            {"balance": Decimal(2500), "limit": Decimal(5000)},
+        ]
+    }
+    unnamed = what_if({"card_limits": cards}, {"card_paydown": Decimal(3000)})
+    assert [card["balance"] for card in unnamed["card_limits"]] == [1200, 0]  # type: ignore[index]
+    assert what_if({"card_balance": Decimal(4000)}, {"card_paydown": Decimal(500)}) == {
+        "card_balance": Decimal(3500)
+    }
+    assert cards[0]["balance"] == 1200  # the thread's facts are not changed in place

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from apfa.advice.advisor import Advisor
 from apfa.advice.calculators import REGISTRY
 from apfa.advice.playbooks.conditions import QUESTION, Condition, ConditionError
 from apfa.advice.playbooks.library import (
@@ -137,3 +138,14 @@ def test_a_playbook_that_does_not_fit_the_engine_is_refused(
 def test_a_rule_with_a_malformed_condition_fails_validation() -> None:
     with pytest.raises(ValueError, match=r"cannot read|unexpected|ends too early"):
         _playbook(rules=[{"id": "r1", "says": "x", "when": "ltv >"}])
+
+
+def test_a_figure_beyond_any_real_range_skips_its_calculation_not_the_answer() -> None:
+    intents = [entry.intent for entry in load_entries()]
+    plans = [load_playbooks(intents)["affordability"]]
+    facts = {"annual_income": Decimal("6.8e19"), "monthly_debt_payments": Decimal(500)}
+    values, computed, _, _ = Advisor.compute(plans, facts)
+    assert values["annual_income"] == Decimal("6.8e19")
+    assert "max_affordable_loan" not in computed
+    _, figures, _, _ = Advisor.compute(plans, {**facts, "annual_income": Decimal(90000)})
+    assert "max_affordable_loan" in figures

@@ -140,6 +140,12 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         ("on my credit card at 24% and pay $200 a month, or a personal loan at 12%", {
             "apr": 24, "new_rate": 12, "interest_rate": 12, "payment_budget": 200,
         }),
+        ("its a 5/6 ARM and the caps are 2/1/5", {
+            "fixed_years": 5, "initial_cap": 2, "periodic_cap": 1, "lifetime_cap": 5,
+        }),
+        ("what if i pay 1,000 off the 5k card", {
+            "card_paydown": 1000, "paid_card_limit": 5000,
+        }),
         ("cards: 1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k", {
             "card_limits": [
                 {"balance": 1200, "limit": 3000}, {"balance": 2500, "limit": 5000},
@@ -299,3 +305,16 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
     for name, value in expected.items():
         assert facts.get(name) == value, (name, facts)
     assert "savings_goal" not in facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What is a good debt-to-income ratio? (67853352632541748851abcdef0123456)",
+        "What is a good debt-to-income ratio? ref 41bb6efcfe026c9323f27f1346aac216",
+        "my account number is 4111111111111111, what is a good DTI?",
+    ],
+)
+def test_identifiers_and_codes_are_not_read_as_figures(text: str) -> None:
+    facts = read_facts(text).facts
+    assert not {k: v for k, v in facts.items() if isinstance(v, Decimal)}, facts

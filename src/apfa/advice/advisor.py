@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import structlog
+
 from apfa.advice.calculators import REGISTRY, figure_kinds
 from apfa.advice.calculators.base import Comparison, FigureKind, Inputs
 from apfa.advice.compose.answer import (
@@ -38,6 +40,8 @@ from apfa.advice.understanding.kinds import question_kind
 from apfa.knowledge.index.store import Hit, LoadedIndex, Passage
 from apfa.knowledge.retrieval import Retriever
 from apfa.providers.embeddings import Embedder, Vectors
+
+log = structlog.get_logger(__name__)
 
 TARGETED_K = 2
 _BUILT: dict[str, Advisor] = {}
@@ -222,7 +226,13 @@ class Advisor:
                 if name in done:
                     continue
                 done.add(name)
-                result = REGISTRY[name].run(Inputs(values))
+                try:
+                    result = REGISTRY[name].run(Inputs(values))
+                except (ArithmeticError, ValueError):
+                    # A figure out of any real range ("a $10^20 income"): the answer goes on
+                    # without this calculation rather than failing the question.
+                    log.warning("calculator_skipped", calculator=name, exc_info=True)
+                    continue
                 if result is None:
                     continue
                 for figure, value in result.figures.items():

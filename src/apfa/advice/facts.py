@@ -94,6 +94,8 @@ FACTS: dict[str, FactSpec] = _specs(
     ("transfer_fee_pct", "percent", "balance transfer fee"),
     ("card_limits", "debts", "each card's balance and limit"),
     ("credit_limit", "money", "credit limit"),
+    ("card_paydown", "money", "amount paid off a card"),
+    ("paid_card_limit", "money", "limit of the card paid down"),
     ("payday_fee", "money", "payday loan fee"),
     ("payday_amount", "money", "payday loan amount"),
     ("rollovers", "count", "rollovers"),

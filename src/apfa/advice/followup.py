@@ -100,6 +100,7 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     if weighing and stated is not None and "new_rate" not in turn and turn.get("apr") != stated:
         turn["new_rate"] = turn.pop("interest_rate")
         turn.pop("rates", None)
+    _pay_down_a_card(known, turn)
     down, borrowed = turn.get("down_payment"), known.get("loan_amount")
     priced = any(name in known or name in turn for name in ("home_price", "car_price"))
     if (
@@ -111,6 +112,26 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     ):
         turn["loan_amount"] = borrowed - down
     return turn
+
+
+def _pay_down_a_card(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """ "If I pay 1,000 off the 5k card": that card's balance falls by the amount (the card
+    with the largest balance when the turn does not say which)."""
+    paid = turn.pop("card_paydown", None)
+    limit = turn.pop("paid_card_limit", None)
+    cards = known.get("card_limits")
+    if not isinstance(paid, Decimal):
+        return
+    if isinstance(cards, list) and cards and "card_limits" not in turn:
+        updated = [dict(card) for card in cards]
+        named = [c for c in updated if limit is not None and Decimal(str(c.get("limit"))) == limit]
+        card = named[0] if named else max(updated, key=lambda c: Decimal(str(c["balance"])))
+        card["balance"] = max(Decimal(str(card["balance"])) - paid, Decimal(0))
+        turn["card_limits"] = updated
+        return
+    balance = known.get("card_balance")
+    if isinstance(balance, Decimal) and "card_balance" not in turn:
+        turn["card_balance"] = max(balance - paid, Decimal(0))
 
 
 def is_follow_up(message: str, new_facts: Mapping[str, object]) -> bool:

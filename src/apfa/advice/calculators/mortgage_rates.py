@@ -10,7 +10,7 @@ from apfa.advice.calculators.housing import HUNDRED, cents
 from apfa.advice.calculators.loans import loan_type, principal, term_months
 from apfa.advice.formatting import money, percent
 from apfa.finance.arm import arm_adjustment
-from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.loans import amortization_schedule, monthly_payment, total_interest
 from apfa.finance.rates import DEFAULT_TERM_YEARS
 from apfa.finance.ratios import PMI_FREE_LTV
 
@@ -144,6 +144,8 @@ def cash_out(inputs: Inputs) -> Computed | None:
     payment_change="money",
     max_rate="percent",
     max_payment="money",
+    max_first_payment="money",
+    balance_at_reset="money",
 )
 def arm_reset(inputs: Inputs) -> Computed | None:
     current = inputs.percent("arm_rate", "interest_rate")
@@ -166,6 +168,8 @@ def arm_reset(inputs: Inputs) -> Computed | None:
         figures["fully_indexed_rate"] = index + margin
         figures["new_rate"] = min(index + margin, current + initial, current + lifetime)
     if balance is None or index is None or margin is None:
+        if balance is not None and inputs.money("loan_balance") is None:
+            figures |= _worst_case_from_start(inputs, balance, current, initial, lifetime)
         return Computed(figures, assumptions=inputs.assumptions)
     if not months_left:
         total = term_months(inputs)
@@ -187,6 +191,24 @@ def arm_reset(inputs: Inputs) -> Computed | None:
         "max_payment": adjustment.worst_case_payment,
     }
     return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _worst_case_from_start(
+    inputs: Inputs, amount: Decimal, start: Decimal, initial: Decimal, lifetime: Decimal
+) -> dict[str, Decimal | int | str]:
+    """A new ARM of ``amount`` at ``start``: the balance left when its fixed period ends and
+    the payment on it at the first-adjustment cap and at the lifetime cap."""
+    total = term_months(inputs)
+    fixed = (inputs.whole("fixed_years") or 5) * 12
+    if fixed >= total:
+        return {}
+    left = amortization_schedule(amount, start, total)[fixed - 1].balance
+    months = total - fixed
+    return {
+        "balance_at_reset": left,
+        "max_first_payment": monthly_payment(left, start + initial, months),
+        "max_payment": monthly_payment(left, start + lifetime, months),
+    }
 
 
 def _caps(inputs: Inputs) -> tuple[Decimal, Decimal, Decimal] | None:

@@ -95,6 +95,8 @@ LABELS: dict[str, str] = {
     "max_first_rate": "Highest rate at the first adjustment",
     "max_rate": "Highest rate the caps allow",
     "max_payment": "Payment at the highest rate",
+    "balance_at_reset": "Balance left when the fixed period ends",
+    "max_first_payment": "Highest payment after the first adjustment",
     "fha_mip_years": "FHA annual MIP lasts",
     "monthly_difference": "FHA minus conventional, per month",
     # cards and other debts

@@ -19,6 +19,7 @@ from typing import Literal
 Kind = Literal["money", "percent", "duration", "number"]
 
 MAX_CHARS = 4000
+_MAX_DIGITS = 12  # a number of 13 or more digits is an identifier, not a quantity
 _NUM = r"(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
 _SUFFIXES = {
     "k": 3,
@@ -165,7 +166,11 @@ def scan(text: str) -> list[Quantity]:
     for match in _QUANTITY.finditer(text):
         if match.start("n") > 0 and (text[match.start("n") - 1].isalnum()):
             continue  # inside a word or a longer token ("5/1", "401k" are handled by roles)
+        if match.end() == match.end("n") and text[match.end() : match.end() + 1].isalpha():
+            continue  # the head of a code or an identifier ("2nd", "41bb6e..."), not a figure
         value = _number(match.group("n"))
+        if value.adjusted() >= _MAX_DIGITS:
+            continue  # a reference number, not an amount anyone owes or earns
         ranged = match.group("range") is not None and match.group("n2") is not None
         start = match.start("cur") if match.group("cur") else match.start("n")
         end = match.end()

@@ -30,7 +30,9 @@ MAX_QUANTITIES = 40
 _ARM = re.compile(r"\b(?P<fixed>\d{1,2})\s?/\s?(?P<adj>1|6|6mo)\s?(?:-?\s?month\s+)?arm\b", re.I)
 _CAPS = re.compile(
     r"\b(?P<a>\d(?:\.\d+)?)\s?/\s?(?P<b>\d(?:\.\d+)?)\s?/\s?(?P<c>\d{1,2}(?:\.\d+)?)\s?"
-    r"(?:rate\s+)?caps?\b",
+    r"(?:rate\s+)?caps?\b"
+    r"|\bcaps?\s+(?:are|is|of)\s+(?:a\s+)?"
+    r"(?P<a2>\d(?:\.\d+)?)\s?/\s?(?P<b2>\d(?:\.\d+)?)\s?/\s?(?P<c2>\d{1,2}(?:\.\d+)?)\b",
     re.I,
 )
 _PAYDAY = re.compile(
@@ -100,6 +102,12 @@ _WORD_VALUES = {
 }
 _PLUS_MARGIN = re.compile(
     r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?)\s?%?", re.I
+)
+_PAYDOWN = re.compile(
+    r"\bpa(?:y|ying|id)\s+(?:off\s+|down\s+)?(?P<amount>\$?\d[\d,]*(?:\.\d+)?k?)\s+"
+    r"(?:off|down|on|toward|towards)\s+(?:of\s+)?(?:the|my|that)\s+"
+    r"(?:(?P<limit>\$?\d[\d,]*(?:\.\d+)?k?)(?:\s+limit)?\s+)?(?:credit\s+)?card\b",
+    re.I,
 )
 _CARD_WORDS = re.compile(r"\b(?:credit\s?cards?|cards?|visa|mastercard|amex|discover)\b", re.I)
 _LOAN_AT = re.compile(r"^\W*(?:loan\s+|mortgage\s+|balance\s+)?(?:at|@)\s*\d", re.I)
@@ -192,14 +200,20 @@ def _special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
     if arm := _ARM.search(text):
         reading.put("fixed_years", int(arm.group("fixed")), arm.group(0))
     if caps := _CAPS.search(text):
-        reading.put("initial_cap", Decimal(caps.group("a")), caps.group(0))
-        reading.put("periodic_cap", Decimal(caps.group("b")), caps.group(0))
-        reading.put("lifetime_cap", Decimal(caps.group("c")), caps.group(0))
+        first, later, life = (caps.group(n) or caps.group(n + "2") for n in ("a", "b", "c"))
+        reading.put("initial_cap", Decimal(first), caps.group(0))
+        reading.put("periodic_cap", Decimal(later), caps.group(0))
+        reading.put("lifetime_cap", Decimal(life), caps.group(0))
         taken.append(caps.span())
     if "payday" in text.lower() and (payday := _PAYDAY.search(text)):
         reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
         reading.put("payday_amount", Decimal(payday.group("per")), payday.group(0))
         taken.append(payday.span())
+    if paid := _PAYDOWN.search(text):
+        reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
+        if paid.group("limit"):
+            reading.put("paid_card_limit", _amount(paid.group("limit")), paid.group(0))
+        taken.append(paid.span())
     if plus := _PLUS_MARGIN.search(text):
         reading.put("margin", Decimal(plus.group("margin")), plus.group(0))
         taken.append(plus.span())
