@@ -210,6 +210,31 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"lease_payment": D(389), "term_months": 36, "due_at_signing": D(2500)},
             {"lease_total": D(16504), "lease_term": 36},
         ),
+        ("down_payment_options",
+         {"home_price": D(380000), "down_payment_pct": D(10), "interest_rate": D("6.4"),
+          "term_months": 360},
+         {"interest_vs_20_down": D("47570.82")}),
+        ("excess_mileage",
+         {"miles_allowed": 36000, "miles_expected": 45000, "excess_mile_fee": D("0.25")},
+         {"excess_miles": 9000, "excess_mileage_charge": D("2250.00")}),
+        ("excess_mileage",
+         {"miles_allowed_per_year": 12000, "miles_expected_per_year": 15000,
+          "excess_mile_fee": D("0.20"), "lease_months": 36},
+         {"excess_miles": 9000, "excess_mileage_charge": D("1800.00")}),
+        ("itemize_vs_standard",
+         {"mortgage_interest_paid": D(9000), "property_tax_annual": D(6000),
+          "filing_status": "joint"},
+         {"itemized_total": D(15000), "standard_deduction": D(32200),
+          "deduction_difference": D(17200)}),
+        ("budget",
+         {"take_home_monthly": D(6800), "monthly_expenses": D(4790), "needs_monthly": D(3890)},
+         {"savings_20": D(1360), "left_over": D(2010), "needs_share": D("57.2")}),
+        ("budget", {"take_home_monthly": D(3000), "monthly_expenses": D(3250)},
+         {"shortfall": D(250)}),
+        ("early_withdrawal", {"withdrawal_amount": D(10000), "age": 40},
+         {"early_withdrawal_tax": D("1000.00")}),
+        ("retirement_limits", {"annual_income": D(120000), "pay_periods": 26},
+         {"limit_401k": D(24500), "pct_to_max": D("20.4"), "per_paycheck_to_max": D("942.31")}),
         (
             "arm_reset",
             {"loan_amount": D(350000), "arm_rate": D("5.875"), "fixed_years": 5,
@@ -307,3 +332,10 @@ def test_terms_are_compared_for_other_loans_only_when_stated() -> None:
     stated = REGISTRY["term_comparison"].run(Inputs({**auto, "terms_months": [36, 60]}))
     assert stated is not None
     assert (stated.figures["short_term"], stated.figures["long_term"]) == (36, 60)
+
+
+def test_a_stated_payment_without_a_term_asks_how_long_not_for_a_level_payment() -> None:
+    facts = {"loan_amount": D(4200), "interest_rate": D("22.9"), "payment_budget": D(150)}
+    assert REGISTRY["loan_payment"].run(Inputs(facts)) is None
+    with_term = run("loan_payment", **facts, term_months=36)
+    assert with_term["monthly_payment"] == D("162.36")

@@ -78,6 +78,7 @@ def test_pointing_back_at_the_thread_makes_a_follow_up() -> None:
     assert is_follow_up("when can i get rid of it? i bought at 380k with 10% down", {})
     assert is_follow_up("how much interest does that save me vs paying it for 30 years", {})
     assert not is_follow_up("how do credit freezes work and do they hurt my score", {})
+    assert is_follow_up("they also have 7 years at 5.9%, what would that look like", {})
 
 
 def test_a_what_if_rate_changes_the_option_not_the_loan_one_has() -> None:
@@ -167,3 +168,45 @@ def test_paying_down_a_card_lowers_that_cards_balance() -> None:
         "card_balance": Decimal(3500)
     }
     assert cards[0]["balance"] == 1200  # the thread's facts are not changed in place
+
+
+def test_a_changed_amount_replaces_the_monthly_figure_the_thread_knows() -> None:
+    assert what_if({"payment_budget": Decimal(150)}, {"changed_amount": Decimal(300)}) == {
+        "payment_budget": Decimal(300)
+    }
+    saving = what_if({"monthly_savings": Decimal(200)}, {"changed_amount": Decimal(400)})
+    assert saving == {"monthly_savings": Decimal(400)}
+    assert what_if({}, {"changed_amount": Decimal(300)}) == {"payment_budget": Decimal(300)}
+
+
+def test_a_bare_percent_replaces_the_down_payment_or_the_rate_it_is_nearer_to() -> None:
+    known = {"down_payment_pct": Decimal(10), "interest_rate": Decimal("6.5")}
+    assert what_if(known, {"rates": [Decimal(20)]}) == {"down_payment_pct": Decimal(20)}
+    both = {"rates": [Decimal(20)], "interest_rate": Decimal(20)}
+    assert what_if(known, both) == {"down_payment_pct": Decimal(20)}
+    assert what_if(known, {"rates": [Decimal(6)]}) == {"rates": [Decimal(6)]}
+    assert what_if({"interest_rate": Decimal("6.5")}, {"rates": [Decimal(20)]}) == {
+        "rates": [Decimal(20)]
+    }
+
+
+def test_a_what_if_on_a_card_payoff_says_how_much_sooner_and_how_much_less_interest() -> None:
+    before = {"payoff_months": 41, "payoff_interest": Decimal("1865.00")}
+    now = {"payoff_months": 17, "payoff_interest": Decimal("733.70")}
+    kinds: dict[str, FigureKind] = {"payoff_months": "months", "payoff_interest": "money"}
+    line = change_line(now, earlier_figures(figure_keys(before)), kinds)
+    assert line is not None
+    assert "the interest is $1,131.30 lower ($733.70 instead of $1,865)" in line
+    assert "the time to pay off is 24 months (2 years) shorter" in line
+
+
+def test_another_offer_in_a_thread_weighing_two_rates_is_a_new_offer() -> None:
+    known = {
+        "interest_rate": Decimal("9.2"),
+        "rates": [Decimal("9.2"), Decimal("6.4")],
+        "loan_amount": Decimal(42000),
+        "remaining_months": 120,
+    }
+    turn = what_if(known, {"interest_rate": Decimal("5.9"), "rates": [Decimal("5.9")]})
+    assert turn == {"new_rate": Decimal("5.9")}
+    assert merge(known, turn)["interest_rate"] == Decimal("9.2")

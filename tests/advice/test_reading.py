@@ -146,6 +146,42 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         ("what if i pay 1,000 off the 5k card", {
             "card_paydown": 1000, "paid_card_limit": 5000,
         }),
+        ("my 401k matches 50% of what i put in up to 6% of pay", {
+            "match_rate_pct": 50, "employer_match_pct": 6,
+        }),
+        ("employer matches 50 cents on the dollar up to 6%", {
+            "match_rate_pct": 50, "employer_match_pct": 6,
+        }),
+        ("balance transfer card with a 4% fee or a personal loan at 9.9% for 3 years", {
+            "transfer_fee_pct": 4, "apr": None, "new_rate": Decimal("9.9"), "term_months": 36,
+        }),
+        ("and if i double it to 300?", {"changed_amount": 300}),
+        ("what if i bump my payment up to $450", {"changed_amount": 450}),
+        ("my lease allows 36,000 miles over 3 years and im gonna be at about 45,000. "
+         "contract says 25 cents a mile over", {
+            "miles_allowed": 36000, "miles_expected": 45000,
+            "excess_mile_fee": Decimal("0.25"), "loan_amount": None, "car_price": None,
+        }),
+        ("lease gives 12k miles a year but i drive 15,000 miles a year, $0.20 per mile over", {
+            "miles_allowed_per_year": 12000, "miles_expected_per_year": 15000,
+            "excess_mile_fee": Decimal("0.20"),
+        }),
+        ("took $10,000 out of my 401k. im 40", {"withdrawal_amount": 10000, "age": 40}),
+        ("married, paid about 9k mortgage interest and 6k property tax this year", {
+            "mortgage_interest_paid": 9000, "property_tax_annual": 6000,
+            "filing_status": "joint", "loan_amount": None, "home_price": None,
+        }),
+        ("i get paid every two weeks, salary is 120k", {
+            "pay_periods": 26, "annual_income": 120000,
+        }),
+        ("we bring home $6,800/mo after tax. rent 2100, car payment 450, student loans 380, "
+         "utilities 260, groceries 700, and subscriptions plus eating out is like 900", {
+            "take_home_monthly": 6800, "annual_income": None, "monthly_expenses": 4790,
+            "needs_monthly": 3890, "wants_monthly": 900,
+        }),
+        ("debts: student loans 35k at 6%, car loan 12k at 7%, utilities 200", {
+            "monthly_expenses": None,
+        }),
         ("cards: 1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k", {
             "card_limits": [
                 {"balance": 1200, "limit": 3000}, {"balance": 2500, "limit": 5000},
@@ -209,7 +245,8 @@ def test_any_text_is_read_quickly_and_without_error(text: str) -> None:
 
 
 def test_the_longest_question_of_any_shape_is_read_in_milliseconds() -> None:
-    for unit in ("$1,", "1%", "at ", "12 month ", "5k at 9% ", "k", "%", "9" * 7):
+    units = ("$1,", "1%", "at ", "12 month ", "5k at 9% ", "k", "%", "9" * 7, "rent 5 ", "a ")
+    for unit in (*units, "lease 5 miles ", "double it to ", "be at about "):
         text = (unit * 2000)[:2000]  # the longest question the API accepts
         started = time.perf_counter()
         read_facts(text)

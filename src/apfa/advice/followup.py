@@ -34,7 +34,9 @@ _FOLLOW_UP = re.compile(
 _POINTS_BACK = re.compile(
     r"\b(?:on\s+that|at\s+that|with\s+that|does\s+that|did\s+that|of\s+it|rid\s+of\s+it|pay(?:ing)?\s+it|"
     r"that\s+(?:rate|loan|payment|amount|price|house|home|car|balance|card|debt|plan|option)|"
-    r"the\s+same|instead|in\s+that\s+case|either\s+way)\b",
+    r"the\s+same|instead|in\s+that\s+case|either\s+way|(?:they|you|it|he|she)\s+also|"
+    r"also\s+(?:have|has|got|offers?|quoted)|what\s+would\s+(?:that|it|this)|"
+    r"how\s+(?:would|does)\s+(?:that|it|this)\s+look)\b",
     re.IGNORECASE,
 )
 _REFERS = re.compile(
@@ -95,12 +97,17 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     person has does not change between turns, the option weighed does. A down payment
     stated against a loan given as an amount ("put another 4k down") lowers the amount."""
     turn = dict(new)
-    weighing = "new_rate" in known and "interest_rate" in known
+    offered = known.get("rates")
+    weighing = "interest_rate" in known and (
+        "new_rate" in known or (isinstance(offered, list) and len(offered) >= 2)
+    )
     stated = turn.get("interest_rate")
     if weighing and stated is not None and "new_rate" not in turn and turn.get("apr") != stated:
         turn["new_rate"] = turn.pop("interest_rate")
         turn.pop("rates", None)
     _pay_down_a_card(known, turn)
+    _change_the_amount(known, turn)
+    _down_or_rate(known, turn)
     down, borrowed = turn.get("down_payment"), known.get("loan_amount")
     priced = any(name in known or name in turn for name in ("home_price", "car_price"))
     if (
@@ -112,6 +119,53 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     ):
         turn["loan_amount"] = borrowed - down
     return turn
+
+
+# What "double it to 300" changes: the first of these the thread knows.
+_CHANGEABLE = (
+    "payment_budget",
+    "extra_payment",
+    "monthly_savings",
+    "monthly_contribution",
+    "current_payment",
+    "lease_payment",
+    "plan_payment",
+)
+
+
+def _change_the_amount(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """ "And if I double it to 300?": the amount replaces the monthly figure the thread
+    knows (a payment budget when it knows none)."""
+    amount = turn.pop("changed_amount", None)
+    if amount is None:
+        return
+    target = next((name for name in _CHANGEABLE if name in known), "payment_budget")
+    turn.setdefault(target, amount)
+
+
+def _down_or_rate(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """ "And with 20%?" after "10% down at 6.5": a bare percent replaces the percent it is
+    nearer to (by ratio), the down payment's or the rate's."""
+    rates = turn.get("rates")
+    down = known.get("down_payment_pct")
+    if not (isinstance(rates, list) and len(rates) == 1 and isinstance(down, Decimal)):
+        return
+    value: Decimal = rates[0]
+    cued = ("new_rate", "apr", "down_payment_pct")
+    if any(name in turn for name in cued) or turn.get("interest_rate", value) != value:
+        return
+    if value <= 0 or down <= 0:
+        return
+    rate = known.get("interest_rate")
+    if isinstance(rate, Decimal) and rate > 0 and _ratio(value, rate) <= _ratio(value, down):
+        return
+    del turn["rates"]
+    turn.pop("interest_rate", None)
+    turn["down_payment_pct"] = value
+
+
+def _ratio(a: Decimal, b: Decimal) -> Decimal:
+    return max(a, b) / min(a, b)
 
 
 def _pay_down_a_card(known: Mapping[str, object], turn: dict[str, object]) -> None:

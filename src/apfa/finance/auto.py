@@ -37,6 +37,26 @@ def money_factor_to_apr(money_factor: Number) -> Decimal:
     return (factor * MONEY_FACTOR_TO_APR).quantize(_APR_PLACES)
 
 
+@dataclass(frozen=True)
+class ExcessMileage:
+    """Result of :func:`excess_mileage`: miles over the lease's allowance and their charge."""
+
+    miles_over: Decimal
+    charge: Decimal
+
+
+def excess_mileage(allowed: Number, expected: Number, fee_per_mile: Number) -> ExcessMileage:
+    """The turn-in charge for miles over a lease's allowance (none when within it).
+
+    36,000 allowed, 45,000 driven, $0.25 a mile: 9,000 miles over, a $2,250.00 charge.
+    """
+    limit = require_non_negative("allowed", allowed)
+    driven = require_non_negative("expected", expected)
+    fee = require_non_negative("fee_per_mile", fee_per_mile)
+    over = max(driven - limit, ZERO)
+    return ExcessMileage(over, cents(over * fee))
+
+
 def negative_equity(owed: Number, trade_in_value: Number) -> Decimal:
     """How far a trade-in is underwater: ``owed - value`` when positive, else 0."""
     debt = require_non_negative("owed", owed)

@@ -301,6 +301,15 @@ _ALL: tuple[Parameter, ...] = (
         "A plan may (but need not) lend up to $10,000 when half the vested balance is less.",
     ),
     _p(
+        "early_distribution_age_months",
+        "714",
+        "months",
+        REVIEWED,
+        "Internal Revenue Code 72(t)(2)(A)(i)",
+        "Age 59 1/2, in months: distributions made on or after the day the owner reaches it "
+        "are not subject to the additional tax.",
+    ),
+    _p(
         "early_distribution_additional_tax",
         "0.10",
         "fraction",

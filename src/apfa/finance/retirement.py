@@ -10,7 +10,7 @@ FICA wages over $150,000, are up to the plan and are not modelled.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from apfa.finance.money import ZERO, Number, cents, require_count, require_non_negative
 from apfa.finance.parameters import value
@@ -90,3 +90,45 @@ def loan_401k_limit(
     if small_balance_exception:
         share_cap = max(share_cap, min(value("plan_loan_small_balance_floor"), vested))
     return cents(max(min(dollar_cap, share_cap, vested) - owed, ZERO))
+
+
+@dataclass(frozen=True)
+class EarlyDistribution:
+    """Result of :func:`early_distribution_tax`: the 10% additional tax (zero at 59 1/2 or
+    older) and, when a marginal rate is given, the federal income tax on the amount."""
+
+    additional_tax: Decimal
+    income_tax: Decimal | None
+
+
+def early_distribution_tax(
+    amount: Number, age: Number, marginal_rate_pct: Number | None = None
+) -> EarlyDistribution:
+    """The federal cost of taking ``amount`` out of a 401(k) or traditional IRA at ``age``,
+    with no exception applying and all of it taxable.
+
+    $10,000 at 40: $1,000.00 additional tax; at a 22% bracket, $2,200.00 of income tax too.
+    """
+    taken = require_non_negative("amount", amount)
+    years = require_non_negative("age", age)
+    early = years * 12 < value("early_distribution_age_months")
+    extra = cents(taken * value("early_distribution_additional_tax")) if early else ZERO
+    income = None
+    if marginal_rate_pct is not None:
+        income = cents(taken * require_non_negative("marginal_rate_pct", marginal_rate_pct) / 100)
+    return EarlyDistribution(extra, income)
+
+
+def to_max_out(
+    annual_income: Number, limit: Number, paychecks: int | None
+) -> tuple[Decimal, Decimal | None]:
+    """The share of pay (percent, one decimal) and the amount per paycheck that reach
+    ``limit`` in a year.
+
+    $24,500 on $120,000 paid every two weeks: 20.4% of pay, $942.31 a paycheck.
+    """
+    pay = require_non_negative("annual_income", annual_income)
+    cap = require_non_negative("limit", limit)
+    share = (min(cap, pay) / pay * 100).quantize(Decimal("0.1"), ROUND_HALF_UP) if pay else ZERO
+    each = cents(cap / require_count("paychecks", paychecks, 1)) if paychecks else None
+    return share, each

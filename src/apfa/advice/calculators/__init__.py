@@ -1,7 +1,15 @@
 """The advisor's calculators: each turns the person's facts into named figures and option
 tables with ``apfa.finance``. Importing the package registers all of them."""
 
-from apfa.advice.calculators import debts, household, housing, investing, loans, mortgage_rates
+from apfa.advice.calculators import (
+    debts,
+    household,
+    housing,
+    investing,
+    loans,
+    mortgage_rates,
+    taxes,
+)
 from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
 
 __all__ = [
@@ -14,4 +22,5 @@ __all__ = [
     "investing",
     "loans",
     "mortgage_rates",
+    "taxes",
 ]

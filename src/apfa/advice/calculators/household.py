@@ -14,7 +14,7 @@ from apfa.finance.budget import budget_50_30_20
 from apfa.finance.budget import down_payment_options as down_options
 from apfa.finance.loans import monthly_payment, total_interest
 from apfa.finance.rent_vs_buy import rent_vs_buy as rent_or_buy
-from apfa.finance.retirement import loan_401k_limit
+from apfa.finance.retirement import loan_401k_limit, to_max_out
 from apfa.finance.retirement import retirement_limits as limits_for
 from apfa.finance.savings import emergency_fund as fund
 from apfa.finance.savings import employer_match as match
@@ -33,13 +33,32 @@ PROPERTY_TAX, INSURANCE_SHARE, SELLING, RETURN = (
 )
 
 
-@calculator("budget", needs_50="money", wants_30="money", savings_20="money")
+@calculator(
+    "budget",
+    needs_50="money",
+    wants_30="money",
+    savings_20="money",
+    left_over="money",
+    shortfall="money",
+    needs_share="percent",
+)
 def budget(inputs: Inputs) -> Computed | None:
     take_home = inputs.money("take_home_monthly")
-    if take_home is None:
+    if take_home is None or take_home <= 0:
         return None
     split = budget_50_30_20(take_home)
-    return Computed({"needs_50": split.needs, "wants_30": split.wants, "savings_20": split.savings})
+    figures: dict[str, Decimal | int | str] = {
+        "needs_50": split.needs,
+        "wants_30": split.wants,
+        "savings_20": split.savings,
+    }
+    spent = inputs.money("monthly_expenses")
+    if spent is not None:
+        figures["left_over" if spent <= take_home else "shortfall"] = abs(take_home - spent)
+    needs = inputs.money("needs_monthly")
+    if needs is not None:
+        figures["needs_share"] = (needs / take_home * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    return Computed(figures)
 
 
 @calculator(
@@ -157,7 +176,14 @@ def plan_loan(inputs: Inputs) -> Computed | None:
     return Computed({"plan_loan_max": loan_401k_limit(vested)})
 
 
-@calculator("retirement_limits", limit_401k="money", catch_up_401k="money", limit_ira="money")
+@calculator(
+    "retirement_limits",
+    limit_401k="money",
+    catch_up_401k="money",
+    limit_ira="money",
+    pct_to_max="percent",
+    per_paycheck_to_max="money",
+)
 def retirement_limits(inputs: Inputs) -> Computed | None:
     age = inputs.whole("age")
     result = limits_for(age if age is not None else 40)
@@ -167,6 +193,12 @@ def retirement_limits(inputs: Inputs) -> Computed | None:
     }
     if age is not None:
         figures["catch_up_401k"] = result.catch_up
+    income = inputs.money("annual_income")
+    if income is not None and income > 0:
+        share, each = to_max_out(income, result.total_deferral, inputs.whole("pay_periods"))
+        figures["pct_to_max"] = share
+        if each is not None:
+            figures["per_paycheck_to_max"] = each
     return Computed(figures)
 
 
@@ -358,26 +390,41 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
     return Computed(figures, [table], inputs.assumptions)
 
 
-@calculator("down_payment_options")
+@calculator("down_payment_options", interest_vs_20_down="money")
 def down_payment_options(inputs: Inputs) -> Computed | None:
     price = inputs.money("home_price")
     if price is None:
         return None
     n = term_months(inputs)
     r = rate(inputs, n)
+    stated = inputs.percent("down_payment_pct")
+    shares = sorted({Decimal(3), Decimal(5), Decimal(10), Decimal(20), stated or Decimal(20)})
+    options = down_options(price, [share for share in shares if 0 < share < 100])
+    interest = {o.down_payment_pct: total_interest(o.loan_amount, r, n) for o in options}
     rows = [
         [
             percent(option.down_payment_pct),
             money(option.down_payment),
             money(option.loan_amount),
             money(monthly_payment(option.loan_amount, r, n)),
+            money(interest[option.down_payment_pct]),
             "yes" if option.mortgage_insurance_expected else "no",
         ]
-        for option in down_options(price, (3, 5, 10, 20))
+        for option in options
     ]
     table = Comparison(
         f"Down payment options on {money(price)} at {percent(r)} over {months(n)}",
-        ["down", "amount", "loan", "principal and interest", "mortgage insurance"],
+        [
+            "down",
+            "amount",
+            "loan",
+            "principal and interest",
+            "total interest",
+            "mortgage insurance",
+        ],
         rows,
     )
-    return Computed(comparisons=[table], assumptions=inputs.assumptions)
+    figures: dict[str, Decimal | int | str] = {}
+    if stated is not None and 0 < stated < 20:
+        figures["interest_vs_20_down"] = interest[stated] - interest[Decimal(20)]
+    return Computed(figures, [table], inputs.assumptions)

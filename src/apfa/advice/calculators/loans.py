@@ -43,6 +43,15 @@ def principal(inputs: Inputs) -> Decimal | None:
     return amount if amount > 0 else None
 
 
+def _term_is_the_question(inputs: Inputs) -> bool:
+    """A payment stated with no term ("paying 150 a month, how long?"): the time to pay off
+    is what is asked, so no level payment over an assumed term is computed."""
+    stated = ("term_months", "terms_months", "remaining_months")
+    return inputs.money("payment_budget") is not None and not any(
+        inputs.raw(name) is not None for name in stated
+    )
+
+
 def term_months(inputs: Inputs) -> int:
     stated = inputs.whole("term_months")
     if stated:
@@ -86,7 +95,7 @@ def rate(inputs: Inputs, months_: int) -> Decimal:
 )
 def loan_payment(inputs: Inputs) -> Computed | None:
     amount = principal(inputs)
-    if amount is None:
+    if amount is None or _term_is_the_question(inputs):
         return None
     n = term_months(inputs)
     r = rate(inputs, n)

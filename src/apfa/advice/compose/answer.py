@@ -155,7 +155,7 @@ class Composer:
         excerpts = self._excerpts(material, citations, [summary, *why], said)
         if why or excerpts:
             sections.append(Section("why", "Why", "\n".join([*(f"- {w}" for w in why), *excerpts])))
-        numbers = self._numbers(material)
+        numbers = self._numbers(material, said)
         if numbers:
             sections.append(
                 Section("numbers", "Your numbers", "\n".join(f"- {n}" for n in numbers))
@@ -286,18 +286,21 @@ class Composer:
         return excerpts
 
     @staticmethod
-    def _numbers(material: Material) -> list[str]:
-        lines: list[str] = []
+    def _numbers(material: Material, said: list[str]) -> list[str]:
+        """The labelled figures, at most ``MAX_NUMBERS``; in a conversation the ones an
+        earlier answer did not already show with the same value come first."""
+        fresh: list[str] = []
+        repeated: list[str] = []
         for name in material.computed:
             label = LABELS.get(name)
             value = material.values.get(name)
             if label is None or value is None:
                 continue
-            shown = render_value(name, value, material.figure_kinds)
-            lines.append(f"{label}: {shown}")
-            if len(lines) == MAX_NUMBERS:
-                break
-        return lines
+            key = said_key("any", "number", f"{name}={value}")
+            shown = f"{label}: {render_value(name, value, material.figure_kinds)}"
+            (repeated if key in material.already_said else fresh).append(shown)
+            said.append(key)
+        return [*fresh, *repeated][:MAX_NUMBERS]
 
     @staticmethod
     def _steps(material: Material, said: list[str]) -> list[str]:

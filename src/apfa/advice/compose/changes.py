@@ -11,7 +11,12 @@ from apfa.advice.calculators.base import FigureKind
 from apfa.advice.formatting import render
 
 # The figures compared from turn to turn, and how each is named in the sentence.
-HEADLINE: dict[str, str] = {"monthly_payment": "payment", "total_interest": "interest"}
+HEADLINE: dict[str, str] = {
+    "monthly_payment": "payment",
+    "total_interest": "interest",
+    "payoff_months": "time to pay off",
+    "payoff_interest": "interest",
+}
 _PREFIX = "any:figure:"
 
 
@@ -43,7 +48,7 @@ def change_line(
     moves: dict[str, int] = {}
     for name, word in HEADLINE.items():
         now, before = values.get(name), earlier.get(name)
-        if not isinstance(now, Decimal | int) or before is None:
+        if not isinstance(now, Decimal | int) or before is None or word in moves:
             continue
         try:
             old = Decimal(before)
@@ -53,7 +58,11 @@ def change_line(
         if new == old:
             continue
         kind = kinds.get(name, "money")
-        direction = "higher" if new > old else "lower"
+        direction = (
+            ("longer" if new > old else "shorter")
+            if kind == "months"
+            else ("higher" if new > old else "lower")
+        )
         moves[word] = 1 if new > old else -1
         parts.append(
             f"the {word} is {render(abs(new - old), kind)} {direction} "

@@ -19,8 +19,10 @@ from decimal import Decimal
 from functools import lru_cache
 
 from apfa.advice.extraction import extract_profile, normalise
+from apfa.advice.reading.mileage import read_mileage
 from apfa.advice.reading.quantities import Quantity, mask_names, scan
 from apfa.advice.reading.roles import role_for
+from apfa.advice.reading.spending import read_spending
 
 WINDOW = 48
 # A question states a few figures; past this many, the rest are not read (and said so), so
@@ -48,9 +50,10 @@ _DEBT = re.compile(
 )
 _MATCH = (
     re.compile(
-        r"match(?:es|ing)?\s+(?P<rate>\d{1,3}(?:\.\d+)?)\s?%\s+(?:of\s+(?:my\s+|your\s+|the\s+)?"
-        r"(?:contributions?\s+)?)?(?:up\s+to|on\s+the\s+first|of\s+the\s+first)\s+"
-        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        r"match(?:es|ing)?\s+(?P<rate>\d{1,3}(?:\.\d+)?)\s?(?:%|cents?\s+(?:on|per|for\s+every)\s+"
+        r"(?:the\s+|each\s+|a\s+)?dollar)\s*,?\s*(?:of\s+(?:(?:my|your|the)\s+)?(?:contributions?"
+        r"|deferrals?|what\s+(?:i|you|we)\s+(?:put\s+in|contribute|save|defer))\s*,?\s*)?"
+        r"(?:up\s+to|on\s+the\s+first|of\s+the\s+first)\s+(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
         re.I,
     ),
     re.compile(
@@ -107,6 +110,32 @@ _PAYDOWN = re.compile(
     r"\bpa(?:y|ying|id)\s+(?:off\s+|down\s+)?(?P<amount>\$?\d[\d,]*(?:\.\d+)?k?)\s+"
     r"(?:off|down|on|toward|towards)\s+(?:of\s+)?(?:the|my|that)\s+"
     r"(?:(?P<limit>\$?\d[\d,]*(?:\.\d+)?k?)(?:\s+limit)?\s+)?(?:credit\s+)?card\b",
+    re.I,
+)
+# Amounts that the profile pass may take for a loan or a price but never are one.
+_NEVER_A_LOAN = frozenset({"mortgage_interest_paid", "property_tax_annual", "withdrawal_amount"})
+_PAY_PERIODS = (
+    (re.compile(r"\b(?:every\s+(?:two|2|other)\s+weeks?|bi-?weekly|fortnightly)\b", re.I), 26),
+    (re.compile(r"\b(?:twice\s+a\s+month|semi-?monthly|1st\s+and\s+15th)\b", re.I), 24),
+    (re.compile(r"\bpaid\s+(?:every\s+week|weekly)\b", re.I), 52),
+    (re.compile(r"\bpaid\s+(?:once\s+a\s+month|monthly)\b", re.I), 12),
+)
+_FILING = (
+    (
+        re.compile(
+            r"\b(?:married|filing\s+jointly|joint(?:ly)?\s+return|mfj|my\s+(?:wife|husband|spouse))\b",
+            re.I,
+        ),
+        "joint",
+    ),
+    (re.compile(r"\bhead\s+of\s+household\b", re.I), "head"),
+    (re.compile(r"\b(?:single|not\s+married|unmarried)\b", re.I), "single"),
+)
+# "double it to 300", "bump my payment up to $450": the amount a follow-up changes a figure to.
+_CHANGED_TO = re.compile(
+    r"\b(?:double|triple|raise|increase|bump|boost|up|lower|cut|drop|reduce|change|make)\s+"
+    r"(?:it|that|this|them|(?:the|my|our)\s+(?:monthly\s+)?(?:payments?|amount|contributions?))\s+"
+    r"(?:up\s+|down\s+)?to\s+(?P<amount>\$?\d[\d,]*(?:\.\d{1,2})?k?)(?!\s?%|\d)",
     re.I,
 )
 _CARD_WORDS = re.compile(r"\b(?:credit\s?cards?|cards?|visa|mastercard|amex|discover)\b", re.I)
@@ -214,6 +243,26 @@ def _special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         if paid.group("limit"):
             reading.put("paid_card_limit", _amount(paid.group("limit")), paid.group(0))
         taken.append(paid.span())
+    for pattern, periods in _PAY_PERIODS:
+        if found := pattern.search(text):
+            reading.put("pay_periods", periods, found.group(0))
+            break
+    for pattern, status in _FILING:
+        if found := pattern.search(text):
+            reading.put("filing_status", status, found.group(0))
+            break
+    if spending := read_spending(text):
+        reading.put("monthly_expenses", spending.total, "the spending listed")
+        reading.put("needs_monthly", spending.needs, "the needs listed")
+        reading.put("wants_monthly", spending.wants, "the wants listed")
+        taken.extend(spending.spans)
+    mileage = read_mileage(text)
+    for name, value in mileage.facts.items():
+        reading.put(name, value, "the lease's miles")
+    taken.extend(mileage.spans)
+    if changed := _CHANGED_TO.search(text):
+        reading.put("changed_amount", _amount(changed.group("amount")), changed.group(0))
+        taken.append(changed.span())
     if plus := _PLUS_MARGIN.search(text):
         reading.put("margin", Decimal(plus.group("margin")), plus.group(0))
         taken.append(plus.span())
@@ -341,6 +390,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _transfer_fee(reading, text)
         _settle_rates(reading)
         _car_not_home(reading, text)
+        _take_home_not_gross(reading)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -393,7 +443,11 @@ def _place(
         # the profile pass read it (as a rate, a term...); a specific role is kept too
         role = role_for(q.kind, before, after, monthly=q.per == 12)
         if role is not None and role.strong:
-            reading.put(role.fact, _value(q, role.fact), _snippet(text, q.start, q.end))
+            value = _value(q, role.fact)
+            reading.put(role.fact, value, _snippet(text, q.start, q.end))
+            for general in ("loan_amount", "home_price", "car_price"):
+                if role.fact in _NEVER_A_LOAN and reading.facts.get(general) == value:
+                    del reading.facts[general]  # "9k mortgage interest" is not a 9k loan
         return
     if q.kind == "duration" and q.days is not None:
         reading.put("payday_days", q.days, _snippet(text, q.start, q.end))
@@ -440,6 +494,11 @@ def _about_a_loan(
 
 _TRANSFER = re.compile(r"\b(?:balance\s+transfer|transfer\s+card|bt\s+card)\b", re.I)
 _ORIGINATION = re.compile(r"\b(?:origination|personal\s+loan\s+fee|loan\s+fee)\b", re.I)
+_PERCENT_FEE = re.compile(
+    r"(?P<n>\d{1,2}(?:\.\d+)?)\s?%\s+(?:balance\s+)?(?:transfer\s+)?fee\b"
+    r"|\bfee\s+(?:of|is)\s+(?P<m>\d{1,2}(?:\.\d+)?)\s?%",
+    re.I,
+)
 
 
 def _transfer_fee(reading: Reading, text: str) -> None:
@@ -452,6 +511,19 @@ def _transfer_fee(reading: Reading, text: str) -> None:
     balance = reading.facts.get("loan_balance")
     if balance is not None and "card_balance" not in reading.facts:
         reading.facts["card_balance"] = reading.facts.pop("loan_balance")
+    stated = _PERCENT_FEE.search(text)
+    if stated is None or "transfer_fee_pct" in reading.facts:
+        return
+    value = Decimal(stated.group("n") or stated.group("m"))
+    reading.facts["transfer_fee_pct"] = value
+    for name in ("apr", "interest_rate"):
+        if reading.facts.get(name) == value:
+            del reading.facts[name]
+    rates = reading.facts.get("rates")
+    if isinstance(rates, list) and value in rates:
+        rates.remove(value)
+        if not rates:
+            del reading.facts["rates"]
 
 
 _CAR_TALK = re.compile(r"\b(?:car|truck|suv|vehicle|trade[- ]?in|dealer\w*)\b", re.I)
@@ -465,6 +537,13 @@ def _car_not_home(reading: Reading, text: str) -> None:
         return
     del reading.facts["home_value"]
     reading.facts.setdefault("trade_in_value", value)
+
+
+def _take_home_not_gross(reading: Reading) -> None:
+    """ "We bring home $6,800/mo after tax": take-home pay, not a gross income of $81,600."""
+    take_home = reading.facts.get("take_home_monthly")
+    if isinstance(take_home, Decimal) and reading.facts.get("annual_income") == take_home * 12:
+        del reading.facts["annual_income"]
 
 
 def _settle_rates(reading: Reading) -> None:

@@ -379,10 +379,25 @@ ROLES: Sequence[Role] = (
         per="month",
     ),
     _role(
+        "mortgage_interest_paid",
+        "money",
+        before=rf"mortgage\s+interest\s+(?:paid\s+)?(?:was|is|of|came\s+to|:){_W}",
+        after=r"(?:in\s+|of\s+)?mortgage\s+interest",
+        strong=True,
+    ),
+    _role(
+        "withdrawal_amount",
+        "money",
+        before=r"(?:took|take|taking|withdr[ae]w\w*|cash(?:ed|ing)?\s+out|pull(?:ed|ing)?(?:\s+out)?)",
+        after=r"(?:out\s+)?(?:of|from)\s+(?:my\s+|our\s+|a\s+)?(?:401|403|457|ira|roth|retirement|tsp)",
+        strong=True,
+    ),
+    _role(
         "property_tax_annual",
         "money",
         before=rf"property\s+tax\w*\b{_W}",
         after=r"(?:a\s+year\s+|/yr\s+)?(?:in\s+)?(?:property\s+)?tax",
+        strong=True,
     ),
     _role(
         "insurance_annual",

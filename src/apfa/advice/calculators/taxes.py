@@ -1,0 +1,75 @@
+"""Calculators for tax questions and lease turn-in charges: itemizing against the standard
+deduction, the cost of an early retirement withdrawal, and miles over a lease's allowance."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apfa.advice.calculators.base import Computed, Inputs, calculator
+from apfa.finance.auto import excess_mileage as miles_over
+from apfa.finance.retirement import early_distribution_tax
+from apfa.finance.taxes import FilingStatus, itemize_or_standard
+
+_STATUSES: dict[str, FilingStatus] = {"single": "single", "joint": "joint", "head": "head"}
+
+
+@calculator(
+    "itemize_vs_standard",
+    itemized_total="money",
+    standard_deduction="money",
+    deduction_difference="money",
+)
+def itemize_vs_standard(inputs: Inputs) -> Computed | None:
+    interest = inputs.money("mortgage_interest_paid")
+    taxes = inputs.money("property_tax_annual")
+    if interest is None and taxes is None:
+        return None
+    status = _STATUSES.get(inputs.text("filing_status") or "")
+    if status is None:
+        status = "single"
+        inputs.assume("filing single (say if you file jointly or as head of household)")
+    result = itemize_or_standard(
+        status, interest or Decimal(0), taxes or Decimal(0), magi=inputs.money("agi")
+    )
+    figures: dict[str, Decimal | int | str] = {
+        "itemized_total": result.itemized,
+        "standard_deduction": result.standard,
+        "deduction_difference": result.difference,
+    }
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("early_withdrawal", early_withdrawal_tax="money", early_withdrawal_income_tax="money")
+def early_withdrawal(inputs: Inputs) -> Computed | None:
+    amount = inputs.money("withdrawal_amount")
+    if amount is None:
+        return None
+    age = inputs.number("age")
+    if age is None:
+        age = Decimal(40)
+        inputs.assume("under 59 and a half, so the 10% additional tax applies (give your age)")
+    result = early_distribution_tax(amount, age, inputs.percent("tax_rate"))
+    figures: dict[str, Decimal | int | str] = {"early_withdrawal_tax": result.additional_tax}
+    if result.income_tax is not None:
+        figures["early_withdrawal_income_tax"] = result.income_tax
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator("excess_mileage", excess_miles="count", excess_mileage_charge="money")
+def excess_mileage(inputs: Inputs) -> Computed | None:
+    fee = inputs.money("excess_mile_fee")
+    years = Decimal(inputs.whole("lease_months", "term_months") or 36) / 12
+    allowed = inputs.number("miles_allowed")
+    if allowed is None and (yearly := inputs.number("miles_allowed_per_year")) is not None:
+        allowed = yearly * years
+    expected = inputs.number("miles_expected")
+    if expected is None and (yearly := inputs.number("miles_expected_per_year")) is not None:
+        expected = yearly * years
+    if fee is None or allowed is None or expected is None:
+        return None
+    result = miles_over(allowed, expected, fee)
+    figures: dict[str, Decimal | int | str] = {
+        "excess_miles": int(result.miles_over),
+        "excess_mileage_charge": result.charge,
+    }
+    return Computed(figures, assumptions=inputs.assumptions)

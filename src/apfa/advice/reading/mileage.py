@@ -1,0 +1,82 @@
+"""A lease's miles: the allowance, the miles a person expects to drive and the charge for
+each mile over ("allows 36,000 miles ... I'll be at about 45,000 ... 25 cents a mile").
+
+Read only in talk of a lease; each figure is kept as a total or, with "a year", per year.
+The expected miles may be a bare number ("be at about 45,000"), so its span is returned
+for the caller to claim: it is not money.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+_LEASE = re.compile(r"\bleas(?:e|ed|es|ing)\b", re.I)
+_NUMBER = r"(?<![\d,.])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s?(?P<k>k\b)?"
+_YEARLY = r"(?P<yearly>\s*(?:a|per|/|each)\s*(?:year|yr)\b|\s*(?:annually|yearly))?"
+_MILES = re.compile(_NUMBER + r"\s*(?:miles?|mi)\b" + _YEARLY, re.I)
+_EXPECTED = re.compile(
+    r"\b(?:be\s+at|end\s+(?:up\s+)?(?:at|with|around)|finish\s+(?:at|around)|hit|reach|"
+    r"drive|put\s+on|have)\s+(?:about\s+|around\s+|roughly\s+|like\s+|over\s+)?"
+    + _NUMBER
+    + r"(?:\s*(?:miles?|mi)\b)?"
+    + _YEARLY,
+    re.I,
+)
+_ALLOWED_CUE = re.compile(
+    r"\b(?:allow\w*|limit|includes?|gives?|comes?\s+with|cap(?:ped)?|max)\b[^.?!]{0,25}$", re.I
+)
+_PER_MILE = re.compile(
+    r"(?:(?P<cents>\d{1,2}(?:\.\d+)?)\s?(?:cents?|¢)|\$\s?(?P<dollars>\d?\.\d{1,2}))\s*"
+    r"(?:a|per|/|for\s+each|each|every)\s*(?:extra\s+|additional\s+)?mile",
+    re.I,
+)
+
+
+@dataclass
+class Mileage:
+    facts: dict[str, Decimal | int] = field(default_factory=dict)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _miles(match: re.Match[str]) -> Decimal:
+    value = Decimal(match.group("n").replace(",", ""))
+    return value * 1000 if match.group("k") else value
+
+
+def read_mileage(text: str) -> Mileage:
+    found = Mileage()
+    if not _LEASE.search(text):
+        return found
+    if fee := _PER_MILE.search(text):
+        cents = fee.group("cents")
+        found.facts["excess_mile_fee"] = (
+            Decimal(cents) / 100 if cents else Decimal(fee.group("dollars"))
+        )
+        found.spans.append(fee.span())
+    allowed: re.Match[str] | None = None
+    for match in _MILES.finditer(text):
+        if _ALLOWED_CUE.search(text[max(0, match.start() - 40) : match.start()]):
+            allowed = match
+            break
+    expected = next(
+        (m for m in _EXPECTED.finditer(text) if allowed is None or m.span() != allowed.span()),
+        None,
+    )
+    if allowed is None:
+        allowed = next(
+            (
+                m
+                for m in _MILES.finditer(text)
+                if expected is None or not expected.start() <= m.start() < expected.end()
+            ),
+            None,
+        )
+    for name, read in (("miles_allowed", allowed), ("miles_expected", expected)):
+        if read is None or _miles(read) < 1000:
+            continue
+        suffix = "_per_year" if read.group("yearly") else ""
+        found.facts[name + suffix] = int(_miles(read))
+        found.spans.append(read.span())
+    return found
