@@ -314,6 +314,19 @@ SHARED = {
     "total_interest": {"loan_payment", "auto_loan"},
     "dti_front": {"affordability", "ratios"},
     "dti_back": {"affordability", "ratios"},
+    # a term weighed for a loan one has runs the refinance figures themselves
+    **{
+        name: {"refinance", "refinance_option"}
+        for name in (
+            "current_payment",
+            "new_payment",
+            "monthly_saving",
+            "break_even_months",
+            "interest_difference",
+            "refi_total_interest",
+            "payment_increase",
+        )
+    },
 }
 
 
@@ -339,3 +352,11 @@ def test_a_stated_payment_without_a_term_asks_how_long_not_for_a_level_payment()
     assert REGISTRY["loan_payment"].run(Inputs(facts)) is None
     with_term = run("loan_payment", **facts, term_months=36)
     assert with_term["monthly_payment"] == D("162.36")
+
+
+def test_a_refinance_option_runs_only_for_a_loan_one_already_has() -> None:
+    purchase = {"loan_amount": D(400000), "rates": [D("6.5"), D("5.75")], "terms_months": [360]}
+    assert REGISTRY["refinance_option"].run(Inputs(purchase)) is None
+    owned = {**purchase, "remaining_months": 312, "new_rate": D("5.9"), "term_months": 240}
+    figures = run("refinance_option", **owned)
+    assert figures["new_payment"] == D("2842.70")

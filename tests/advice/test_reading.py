@@ -182,6 +182,9 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         ("debts: student loans 35k at 6%, car loan 12k at 7%, utilities 200", {
             "monthly_expenses": None,
         }),
+        ("30 year at 6.5 or 15 year at 5.75 on a 400k loan", {
+            "terms_months": [360, 180], "rates": [Decimal("6.5"), Decimal("5.75")],
+        }),
         ("cards: 1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k", {
             "card_limits": [
                 {"balance": 1200, "limit": 3000}, {"balance": 2500, "limit": 5000},

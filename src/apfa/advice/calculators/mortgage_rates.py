@@ -23,6 +23,7 @@ from apfa.finance.ratios import PMI_FREE_LTV
     break_even_months="months",
     interest_difference="money",
     refi_total_interest="money",
+    payment_increase="money",
 )
 def refinance(inputs: Inputs) -> Computed | None:
     balance = inputs.money("loan_balance", "loan_amount")
@@ -60,6 +61,8 @@ def refinance(inputs: Inputs) -> Computed | None:
         "monthly_saving": saving,
         "refi_total_interest": total_interest(balance, new_rate, new_term),
     }
+    if saving < 0:
+        figures["payment_increase"] = -saving
     costs = inputs.money("closing_costs")
     if costs is not None and saving > 0:
         figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
@@ -68,6 +71,24 @@ def refinance(inputs: Inputs) -> Computed | None:
             balance, current_rate, remaining
         ) - total_interest(balance, new_rate, new_term)
     return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "refinance_option",
+    current_payment="money",
+    new_payment="money",
+    monthly_saving="money",
+    break_even_months="months",
+    interest_difference="money",
+    refi_total_interest="money",
+    payment_increase="money",
+)
+def refinance_option(inputs: Inputs) -> Computed | None:
+    """A term weighed for a loan one already has ("owe 265k with 26 years left, a 15-year
+    refi at 5.6%?"): the refinance figures, never for two rates of a new purchase."""
+    if loan_type(inputs) != "refinance" and inputs.whole("remaining_months") is None:
+        return None
+    return refinance(inputs)
 
 
 @calculator(

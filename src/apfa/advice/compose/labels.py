@@ -74,6 +74,8 @@ LABELS: dict[str, str] = {
     "current_payment": "Current monthly payment",
     "new_payment": "New monthly payment",
     "monthly_saving": "Monthly saving",
+    "refi_total_interest": "Total interest on the new loan",
+    "payment_increase": "Monthly payment increase",
     "break_even_months": "Break-even",
     "interest_difference": "Interest difference over the loans' lives",
     "points_cost": "Cost of the points",

@@ -349,12 +349,12 @@ def _debts(reading: Reading, text: str) -> None:
 _LOAN_FACTS = frozenset({"loan_amount", "loan_balance", "term_months", "interest_rate", "new_rate"})
 # "84 months vs 60", "is 72 months too long compared to 48": two terms in months
 _MONTHS_PAIR = re.compile(
-    r"\b(?P<a>\d{1,3})\s*-?\s*(?:months?|mos?)\b[^.?!]{0,40}?\b(?:vs\.?|versus|or|compared\s+(?:to|with))\s+"
+    r"(?<![\d.,])\b(?P<a>\d{1,3})\s*-?\s*(?:months?|mos?)\b[^.?!]{0,40}?\b(?:vs\.?|versus|or|compared\s+(?:to|with))\s+"
     r"(?:a\s+)?(?P<b>\d{1,3})\b(?!\s*(?:%|k\b|years?|yrs?|\.\d|,\d))",
     re.I,
 )
 _TERM_PAIR = re.compile(
-    r"\b(?P<a>\d{1,2})\s*(?:-?\s*(?:yrs?|years?))?\s*(?:vs\.?|versus|or|and|/)\s*"
+    r"(?<![\d.,])\b(?P<a>\d{1,2})\s*(?:-?\s*(?:yrs?|years?))?\s*(?:vs\.?|versus|or|and|/)\s*"
     r"(?:a\s+)?(?P<b>\d{1,2})\s*-?\s*(?:yrs?|years?)\b",
     re.I,
 )
