@@ -1,6 +1,7 @@
 """Retrieval quality on the gold set, as JSON: recall@5, recall@10, MRR@10, nDCG@10 (and
 section@5) for dense, BM25 and hybrid search, with the BM25 build time and per-query
-ranking latency.
+ranking latency (``--scale 100000``: BM25 build, load and search time at that many
+passages).
 
 Ingests the bundled knowledge base in a temporary directory (SQLite, the real embedding
 model) through the same pipeline as ``apfa kb ingest``, so the version searched is a real
@@ -8,13 +9,14 @@ one, BM25 part included; then ranks every question of ``bench/data/retrieval-gol
 in each mode (``apfa.knowledge.evaluation``). ``--misses`` adds the questions each mode
 missed in its first five documents.
 
-    .venv/bin/python bench/retrieval.py [--misses] [--gold bench/data/retrieval-gold]
+    .venv/bin/python bench/retrieval.py [--misses] [--scale 100000] [--gold DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import statistics
 import sys
@@ -31,7 +33,7 @@ from apfa.knowledge.evaluation import judge, load_gold, misses, score
 from apfa.knowledge.flows import BUNDLED_CORPUS, ingest_and_publish
 from apfa.knowledge.fusion import MODES, rank
 from apfa.knowledge.index.holder import IndexHolder
-from apfa.knowledge.index.lexical import LexicalText, build_lexical
+from apfa.knowledge.index.lexical import LexicalText, build_lexical, load_lexical
 from apfa.knowledge.index.store import LoadedIndex
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 
@@ -71,6 +73,36 @@ def bm25_build_seconds(index: LoadedIndex, var: Path, repeats: int = 5) -> float
     return best
 
 
+def bm25_at_scale(index: LoadedIndex, var: Path, count: int) -> dict[str, float]:
+    """BM25 build (tokenise, index, write) and load for ``count`` passages: the bundled
+    passages repeated, so the tokeniser sees real text and the vocabulary stays real."""
+    passages = index.passages
+    texts = [
+        LexicalText(p.title, p.heading_path, f"{p.text} {n}")
+        for n, p in zip(range(count), itertools.cycle(passages), strict=False)
+    ]
+    out = var / f"bm25-scale-{count}"
+    out.mkdir()
+    started = time.perf_counter()
+    names = build_lexical(texts, out)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    loaded = load_lexical(out, set(names), count)
+    load = time.perf_counter() - started
+    assert loaded is not None
+    started = time.perf_counter()
+    for passage in passages[:200]:
+        loaded.search(passage.title, 50)
+    search_ms = (time.perf_counter() - started) / min(200, len(passages)) * 1000
+    return {
+        "passages": count,
+        "build_seconds": round(built, 2),
+        "load_seconds": round(load, 3),
+        "search_ms_mean": round(search_ms, 2),
+        "bytes": sum((out / n).stat().st_size for n in names),
+    }
+
+
 def ranking_ms(
     index: LoadedIndex, embedder: SentenceTransformerEmbedder, questions: list[str]
 ) -> dict[str, float]:
@@ -108,6 +140,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
             if args.misses:
                 missed["bm25" if mode == "lexical" else mode] = misses(judged)
         result["rank_ms_p50"] = ranking_ms(index, embedder, [q.question for q in questions])
+        if args.scale:
+            result["bm25_scale"] = bm25_at_scale(index, var, args.scale)
     if args.misses:
         result["misses"] = missed
     return result
@@ -118,5 +152,6 @@ if __name__ == "__main__":
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--gold", default=str(GOLD))
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--scale", type=int, default=0, help="also time BM25 at this size")
     json.dump(asyncio.run(main(parser.parse_args())), sys.stdout, indent=2)
     sys.stdout.write("\n")
