@@ -35,6 +35,7 @@ from apfa.knowledge.fusion import MODES, rank
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.lexical import LexicalText, build_lexical, load_lexical
 from apfa.knowledge.index.store import LoadedIndex
+from apfa.observability.logging import configure_logging
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 
 GOLD = Path(__file__).resolve().parent / "data" / "retrieval-gold"
@@ -120,6 +121,7 @@ def ranking_ms(
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
+    configure_logging("WARNING", json=True)  # stdout carries only the JSON result
     questions = await asyncio.to_thread(lambda: load_gold(Path(args.gold).glob("*.jsonl")))
     embedder = SentenceTransformerEmbedder(device=args.device)
     with tempfile.TemporaryDirectory() as tmp:
