@@ -166,7 +166,9 @@ async def serve_index(startup: Startup) -> None:
     served, stamp = await load_active(maker, settings.index_dir, store)
     holder.swap(served, stamp)
     publish_gauges(holder)
-    resources.provide(RETRIEVER, Retriever(holder, resources.get(EMBEDDER)))
+    resources.provide(
+        RETRIEVER, Retriever(holder, resources.get(EMBEDDER), mode=settings.retrieval_mode)
+    )
     if not settings.index_preload:
         return
     redis = resources.find(REDIS)

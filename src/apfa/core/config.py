@@ -79,7 +79,11 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=40, ge=0, le=256)
 
     retrieval_top_k: int = Field(default=5, ge=1, le=50)
+    # Applies to each hit's dense cosine similarity, in every retrieval mode.
     retrieval_min_score: float = Field(default=0.2, ge=-1.0, le=1.0)
+    # How /api/v1/kb/search and the agent's search tool rank: dense and BM25 fused by
+    # reciprocal rank fusion (hybrid), or either alone. Versions without BM25: dense.
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
 
     advice_cache_ttl_seconds: int = Field(default=600, ge=0)
     advice_cache_size: int = Field(default=10_000, ge=0)

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from apfa.auth.dependencies import IndexManager
+from apfa.knowledge.fusion import Mode
 from apfa.knowledge.retrieval import RETRIEVER, Retriever
 from apfa.knowledge.schemas import SearchHit, SearchResponse
 
@@ -24,16 +25,24 @@ async def kb_search(
     retriever: RetrieverDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
+    mode: Annotated[Mode | None, Query(description="hybrid, dense or lexical")] = None,
 ) -> SearchResponse:
-    """Retrieval only: ranked passages with their similarity scores."""
-    result = await retriever.search(q, k)
+    """Retrieval only: ranked passages with their dense, lexical (BM25) and fused scores
+    (by default in the configured mode, hybrid unless set otherwise)."""
+    result = await retriever.search(q, k, mode=mode)
     return SearchResponse(
         query=q,
         index_version=result.version,
+        mode=result.mode,
         items=[
             SearchHit(
                 rank=rank,
                 score=round(hit.score, 4),
+                dense_score=round(hit.score, 4),
+                lexical_score=None if hit.lexical is None else round(hit.lexical, 4),
+                fused_score=None if hit.fused is None else round(hit.fused, 6),
+                dense_rank=hit.dense_rank,
+                lexical_rank=hit.lexical_rank,
                 document_id=hit.passage.document_id,
                 chunk_id=hit.passage.chunk_id,
                 title=hit.passage.title,

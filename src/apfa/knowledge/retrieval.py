@@ -1,4 +1,9 @@
-"""Query-time retrieval: embed the question and search the served version, off the loop."""
+"""Query-time retrieval: embed the question and search the served version, off the loop.
+
+``search`` ranks hybrid by default (dense and BM25 fused, ``fusion``); a version without a
+BM25 part is searched dense-only. ``search_vectors`` (vectors already computed, as the
+advice path has them) stays dense.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from anyio import CapacityLimiter
 from opentelemetry import trace
 
 from apfa.core.resources import Resource
+from apfa.knowledge.fusion import Mode, effective_mode, rank
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.observability import metrics
@@ -23,13 +29,26 @@ _query_embedding_seconds = metrics.EMBEDDING.labels("query")
 class Retrieval:
     version: int | None
     hits: list[Hit]
+    mode: Mode = "dense"
 
 
 class Retriever:
-    def __init__(self, holder: IndexHolder, embedder: Embedder, *, threads: int = 2) -> None:
+    def __init__(
+        self,
+        holder: IndexHolder,
+        embedder: Embedder,
+        *,
+        threads: int = 2,
+        mode: Mode = "hybrid",
+    ) -> None:
         self._holder = holder
         self._embedder = embedder
         self._limiter = CapacityLimiter(threads)
+        self._mode: Mode = mode
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
 
     @property
     def holder(self) -> IndexHolder:
@@ -57,27 +76,36 @@ class Retriever:
         return [[h for h in hits if h.score >= min_score] for hits in found]
 
     async def search(
-        self, query: str, k: int, min_score: float = -1.0, index: LoadedIndex | None = None
+        self,
+        query: str,
+        k: int,
+        min_score: float = -1.0,
+        index: LoadedIndex | None = None,
+        mode: Mode | None = None,
     ) -> Retrieval:
-        """Search ``index`` (by default the version served now). A caller that keyed a cache
-        entry by a version passes that version, so the entry holds that version's answer."""
+        """Search ``index`` (by default the version served now) in ``mode`` (by default the
+        retriever's). A caller that keyed a cache entry by a version passes that version, so
+        the entry holds that version's answer. ``min_score`` applies to the dense cosine of
+        every hit, whichever list found it."""
         index = index or self._holder.current
         if index is None:
-            return Retrieval(None, [])
+            return Retrieval(None, [], mode or self._mode)
+        used = effective_mode(index, mode or self._mode)
         with _tracer.start_as_current_span("retrieval") as span:
             span.set_attribute("apfa.index_version", index.version)
+            span.set_attribute("apfa.retrieval_mode", used)
             hits = await anyio.to_thread.run_sync(
-                self._search_sync, index, query, k, limiter=self._limiter
+                self._search_sync, index, query, k, used, limiter=self._limiter
             )
             kept = [h for h in hits if h.score >= min_score]
             span.set_attribute("apfa.hits", len(kept))
-        return Retrieval(index.version, kept)
+        return Retrieval(index.version, kept, used)
 
-    def _search_sync(self, index: LoadedIndex, query: str, k: int) -> list[Hit]:
+    def _search_sync(self, index: LoadedIndex, query: str, k: int, mode: Mode) -> list[Hit]:
         with _tracer.start_as_current_span("embedding"), _query_embedding_seconds.time():
             vector = self._embedder.encode([query])[0]
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
-            return index.search(vector, k)
+            return rank(index, query, vector, k, mode)
 
 
 RETRIEVER = Resource[Retriever]("retriever")

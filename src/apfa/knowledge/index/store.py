@@ -3,9 +3,10 @@
 A version is a directory ``v000007/`` holding ``index.faiss`` (inner product over
 L2-normalised vectors), ``chunks.jsonl`` (the passages, in vector order) and
 ``manifest.json`` (model, dimension, counts, index type and its parameters, per-file
-SHA-256 and an overall checksum). It is written under a temporary name, fsynced and
-renamed into place, so a reader sees either a complete version or none. Loading verifies
-every checksum.
+SHA-256 and an overall checksum), and the BM25 index of the same passages (``bm25.*``,
+``lexical``), listed in the manifest like the others. It is written under a temporary
+name, fsynced and renamed into place, so a reader sees either a complete version or none.
+Loading verifies every checksum.
 
 The index type follows the size: exact search (``flat``) below ``IVF_THRESHOLD`` vectors,
 an inverted file (``ivf``) above it, whose ``nprobe`` is recorded in the manifest and set
@@ -28,6 +29,13 @@ from typing import Any
 import faiss
 import numpy as np
 
+from apfa.knowledge.index.lexical import (
+    LexicalIndex,
+    LexicalText,
+    build_lexical,
+    is_lexical_file,
+    load_lexical,
+)
 from apfa.knowledge.index.types import INDEX_TYPES, build_faiss
 from apfa.knowledge.index.types import choose_index_type as choose_index_type
 from apfa.providers.embeddings import Vectors
@@ -72,22 +80,46 @@ class Manifest:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
+    """A passage found. ``score`` is its dense (cosine) similarity to the query, whatever
+    ranked it, so a minimum score means the same in every retrieval mode. A hybrid search
+    adds the BM25 score (None when BM25 did not return the passage), the reciprocal rank
+    fusion score it was ranked by, and the passage's rank in each list (1 = first)."""
+
     passage: Passage
     score: float
+    lexical: float | None = None
+    fused: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+
+    @property
+    def dense(self) -> float:
+        return self.score
 
 
 class LoadedIndex:
     """A version held in memory. Immutable, so any number of requests can search it."""
 
-    def __init__(self, manifest: Manifest, index: Any, passages: list[Passage]) -> None:
+    def __init__(
+        self,
+        manifest: Manifest,
+        index: Any,
+        passages: list[Passage],
+        lexical: LexicalIndex | None = None,
+    ) -> None:
         self.manifest = manifest
         self._index = index
         self._passages = passages
         self._by_key: dict[str, list[Passage]] | None = None
+        self.lexical = lexical
 
     @property
     def version(self) -> int:
         return self.manifest.version
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self._passages
 
     def __len__(self) -> int:
         return len(self._passages)
@@ -104,15 +136,25 @@ class LoadedIndex:
         return by_key.get(key, [])
 
     def search(self, query: Vectors, k: int) -> list[Hit]:
+        return [
+            Hit(self._passages[i], s, dense_rank=rank)
+            for rank, (i, s) in enumerate(self.dense_ranking(query, k), start=1)
+        ]
+
+    def dense_ranking(self, query: Vectors, k: int) -> list[tuple[int, float]]:
+        """The ``k`` nearest (passage position, cosine) pairs, best first."""
         if not self._passages:
             return []
         k = min(k, len(self._passages))
         scores, ids = self._index.search(np.ascontiguousarray(query.reshape(1, -1)), k)
-        return [
-            Hit(self._passages[int(i)], float(s))
-            for s, i in zip(scores[0], ids[0], strict=True)
-            if i >= 0
-        ]
+        return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+
+    def dense_scores(self, query: Vectors, positions: list[int]) -> list[float]:
+        """The cosine of the query with each passage (exact, from the stored vectors)."""
+        if not positions:
+            return []
+        stored = self._index.reconstruct_batch(np.asarray(positions, dtype=np.int64))
+        return [float(s) for s in np.asarray(stored, dtype=np.float32) @ query.reshape(-1)]
 
 
 def _write_file(path: Path, data: Any) -> str:
@@ -195,6 +237,7 @@ def write_version(
             CHUNKS_FILE: _write_file(tmp / CHUNKS_FILE, _passage_lines(passages)),
         }
         del index
+        files.update(_write_lexical(tmp, passages))
         manifest = Manifest(
             version=version,
             model=model,
@@ -217,6 +260,17 @@ def write_version(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest
+
+
+def _write_lexical(directory: Path, passages: list[Passage]) -> dict[str, str]:
+    """The BM25 part, fsynced; its files' SHA-256 for the manifest."""
+    texts = [LexicalText(p.title, p.heading_path, p.text) for p in passages]
+    digests: dict[str, str] = {}
+    for name in build_lexical(texts, directory):
+        path = directory / name
+        digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        _fsync(path)
+    return digests
 
 
 def read_manifest(directory: Path) -> Manifest:
@@ -261,9 +315,17 @@ def load_version(directory: Path) -> LoadedIndex:
     manifest = read_manifest(directory)
     contents = _verified_files(directory, manifest)
     index = faiss.deserialize_index(np.frombuffer(contents.pop(INDEX_FILE), dtype=np.uint8))
-    if manifest.index_type == "ivf" and manifest.nprobe:
-        faiss.extract_index_ivf(index).nprobe = manifest.nprobe
+    if manifest.index_type == "ivf":
+        ivf = faiss.extract_index_ivf(index)
+        if manifest.nprobe:
+            ivf.nprobe = manifest.nprobe
+        ivf.make_direct_map()  # dense scores of passages only BM25 found (``dense_scores``)
     passages = _read_passages(contents.pop(CHUNKS_FILE))
     if index.ntotal != len(passages) or len(passages) != manifest.vector_count:
         raise CorruptIndexError(f"{directory}: vector count does not match passages")
-    return LoadedIndex(manifest, index, passages)
+    lexical_files = {name for name in contents if is_lexical_file(name)}
+    try:
+        lexical = load_lexical(directory, lexical_files, len(passages))
+    except (OSError, ValueError, KeyError) as exc:
+        raise CorruptIndexError(f"{directory}: unreadable BM25 index: {exc}") from exc
+    return LoadedIndex(manifest, index, passages, lexical)

@@ -1,0 +1,86 @@
+"""Hybrid ranking: dense (FAISS) and lexical (BM25) lists fused by reciprocal rank fusion.
+
+RRF scores a passage ``sum(1 / (k + rank))`` over the lists that hold it (rank 1 = first),
+with the customary ``k = 60``: it needs no calibration between cosine and BM25 scores,
+and a passage near the top of both lists beats one at the top of only one. Each list is
+``CANDIDATES`` deep, whatever the number of hits asked for, so the fused order of the top
+hits does not depend on ``k``. Every hit carries its dense cosine (computed from the
+stored vector when only BM25 found it), so a minimum score keeps filtering on the same
+scale as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from apfa.knowledge.index.store import Hit, LoadedIndex
+from apfa.providers.embeddings import Vectors
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
+RRF_K = 60
+CANDIDATES = 50
+
+
+def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion of ranked id lists (best first): id -> fused score."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def effective_mode(index: LoadedIndex, mode: Mode) -> Mode:
+    """The mode a search of ``index`` runs in: dense when the version has no BM25 part."""
+    return mode if index.lexical is not None or mode == "dense" else "dense"
+
+
+def rank(index: LoadedIndex, query: str, vector: Vectors, k: int, mode: Mode) -> list[Hit]:
+    """The ``k`` best passages of ``index`` for the query (text and its vector)."""
+    mode = effective_mode(index, mode)
+    depth = max(k, CANDIDATES)
+    dense = index.dense_ranking(vector, depth if mode == "hybrid" else k)
+    if mode == "dense":
+        return [Hit(index.passages[i], s, dense_rank=r) for r, (i, s) in enumerate(dense, start=1)]
+    assert index.lexical is not None
+    lexical = index.lexical.search(query, depth)
+    if mode == "lexical":
+        dense = []
+        order = [i for i, _ in lexical[:k]]
+        fused: dict[int, float] = {}
+    else:
+        fused = rrf([[i for i, _ in dense], [i for i, _ in lexical]])
+        dense_ranks = {i: r for r, (i, _) in enumerate(dense, start=1)}
+        order = sorted(fused, key=lambda i: (-fused[i], dense_ranks.get(i, depth + 1)))[:k]
+    return _hits(index, vector, order, dense, lexical, fused)
+
+
+def _hits(
+    index: LoadedIndex,
+    vector: Vectors,
+    order: list[int],
+    dense: list[tuple[int, float]],
+    lexical: list[tuple[int, float]],
+    fused: dict[int, float],
+) -> list[Hit]:
+    dense_at = {i: (r, s) for r, (i, s) in enumerate(dense, start=1)}
+    lexical_at = {i: (r, s) for r, (i, s) in enumerate(lexical, start=1)}
+    unscored = [i for i in order if i not in dense_at]
+    cosines = dict(zip(unscored, index.dense_scores(vector, unscored), strict=True))
+    hits: list[Hit] = []
+    for i in order:
+        dense_rank, cosine = dense_at.get(i, (None, cosines.get(i, 0.0)))
+        lexical_rank, bm25 = lexical_at.get(i, (None, None))
+        hits.append(
+            Hit(
+                index.passages[i],
+                cosine,
+                lexical=bm25,
+                fused=fused.get(i),
+                dense_rank=dense_rank,
+                lexical_rank=lexical_rank,
+            )
+        )
+    return hits
