@@ -289,8 +289,8 @@ class Composer:
     def _numbers(material: Material, said: list[str]) -> list[str]:
         """The labelled figures, at most ``MAX_NUMBERS``; in a conversation the ones an
         earlier answer did not already show with the same value come first."""
-        fresh: list[str] = []
-        repeated: list[str] = []
+        fresh: list[tuple[str, str]] = []
+        repeated: list[tuple[str, str]] = []
         for name in material.computed:
             label = LABELS.get(name)
             value = material.values.get(name)
@@ -300,9 +300,10 @@ class Composer:
                 continue  # a negative saving is shown as the increase it is
             key = said_key("any", "number", f"{name}={value}")
             shown = f"{label}: {render_value(name, value, material.figure_kinds)}"
-            (repeated if key in material.already_said else fresh).append(shown)
-            said.append(key)
-        return [*fresh, *repeated][:MAX_NUMBERS]
+            (repeated if key in material.already_said else fresh).append((key, shown))
+        listed = [*fresh, *repeated][:MAX_NUMBERS]
+        said.extend(key for key, _ in listed)
+        return [shown for _, shown in listed]
 
     @staticmethod
     def _steps(material: Material, said: list[str]) -> list[str]:
