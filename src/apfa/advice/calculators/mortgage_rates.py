@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
 
-from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.calculators.base import Comparison, Computed, FigureKind, Inputs, calculator
 from apfa.advice.calculators.housing import HUNDRED, cents
 from apfa.advice.calculators.loans import loan_type, principal, term_months
 from apfa.advice.formatting import money, percent
@@ -14,17 +14,18 @@ from apfa.finance.loans import amortization_schedule, monthly_payment, total_int
 from apfa.finance.rates import DEFAULT_TERM_YEARS
 from apfa.finance.ratios import PMI_FREE_LTV
 
+_REFINANCE_FIGURES: dict[str, FigureKind] = {
+    "current_payment": "money",
+    "new_payment": "money",
+    "monthly_saving": "money",
+    "break_even_months": "months",
+    "interest_difference": "money",
+    "refi_total_interest": "money",
+    "payment_increase": "money",
+}
 
-@calculator(
-    "refinance",
-    current_payment="money",
-    new_payment="money",
-    monthly_saving="money",
-    break_even_months="months",
-    interest_difference="money",
-    refi_total_interest="money",
-    payment_increase="money",
-)
+
+@calculator("refinance", **_REFINANCE_FIGURES)
 def refinance(inputs: Inputs) -> Computed | None:
     balance = inputs.money("loan_balance", "loan_amount")
     current_rate = inputs.percent("interest_rate")
@@ -73,16 +74,7 @@ def refinance(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-@calculator(
-    "refinance_option",
-    current_payment="money",
-    new_payment="money",
-    monthly_saving="money",
-    break_even_months="months",
-    interest_difference="money",
-    refi_total_interest="money",
-    payment_increase="money",
-)
+@calculator("refinance_option", **_REFINANCE_FIGURES)
 def refinance_option(inputs: Inputs) -> Computed | None:
     """A term weighed for a loan one already has ("owe 265k with 26 years left, a 15-year
     refi at 5.6%?"): the refinance figures, never for two rates of a new purchase."""
