@@ -157,6 +157,7 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         }),
         ("and if i double it to 300?", {"changed_amount": 300}),
         ("what if i bump my payment up to $450", {"changed_amount": 450}),
+        ("i want to make it to 65 without debt", {"changed_amount": None}),
         ("my lease allows 36,000 miles over 3 years and im gonna be at about 45,000. "
          "contract says 25 cents a mile over", {
             "miles_allowed": 36000, "miles_expected": 45000,

@@ -133,7 +133,7 @@ _FILING = (
 )
 # "double it to 300", "bump my payment up to $450": the amount a follow-up changes a figure to.
 _CHANGED_TO = re.compile(
-    r"\b(?:double|triple|raise|increase|bump|boost|up|lower|cut|drop|reduce|change|make)\s+"
+    r"\b(?:double|triple|raise|increase|bump|boost|up|lower|cut|drop|reduce|change)\s+"
     r"(?:it|that|this|them|(?:the|my|our)\s+(?:monthly\s+)?(?:payments?|amount|contributions?))\s+"
     r"(?:up\s+|down\s+)?to\s+(?P<amount>\$?\d[\d,]*(?:\.\d{1,2})?k?)(?!\s?%|\d)",
     re.I,
