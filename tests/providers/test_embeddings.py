@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr, ValidationError
 
 from apfa.core.config import Settings
-from apfa.providers.embeddings import share_the_interpreter
+from apfa.providers.embeddings import share_the_interpreter, tokenizer_parallelism
 
 
 @pytest.fixture
@@ -37,3 +37,9 @@ def test_switch_interval_setting_defaults_below_the_interpreter_default(tmp_path
                 jwt_secret=SecretStr("s" * 48),
                 gil_switch_interval_ms=bad,
             )
+
+
+def test_the_tokenizer_uses_the_hosts_cores_only_for_a_gpu_model() -> None:
+    assert tokenizer_parallelism("cuda") == "true"
+    assert tokenizer_parallelism("cuda:1") == "true"
+    assert tokenizer_parallelism("cpu") == "false"
