@@ -24,7 +24,12 @@ MONEY_FORMATS = (
     lambda v: f"${v // 1000}K" if v % 1000 == 0 else f"{v:,} dollars",
     lambda v: f"{v:,} dollars",
 )
-thousands = st.integers(min_value=5, max_value=950).map(lambda n: n * 1000)
+# "401k" and "529k" without a dollar sign name accounts (a 401k loan is a 401(k) loan)
+thousands = (
+    st.integers(min_value=5, max_value=950)
+    .filter(lambda n: n not in (401, 529))
+    .map(lambda n: n * 1000)
+)
 rates = st.decimals(min_value=Decimal("1"), max_value=Decimal("29.99"), places=2)
 years = st.sampled_from([5, 10, 15, 20, 25, 30])
 formats = st.sampled_from(MONEY_FORMATS)
