@@ -1,0 +1,271 @@
+"""The forms of a question that need a reading of their own, before quantities are placed by
+role: ARM names and caps, payday fees, card pay-downs and limits, pay periods, filing status,
+spending lists, lease miles, a changed amount, an index plus a margin, employer matches, lists
+of debts and of closing costs, word-written points, and pairs of terms to compare. Each form
+puts its facts on the ``Reading`` and returns the spans it used, which no later role reads."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from apfa.advice.reading.mileage import read_mileage
+from apfa.advice.reading.result import Reading
+from apfa.advice.reading.spending import read_spending
+
+_ARM = re.compile(r"\b(?P<fixed>\d{1,2})\s?/\s?(?P<adj>1|6|6mo)\s?(?:-?\s?month\s+)?arm\b", re.I)
+_CAPS = re.compile(
+    r"\b(?P<a>\d(?:\.\d+)?)\s?/\s?(?P<b>\d(?:\.\d+)?)\s?/\s?(?P<c>\d{1,2}(?:\.\d+)?)\s?"
+    r"(?:rate\s+)?caps?\b"
+    r"|\bcaps?\s+(?:are|is|of)\s+(?:a\s+)?"
+    r"(?P<a2>\d(?:\.\d+)?)\s?/\s?(?P<b2>\d(?:\.\d+)?)\s?/\s?(?P<c2>\d{1,2}(?:\.\d+)?)\b",
+    re.I,
+)
+_PAYDAY = re.compile(
+    r"(?<![\d.,])\$?\s?(?P<fee>\d{1,4}(?:\.\d{1,2})?)\s+(?:fee\s+)?(?:for\s+every|per|for\s+each|on\s+every|for)"
+    r"\s+\$?\s?(?P<per>\d{1,6}(?:\.\d{1,2})?)\s+(?:borrowed|loaned)?",
+    re.I,
+)
+_DEBT = re.compile(
+    r"(?<![\d.,])(?P<amount>\$\s?\d[\d,]{0,10}(?:\.\d{1,2})?\s?k?|\d[\d,]{0,10}(?:\.\d{1,2})?\s?k"
+    r"|\d{1,3},\d{3}(?:,\d{3})?(?:\.\d{1,2})?|\d{3,}(?:\.\d{1,2})?)\s+(?:\w+\s+){0,3}?(?:at|@)\s*"
+    r"(?P<apr>\d{1,2}(?:\.\d+)?)\s?%",
+    re.I,
+)
+_MATCH = (
+    re.compile(
+        r"match(?:es|ing)?\s+(?P<rate>\d{1,3}(?:\.\d+)?)\s?(?:%|cents?\s+(?:on|per|for\s+every)\s+"
+        r"(?:the\s+|each\s+|a\s+)?dollar)\s*,?\s*(?:of\s+(?:(?:my|your|the)\s+)?(?:contributions?"
+        r"|deferrals?|what\s+(?:i|you|we)\s+(?:put\s+in|contribute|save|defer))\s*,?\s*)?"
+        r"(?:up\s+to|on\s+the\s+first|of\s+the\s+first)\s+(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<rate>\d{1,3}(?:\.\d+)?)\s?%\s+match\s+(?:on|of|up\s+to)\s+(?:the\s+first\s+)?"
+        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+    re.compile(
+        r"(?P<rate>dollar[- ]for[- ]dollar)\s+(?:match\s+)?(?:up\s+to|on\s+the\s+first)\s+"
+        r"(?P<limit>\d{1,2}(?:\.\d+)?)\s?%",
+        re.I,
+    ),
+)
+_AMOUNT = (
+    r"\$?\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
+    r"(?:\s?(?:/\s?mo(?:nth)?\b|a\s+month|per\s+month|monthly))?"
+)
+# "debts are $650/mo student loans and $420 car": monthly debt payments listed, summed.
+_LISTED_WORDS = r"(?:\s+(?!and\b|plus\b)[a-z]+){0,3}"
+_DEBT_LIST = re.compile(
+    r"\b(?:debts?|debt\s+payments?|monthly\s+payments?|bills|minimums?)\s+(?:are|is|of|:|include|=)?\s*"
+    rf"(?:about\s+|around\s+)?(?:an?\s+)?(?P<items>{_AMOUNT}{_LISTED_WORDS}"
+    rf"(?:\s*(?:,|and|\+|plus)\s*(?:an?\s+)?{_AMOUNT}{_LISTED_WORDS})+)",
+    re.I,
+)
+_MONEY = r"\$?\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
+# "1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k": each card's balance and limit.
+_ON_LIMIT = re.compile(
+    rf"(?<![\w.,])(?P<balance>{_MONEY})\s+(?:on|of|out\s+of|/)\s+(?:an?\s+|the\s+|my\s+)?"
+    rf"(?P<limit>{_MONEY})(?P<word>\s+(?:credit\s+)?(?:limit|line)\b)?",
+    re.I,
+)
+# "origination 1,450, appraisal 650, title 2,100": labelled amounts, summed as closing costs
+_ITEM = (
+    r"(?<![a-z'/-])[a-z][a-z'/-]{0,24}(?:\s+[a-z][a-z'/-]{0,24})?\s*:?\s+"
+    r"\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+    r"(?![\d,]*\s?(?:%|k\b))"
+)
+_ITEMS = re.compile(rf"{_ITEM}(?:\s*(?:,|;|\+|and)\s*{_ITEM}){{2,}}", re.I)
+_COST_TALK = re.compile(r"\b(?:closing|loan\s+estimate|closing\s+disclosure|fees?|costs?)\b", re.I)
+_ONE_AMOUNT = re.compile(r"\$?\s?(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s?(?P<k>k)?", re.I)
+_WORD_POINTS = re.compile(r"\b(?P<n>one|a|two|three|half\s+a)\s+(?:discount\s+)?points?\b", re.I)
+_WORD_VALUES = {
+    "one": Decimal(1),
+    "a": Decimal(1),
+    "two": Decimal(2),
+    "three": Decimal(3),
+    "half a": Decimal("0.5"),
+}
+_PLUS_MARGIN = re.compile(
+    r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?)\s?%?", re.I
+)
+_PAYDOWN = re.compile(
+    r"\bpa(?:y|ying|id)\s+(?:off\s+|down\s+)?(?P<amount>\$?\d[\d,]*(?:\.\d+)?k?)\s+"
+    r"(?:off|down|on|toward|towards)\s+(?:of\s+)?(?:the|my|that)\s+"
+    r"(?:(?P<limit>\$?\d[\d,]*(?:\.\d+)?k?)(?:\s+limit)?\s+)?(?:credit\s+)?card\b",
+    re.I,
+)
+_PAY_PERIODS = (
+    (re.compile(r"\b(?:every\s+(?:two|2|other)\s+weeks?|bi-?weekly|fortnightly)\b", re.I), 26),
+    (re.compile(r"\b(?:twice\s+a\s+month|semi-?monthly|1st\s+and\s+15th)\b", re.I), 24),
+    (re.compile(r"\bpaid\s+(?:every\s+week|weekly)\b", re.I), 52),
+    (re.compile(r"\bpaid\s+(?:once\s+a\s+month|monthly)\b", re.I), 12),
+)
+_FILING = (
+    (
+        re.compile(
+            r"\b(?:married|filing\s+jointly|joint(?:ly)?\s+return|mfj|my\s+(?:wife|husband|spouse))\b",
+            re.I,
+        ),
+        "joint",
+    ),
+    (re.compile(r"\bhead\s+of\s+household\b", re.I), "head"),
+    (re.compile(r"\b(?:single|not\s+married|unmarried)\b", re.I), "single"),
+)
+# "double it to 300", "bump my payment up to $450": the amount a follow-up changes a figure to.
+_CHANGED_TO = re.compile(
+    r"\b(?:double|triple|raise|increase|bump|boost|up|lower|cut|drop|reduce|change)\s+"
+    r"(?:it|that|this|them|(?:the|my|our)\s+(?:monthly\s+)?(?:payments?|amount|contributions?))\s+"
+    r"(?:up\s+|down\s+)?to\s+(?P<amount>\$?\d[\d,]*(?:\.\d{1,2})?k?)(?!\s?%|\d)",
+    re.I,
+)
+
+
+def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
+    taken: list[tuple[int, int]] = []
+    if arm := _ARM.search(text):
+        reading.put("fixed_years", int(arm.group("fixed")), arm.group(0))
+    if caps := _CAPS.search(text):
+        first, later, life = (caps.group(n) or caps.group(n + "2") for n in ("a", "b", "c"))
+        reading.put("initial_cap", Decimal(first), caps.group(0))
+        reading.put("periodic_cap", Decimal(later), caps.group(0))
+        reading.put("lifetime_cap", Decimal(life), caps.group(0))
+        taken.append(caps.span())
+    if "payday" in text.lower() and (payday := _PAYDAY.search(text)):
+        reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
+        reading.put("payday_amount", Decimal(payday.group("per")), payday.group(0))
+        taken.append(payday.span())
+    if paid := _PAYDOWN.search(text):
+        reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
+        if paid.group("limit"):
+            reading.put("paid_card_limit", _amount(paid.group("limit")), paid.group(0))
+        taken.append(paid.span())
+    for pattern, periods in _PAY_PERIODS:
+        if found := pattern.search(text):
+            reading.put("pay_periods", periods, found.group(0))
+            break
+    for pattern, status in _FILING:
+        if found := pattern.search(text):
+            reading.put("filing_status", status, found.group(0))
+            break
+    if spending := read_spending(text):
+        reading.put("monthly_expenses", spending.total, "the spending listed")
+        reading.put("needs_monthly", spending.needs, "the needs listed")
+        reading.put("wants_monthly", spending.wants, "the wants listed")
+        taken.extend(spending.spans)
+    mileage = read_mileage(text)
+    for name, value in mileage.facts.items():
+        reading.put(name, value, "the lease's miles")
+    taken.extend(mileage.spans)
+    if changed := _CHANGED_TO.search(text):
+        reading.put("changed_amount", _amount(changed.group("amount")), changed.group(0))
+        taken.append(changed.span())
+    if plus := _PLUS_MARGIN.search(text):
+        reading.put("margin", Decimal(plus.group("margin")), plus.group(0))
+        taken.append(plus.span())
+    for pattern in _MATCH:
+        if found := pattern.search(text):
+            raw = found.group("rate")
+            rate = Decimal(100) if raw.lower().startswith("dollar") else Decimal(raw)
+            reading.put("match_rate_pct", rate, found.group(0))
+            reading.put("employer_match_pct", Decimal(found.group("limit")), found.group(0))
+            taken.append(found.span())
+            break
+    _debts(reading, text)
+    if listed := _DEBT_LIST.search(text):
+        amounts = [
+            _amount(m.group("n") + (m.group("k") or ""))
+            for m in _ONE_AMOUNT.finditer(listed.group("items"))
+        ]
+        if len(amounts) >= 2:
+            reading.facts["monthly_debt_payments"] = sum(amounts, Decimal(0))
+            for name in ("loan_amount", "car_price", "home_price", "card_balance"):
+                if reading.facts.get(name) in amounts:  # a listed payment, not a loan
+                    del reading.facts[name]
+            reading.notes.append(f'monthly_debt_payments: the sum of "{listed.group("items")}"')
+            taken.append(listed.span("items"))
+    _card_limits(reading, text, taken)
+    _itemised_costs(reading, text, taken)
+    if points := _WORD_POINTS.search(text):
+        word = " ".join(points.group("n").lower().split())
+        reading.put("points", _WORD_VALUES[word], points.group(0))
+    return taken
+
+
+def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
+    listed = _ITEMS.search(text)
+    if listed is None or not _COST_TALK.search(text):
+        return
+    amounts = [
+        _amount(m.group("n")) for m in _ONE_AMOUNT.finditer(listed.group(0)) if not m.group("k")
+    ]
+    reading.facts["closing_costs"] = sum(amounts, Decimal(0))
+    reading.notes.append(f'closing_costs: the sum of "{listed.group(0)}"')
+    taken.append(listed.span())
+
+
+def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
+    pairs = list(_ON_LIMIT.finditer(text))
+    if not any(p.group("word") for p in pairs):
+        return
+    cards = [
+        {"balance": _amount(p.group("balance")), "limit": _amount(p.group("limit"))} for p in pairs
+    ]
+    cards = [c for c in cards if c["limit"] > 0]
+    if len(cards) == 1:
+        reading.put("card_balance", cards[0]["balance"], pairs[0].group(0))
+        reading.put("credit_limit", cards[0]["limit"], pairs[0].group(0))
+    elif cards:
+        reading.facts.setdefault("card_limits", cards)
+        reading.notes.append(f"card_limits: {len(cards)} cards with their limits")
+    taken.extend(p.span() for p in pairs)
+
+
+def _amount(raw: str) -> Decimal:
+    cleaned = raw.replace("$", "").replace(",", "").strip().lower()
+    if cleaned.endswith("k"):
+        return Decimal(cleaned[:-1].strip()) * 1000
+    return Decimal(cleaned)
+
+
+def _debts(reading: Reading, text: str) -> None:
+    """Two or more "<balance> at <apr>%" pairs about cards or debts: a list of debts."""
+    pairs = list(_DEBT.finditer(text))
+    if len(pairs) < 2:
+        return
+    debts = [
+        {"balance": _amount(m.group("amount")), "apr": Decimal(m.group("apr"))}
+        for m in pairs
+        if _amount(m.group("amount")) > 0
+    ]
+    if len(debts) >= 2:
+        reading.facts.setdefault("debts", debts)
+        reading.notes.append(f"debts: {len(debts)} balances with their APRs")
+
+
+# "84 months vs 60", "is 72 months too long compared to 48": two terms in months
+_MONTHS_PAIR = re.compile(
+    r"(?<![\d.,])\b(?P<a>\d{1,3})\s*-?\s*(?:months?|mos?)\b[^.?!]{0,40}?\b(?:vs\.?|versus|or|compared\s+(?:to|with))\s+"
+    r"(?:a\s+)?(?P<b>\d{1,3})\b(?!\s*(?:%|k\b|years?|yrs?|\.\d|,\d))",
+    re.I,
+)
+_TERM_PAIR = re.compile(
+    r"(?<![\d.,])\b(?P<a>\d{1,2})\s*(?:-?\s*(?:yrs?|years?))?\s*(?:vs\.?|versus|or|and|/)\s*"
+    r"(?:a\s+)?(?P<b>\d{1,2})\s*-?\s*(?:yrs?|years?)\b",
+    re.I,
+)
+
+
+def term_pairs(reading: Reading, text: str) -> None:
+    """ "15 vs 30 year", "15 or 30 yr": two terms to compare."""
+    for found in _TERM_PAIR.finditer(text):
+        for group in ("a", "b"):
+            years = int(found.group(group))
+            if 1 <= years <= 50:
+                reading.append("terms_months", years * 12)
+    for found in _MONTHS_PAIR.finditer(text):
+        for group in ("a", "b"):
+            months = int(found.group(group))
+            if 3 <= months <= 600:
+                reading.append("terms_months", months)
