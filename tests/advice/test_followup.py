@@ -141,7 +141,8 @@ def test_a_what_if_turn_puts_its_figures_against_the_last_answers() -> None:
     assert line == (
         "Against the last answer, the payment is $76.84 higher ($566.40 instead of $489.56)"
         " and the interest is $1,264.04 lower ($5,983.96 instead of $7,248): a higher monthly"
-        " payment for less interest overall."
+        " payment for less interest overall, worth it if you can afford the higher payment every"
+        " month."
     )
     assert change_line(now, earlier_figures(figure_keys(now)), kinds) is None
     assert change_line(now, {}, kinds) is None

@@ -79,7 +79,10 @@ def change_line(
 
 # (payment, interest): +1 higher, -1 lower, 0 unchanged or unknown
 _TRADE: dict[tuple[int, int], str] = {
-    (1, -1): ": a higher monthly payment for less interest overall.",
+    (1, -1): (
+        ": a higher monthly payment for less interest overall, worth it if you can afford the"
+        " higher payment every month."
+    ),
     (-1, 1): ": a lower monthly payment for more interest overall.",
     (-1, -1): ": less to pay each month and less interest overall.",
     (1, 1): ": more to pay each month and more interest overall.",
