@@ -2,6 +2,7 @@
 tables with ``apfa.finance``. Importing the package registers all of them."""
 
 from apfa.advice.calculators import (
+    auto,
     debts,
     household,
     housing,
@@ -15,6 +16,7 @@ from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
 __all__ = [
     "REGISTRY",
     "Calculator",
+    "auto",
     "debts",
     "figure_kinds",
     "household",

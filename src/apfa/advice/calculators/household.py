@@ -1,15 +1,13 @@
 """Calculators for the household: budget, emergency fund, saving and investing, retirement
-accounts, student loans, cars, renting against buying."""
+accounts, student loans, renting against buying."""
 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
-from apfa.advice.calculators.loans import principal, rate, term_months
+from apfa.advice.calculators.loans import rate, term_months
 from apfa.advice.formatting import money, months, percent
-from apfa.finance.auto import lease_vs_buy as lease_or_buy
-from apfa.finance.auto import money_factor_to_apr, negative_equity
 from apfa.finance.budget import budget_50_30_20
 from apfa.finance.budget import down_payment_options as down_options
 from apfa.finance.loans import monthly_payment, total_interest
@@ -251,72 +249,6 @@ def pslf(inputs: Inputs) -> Computed | None:
     if made is None:
         return None
     return Computed({"payments_remaining": pslf_remaining(made)})
-
-
-@calculator(
-    "auto_loan",
-    monthly_payment="money",
-    total_interest="money",
-    negative_equity="money",
-    amount_financed="money",
-)
-def auto_loan(inputs: Inputs) -> Computed | None:
-    figures: dict[str, Decimal | int | str] = {}
-    owed, trade = inputs.money("amount_owed"), inputs.money("trade_in_value")
-    if owed is not None and trade is not None:
-        figures["negative_equity"] = max(negative_equity(owed, trade), Decimal(0))
-    amount = principal(inputs)
-    if amount is None:
-        return Computed(figures) if figures else None
-    n = term_months(inputs)
-    r = rate(inputs, n)
-    figures |= {
-        "amount_financed": amount,
-        "monthly_payment": monthly_payment(amount, r, n),
-        "total_interest": total_interest(amount, r, n),
-    }
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator(
-    "lease_vs_buy",
-    lease_total="money",
-    buy_total="money",
-    apr_equivalent="percent",
-    loan_payment_to_buy="money",
-    lease_term="months",
-)
-def lease_vs_buy(inputs: Inputs) -> Computed | None:
-    figures: dict[str, Decimal | int | str] = {}
-    factor = inputs.number("money_factor")
-    if factor is not None:
-        figures["apr_equivalent"] = money_factor_to_apr(factor)
-    lease, months_ = inputs.money("lease_payment"), inputs.whole("lease_months", "term_months")
-    price = inputs.money("car_price")
-    if lease is None or not months_:
-        return Computed(figures) if figures else None
-    signing = inputs.money("due_at_signing") or Decimal(0)
-    if price is None:
-        figures["lease_total"] = signing + lease * months_
-        figures["lease_term"] = months_
-        return Computed(figures)
-    n = 60
-    r = rate(inputs, n)
-    result = lease_or_buy(
-        lease_monthly=lease,
-        lease_months=months_,
-        price=price,
-        loan_rate_pct=r,
-        loan_months=n,
-        lease_due_at_signing=signing,
-        down_payment=inputs.money("down_payment") or 0,
-        resale_value=inputs.money("residual_value"),
-    )
-    figures |= {"lease_total": result.lease_total, "loan_payment_to_buy": result.loan_payment}
-    if result.buy_net_cost is not None:
-        figures["buy_total"] = result.buy_net_cost
-    inputs.assume("buying financed over 60 months for the comparison")
-    return Computed(figures, assumptions=inputs.assumptions)
 
 
 @calculator(

@@ -1,12 +1,11 @@
-"""Calculators for tax questions and lease turn-in charges: itemizing against the standard
-deduction, the cost of an early retirement withdrawal, and miles over a lease's allowance."""
+"""Calculators for tax questions: itemizing against the standard deduction and the cost of
+an early retirement withdrawal."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from apfa.advice.calculators.base import Computed, Inputs, calculator
-from apfa.finance.auto import excess_mileage as miles_over
 from apfa.finance.retirement import early_distribution_tax
 from apfa.finance.taxes import FilingStatus, itemize_or_standard
 
@@ -52,24 +51,4 @@ def early_withdrawal(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {"early_withdrawal_tax": result.additional_tax}
     if result.income_tax is not None:
         figures["early_withdrawal_income_tax"] = result.income_tax
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator("excess_mileage", excess_miles="count", excess_mileage_charge="money")
-def excess_mileage(inputs: Inputs) -> Computed | None:
-    fee = inputs.money("excess_mile_fee")
-    years = Decimal(inputs.whole("lease_months", "term_months") or 36) / 12
-    allowed = inputs.number("miles_allowed")
-    if allowed is None and (yearly := inputs.number("miles_allowed_per_year")) is not None:
-        allowed = yearly * years
-    expected = inputs.number("miles_expected")
-    if expected is None and (yearly := inputs.number("miles_expected_per_year")) is not None:
-        expected = yearly * years
-    if fee is None or allowed is None or expected is None:
-        return None
-    result = miles_over(allowed, expected, fee)
-    figures: dict[str, Decimal | int | str] = {
-        "excess_miles": int(result.miles_over),
-        "excess_mileage_charge": result.charge,
-    }
     return Computed(figures, assumptions=inputs.assumptions)
