@@ -211,3 +211,13 @@ def test_another_offer_in_a_thread_weighing_two_rates_is_a_new_offer() -> None:
     turn = what_if(known, {"interest_rate": Decimal("5.9"), "rates": [Decimal("5.9")]})
     assert turn == {"new_rate": Decimal("5.9")}
     assert merge(known, turn)["interest_rate"] == Decimal("9.2")
+
+
+def test_a_term_the_thread_weighs_restates_an_option() -> None:
+    known = {"loan_amount": Decimal(240000), "term_months": 360, "terms_months": [360, 180]}
+    assert what_if(known, {"term_months": 360, "terms_months": [360]}) == {}
+    assert what_if(known, {"term_months": 240, "terms_months": [240]}) == {
+        "term_months": 240,
+        "terms_months": [240],
+    }
+    assert what_if({"term_months": 360}, {"term_months": 180}) == {"term_months": 180}

@@ -105,6 +105,7 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     if weighing and stated is not None and "new_rate" not in turn and turn.get("apr") != stated:
         turn["new_rate"] = turn.pop("interest_rate")
         turn.pop("rates", None)
+    _restated_term(known, turn)
     _pay_down_a_card(known, turn)
     _change_the_amount(known, turn)
     _down_or_rate(known, turn)
@@ -119,6 +120,18 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     ):
         turn["loan_amount"] = borrowed - down
     return turn
+
+
+def _restated_term(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """A term the thread is already weighing ("vs just paying it normally for 30 years",
+    while it compares 15 and 30 years) names one of the options; it changes nothing."""
+    weighed = known.get("terms_months")
+    if not isinstance(weighed, list) or len(weighed) < 2:
+        return
+    stated = turn.get("terms_months") or ([turn["term_months"]] if "term_months" in turn else [])
+    if isinstance(stated, list) and stated and all(term in weighed for term in stated):
+        turn.pop("terms_months", None)
+        turn.pop("term_months", None)
 
 
 # What "double it to 300" changes: the first of these the thread knows.
