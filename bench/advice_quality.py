@@ -6,7 +6,10 @@ real embedding model), asks every question of ``tests/data/advice_eval/*.yaml`` 
 turns as a conversation), grades the answers (``apfa.advice.evaluation``) and prints the
 summary. ``--failures`` adds what each imperfect answer missed.
 
-    .venv/bin/python bench/advice_quality.py [--failures] [--only mtg-001,ccd-003]
+    .venv/bin/python bench/advice_quality.py [--failures] [--only mtg-001,ccd-003] [--set DIR]
+
+``--set bench/data/advice-heldout`` answers the held-out set instead: questions written by
+someone who never saw the playbooks or the answers, and never used to tune them.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "advice_eval"
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    items = load_items(EVAL.glob("*.yaml"))
+    items = load_items(args.set.glob("*.yaml"))
     if args.only:
         wanted = set(args.only.split(","))
         items = [item for item in items if item.id in wanted]
@@ -87,5 +90,6 @@ if __name__ == "__main__":
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--only", default="")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--set", type=Path, default=EVAL, help="a folder of evaluation YAML")
     json.dump(asyncio.run(main(parser.parse_args())), sys.stdout, indent=2)
     sys.stdout.write("\n")
