@@ -205,6 +205,19 @@ def run(name: str, **facts: object) -> dict[str, object]:
          {"monthly_fee": D("250.00"), "monthly_fee_apr": D(300)}),
         ("payday_cost", {"payday_amount": D(400), "payday_fee": D(60), "rollovers": 3},
          {"payday_fee_total": D(240), "still_owed": D(400)}),
+        # a loan payment stated for buying instead of leasing, over the same months
+        ("lease_vs_buy", {"lease_payment": D(389), "term_months": 36, "buy_payment": D(560),
+                          "buy_months": 60},
+         {"lease_total": D(14004), "buy_payments_total": D(33600),
+          "lease_over_buy_term": D(23340), "buy_breakeven_value": D(10260)}),
+        ("utilization", {"card_limits": [{"balance": D(2100), "limit": D(5000)},
+                                         {"balance": D(900), "limit": D(3000)},
+                                         {"balance": D(1500), "limit": D(2000)}]},
+         {"utilization_pct": D(45), "highest_card_utilization": D(75)}),
+        # a price per $100 applied to the amount borrowed
+        ("payday_cost", {"loan_amount": D(400), "payday_fee": D(15), "payday_fee_per": D(100)},
+         {"payday_fee_due": D(60), "payday_apr": D("391.07"), "payday_term_days": 14,
+          "payday_borrowed": D(400)}),
         (
             "lease_vs_buy",
             {"lease_payment": D(389), "term_months": 36, "due_at_signing": D(2500)},
@@ -327,7 +340,40 @@ SHARED = {
             "payment_increase",
         )
     },
+    # the terms a person named are the term comparison's figures, without its default pair
+    **{
+        name: {"term_comparison", "stated_terms"}
+        for name in (
+            "short_payment",
+            "long_payment",
+            "payment_difference",
+            "short_total_interest",
+            "long_total_interest",
+            "interest_saved",
+            "short_term",
+            "long_term",
+            "short_rate",
+            "long_rate",
+            "short_balance_after",
+            "long_balance_after",
+            "equity_difference",
+        )
+    },
 }
+
+
+def test_only_the_terms_named_are_set_side_by_side() -> None:
+    one = {"loan_amount": D(260000), "interest_rate": D("6.6"), "terms_months": [360]}
+    assert REGISTRY["stated_terms"].run(Inputs(one)) is None
+    both = run(
+        "stated_terms", loan_amount=D(260000), terms_months=[180, 360], rates=[D("5.99"), D("6.6")]
+    )
+    assert (both["short_payment"], both["long_payment"]) == (D("2192.62"), D("1660.51"))
+    assert (both["short_rate"], both["long_rate"], both["terms_stated"]) == (
+        D("5.99"),
+        D("6.6"),
+        2,
+    )
 
 
 def test_a_figure_name_means_one_thing() -> None:

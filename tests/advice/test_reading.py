@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from apfa.advice.calculators import REGISTRY
 from apfa.advice.calculators.base import Inputs
+from apfa.advice.followup import what_if
 from apfa.advice.reading.read import read_facts
 
 MONEY_FORMATS = (
@@ -97,7 +98,11 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         }),
         ("a 50% match on the first 6% of pay", {"match_rate_pct": 50, "employer_match_pct": 6}),
         ("the payday lender wants $15 per $100 for 14 days", {
-            "payday_fee": 15, "payday_amount": 100, "payday_days": 14,
+            "payday_fee": 15, "payday_fee_per": 100, "payday_days": 14,
+        }),
+        # "bucks" after the fee; "for 2 weeks" is the term, not the amount the fee is on
+        ("need 400 til friday. payday place charges 15 bucks per 100 for 2 weeks", {
+            "payday_fee": 15, "payday_fee_per": 100, "payday_days": 14, "loan_amount": 400,
         }),
         ("refinance from 6.5% to 5.25% with $4,500 in closing costs", {
             "interest_rate": Decimal("6.5"), "new_rate": Decimal("5.25"), "closing_costs": 4500,
@@ -297,6 +302,7 @@ def test_distances_and_areas_are_not_money(text: str, kept: dict[str, Decimal]) 
         ),
         ("2 payments behind on my car", {"missed_payments": 2}),
         ("i am 2 weeks late on my car payment", {"missed_payments": 0}),
+        ("i am 30 days late on my car payment", {"missed_payments": 1}),
         (
             "want to save $6k for a trip in 10 months",
             {"savings_goal": Decimal(6000), "horizon_months": 10},
@@ -351,6 +357,79 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
     for name, value in expected.items():
         assert facts.get(name) == value, (name, facts)
     assert "savings_goal" not in facts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        (  # a loan payment to buy instead of leasing is neither a price nor a loan amount
+            "lease is 389/mo for 36 months, or buy with a loan at 560/mo for 60 months",
+            {"buy_payment": Decimal(560), "buy_months": 60, "lease_payment": Decimal(389)},
+            ("home_price", "car_price", "loan_amount"),
+        ),
+        (  # debts named without "payment" are summed
+            "i make 85k a year, car payment is 450/mo and student loans 300/mo",
+            {"monthly_debt_payments": Decimal(750)},
+            ("loan_amount",),
+        ),
+        (  # a lender's cap on total debt, although "at" cues a rate
+            "how big a house payment if the lender caps total debt at 36%",
+            {"max_dti": Decimal(36)},
+            ("interest_rate",),
+        ),
+        (  # the balance moved, the card's APR and the offer's 0% for 18 months
+            "moving 9,600 from my 26% card to a balance transfer card, 0% for 18 months",
+            {"card_balance": Decimal(9600), "apr": Decimal(26), "promo_apr": Decimal(0),
+             "promo_months": 18},
+            (),
+        ),
+        (  # a rate "for 48 months" on a car loan is not a promotional rate
+            "i owe 19k on my car with 48 months left. if i could get 7% for 48 months",
+            {"terms_months": [48]},
+            ("promo_apr",),
+        ),
+        (  # limits and balances listed in the same order
+            "3 cards with limits 5k, 3k and 2k. balances are 2,100, 900 and 1,500",
+            {"card_limits": [
+                {"balance": Decimal(2100), "limit": Decimal(5000)},
+                {"balance": Decimal(900), "limit": Decimal(3000)},
+                {"balance": Decimal(1500), "limit": Decimal(2000)},
+            ]},
+            (),
+        ),
+        (  # "15 yr is 5.99%": a term stated with its rate
+            "loan would be 260k. 15 yr is 5.99% and 30 yr is 6.6%",
+            {"terms_months": [180, 360], "rates": [Decimal("5.99"), Decimal("6.6")]},
+            (),
+        ),
+        (
+            "if i add 250 a month and it averages 7% for 20 yrs what would i end up with",
+            {"monthly_contribution": Decimal(250), "return_rate": Decimal(7)},
+            (),
+        ),
+        ("got 5k and zero idea how to start investing", {"invested_amount": Decimal(5000)}, ()),
+        (  # a bare number after "extra", with "each month" a few words on
+            "if i throw an extra 150 at it each month how much sooner am i done",
+            {"extra_payment": Decimal(150)},
+            (),
+        ),
+        ("an extra 2 bedrooms and an extra 20 minutes", {}, ("extra_payment",)),
+    ],
+)  # fmt: skip
+def test_what_a_question_states_is_read_in_its_role(
+    text: str, expected: dict[str, object], absent: tuple[str, ...]
+) -> None:
+    facts = read_facts(text).facts
+    for name, value in expected.items():
+        assert facts.get(name) == value, (name, facts)
+    for name in absent:
+        assert name not in facts, (name, facts)
+
+
+def test_a_bare_percent_in_a_thread_with_a_dti_limit_replaces_the_limit() -> None:
+    turn = read_facts("what if they go up to 43 percent", known=["max_dti", "annual_income"])
+    changed = what_if({"max_dti": Decimal(36), "annual_income": Decimal(85000)}, turn.facts)
+    assert changed == {"max_dti": Decimal(43)}
 
 
 @pytest.mark.parametrize(

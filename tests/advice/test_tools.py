@@ -33,7 +33,9 @@ def test_every_calculator_is_a_tool_with_the_facts_it_reads() -> None:
     assert payment["loan_type"]["enum"][0] == "mortgage"
     assert facts_read(REGISTRY["payday_cost"]) == [
         "payday_fee",
+        "payday_fee_per",
         "payday_amount",
+        "loan_amount",
         "payday_days",
         "rollovers",
     ]

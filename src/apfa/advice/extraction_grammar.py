@@ -140,6 +140,19 @@ DEBTS = (
     _words(_PAY_LEADS, r"\s+payments?\b", _IS, _QUAL, _AMT, _OPT_PER),
     _words([r"monthly\s+debts?(?:\s+payments?)?\b"], _IS, _QUAL, _AMT),
     _words([r"debts?\b"], _IS, _QUAL, _AMT, r"\s*", _PER),
+    # "student loans 300/mo", "car 450/mo": a debt named without "payment", with a period
+    _words(
+        [
+            r"(?:car|auto|truck|student|personal)(?:\s+loans?)?\b",
+            r"credit\s+cards?\b",
+            r"card\s+minimums?\b",
+        ],
+        _IS,
+        _QUAL,
+        _AMT,
+        r"\s*",
+        _PER,
+    ),
     _words(
         [r"pay(?:ing)?\s+"],
         _AMT,

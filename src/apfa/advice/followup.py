@@ -156,25 +156,34 @@ def _change_the_amount(known: Mapping[str, object], turn: dict[str, object]) -> 
     turn.setdefault(target, amount)
 
 
+# The percents a bare percent in a follow-up may replace, besides the rate.
+_BARE_PERCENT_TARGETS = ("down_payment_pct", "max_dti")
+
+
 def _down_or_rate(known: Mapping[str, object], turn: dict[str, object]) -> None:
-    """ "And with 20%?" after "10% down at 6.5": a bare percent replaces the percent it is
-    nearer to (by ratio), the down payment's or the rate's."""
+    """ "And with 20%?" after "10% down at 6.5", "what if they go up to 43 percent" after a
+    lender's 36% limit: a bare percent replaces the percent the thread knows that it is
+    nearest to (by ratio): the rate (on a tie), the down payment's or the DTI limit."""
     rates = turn.get("rates")
-    down = known.get("down_payment_pct")
-    if not (isinstance(rates, list) and len(rates) == 1 and isinstance(down, Decimal)):
+    if not (isinstance(rates, list) and len(rates) == 1):
         return
     value: Decimal = rates[0]
-    cued = ("new_rate", "apr", "down_payment_pct")
+    cued = ("new_rate", "apr", *_BARE_PERCENT_TARGETS)
     if any(name in turn for name in cued) or turn.get("interest_rate", value) != value:
         return
-    if value <= 0 or down <= 0:
+    known_pcts = {
+        name: figure
+        for name in ("interest_rate", *_BARE_PERCENT_TARGETS)
+        if isinstance(figure := known.get(name), Decimal) and figure > 0
+    }
+    if value <= 0 or not set(known_pcts) - {"interest_rate"}:
         return
-    rate = known.get("interest_rate")
-    if isinstance(rate, Decimal) and rate > 0 and _ratio(value, rate) <= _ratio(value, down):
+    nearest = min(known_pcts, key=lambda n: (_ratio(value, known_pcts[n]), n != "interest_rate"))
+    if nearest == "interest_rate":
         return
     del turn["rates"]
     turn.pop("interest_rate", None)
-    turn["down_payment_pct"] = value
+    turn[nearest] = value
 
 
 def _ratio(a: Decimal, b: Decimal) -> Decimal:

@@ -45,6 +45,10 @@ def auto_loan(inputs: Inputs) -> Computed | None:
     apr_equivalent="percent",
     loan_payment_to_buy="money",
     lease_term="months",
+    buy_payments_total="money",
+    buy_term="months",
+    lease_over_buy_term="money",
+    buy_breakeven_value="money",
 )
 def lease_vs_buy(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {}
@@ -59,7 +63,8 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
     if price is None:
         figures["lease_total"] = signing + lease * months_
         figures["lease_term"] = months_
-        return Computed(figures)
+        figures |= _stated_loan(inputs, lease, signing)
+        return Computed(figures, assumptions=inputs.assumptions)
     n = 60
     r = rate(inputs, n)
     result = lease_or_buy(
@@ -77,6 +82,29 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
         figures["buy_total"] = result.buy_net_cost
     inputs.assume("buying financed over 60 months for the comparison")
     return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _stated_loan(inputs: Inputs, lease: Decimal, signing: Decimal) -> dict[str, Decimal | int]:
+    """A loan payment stated for buying instead: its payments in all, what leasing for as
+    long would cost at the same terms, and the car's value at the loan's end above which
+    buying costs less."""
+    payment = inputs.money("buy_payment")
+    if payment is None or payment <= 0:
+        return {}
+    term = inputs.whole("buy_months")
+    if not term:
+        term = 60
+        inputs.assume("the loan to buy runs 60 months")
+    total = payment * term + (inputs.money("down_payment") or 0)
+    leasing = signing + lease * term
+    figures: dict[str, Decimal | int] = {
+        "buy_payments_total": total,
+        "buy_term": term,
+        "lease_over_buy_term": leasing,
+    }
+    if total > leasing:
+        figures["buy_breakeven_value"] = total - leasing
+    return figures
 
 
 @calculator("excess_mileage", excess_miles="count", excess_mileage_charge="money")

@@ -210,24 +210,43 @@ def consolidation(inputs: Inputs) -> Computed | None:
 @calculator(
     "payday_cost",
     payday_apr="percent",
+    payday_term_days="count",
+    payday_fee_base="money",
+    payday_borrowed="money",
+    payday_fee_due="money",
     payday_fee_total="money",
     rollovers="count",
     still_owed="money",
 )
 def payday_cost(inputs: Inputs) -> Computed | None:
-    fee, amount = inputs.money("payday_fee"), inputs.money("payday_amount")
+    """A payday fee as an APR and in dollars. The fee is either on the amount borrowed
+    ("a $60 fee on a $400 loan") or a price per amount ("$15 per $100"), which is then
+    applied to the amount borrowed when that is known."""
+    fee, per = inputs.money("payday_fee"), inputs.money("payday_fee_per")
+    amount = inputs.money("payday_amount", "loan_amount")
+    if amount is not None and amount <= 0:
+        amount = None
     days = inputs.whole("payday_days") or 14
-    if fee is None or amount is None or amount <= 0:
+    priced_per = per is not None and per > 0
+    base = per if priced_per else amount
+    if fee is None or base is None:
         return None
+    due: Decimal | None = fee
+    if priced_per:
+        due = None if amount is None else _cents(fee * amount / base)
     if inputs.whole("payday_days") is None:
         inputs.assume("a two-week (14-day) loan, the usual payday term")
-    rollovers = inputs.whole("rollovers") or 0
     figures: dict[str, Decimal | int | str] = {
-        "payday_apr": payday_apr(fee, amount, days),
-        "payday_fee_total": fee * (1 + rollovers),
+        "payday_apr": payday_apr(fee, base, days),
+        "payday_term_days": days,
+        "payday_fee_base": base,
     }
-    if rollovers:
-        figures |= {"rollovers": rollovers, "still_owed": amount}
+    if due is not None and amount is not None:
+        rollovers = inputs.whole("rollovers") or 0
+        figures |= {"payday_borrowed": amount, "payday_fee_due": due}
+        figures["payday_fee_total"] = due * (1 + rollovers)
+        if rollovers:
+            figures |= {"rollovers": rollovers, "still_owed": amount}
     return Computed(figures, assumptions=inputs.assumptions)
 
 
@@ -305,14 +324,27 @@ def loan_fee(inputs: Inputs) -> Computed | None:
     return Computed({"fee_amount": fee, "amount_received": amount - fee})
 
 
-@calculator("utilization", utilization_pct="percent", total_balances="money", total_limits="money")
+@calculator(
+    "utilization",
+    utilization_pct="percent",
+    total_balances="money",
+    total_limits="money",
+    highest_card_utilization="percent",
+)
 def utilization(inputs: Inputs) -> Computed | None:
-    """Credit utilization: card balances over credit limits, in all (scoring models also
-    look at each card's)."""
+    """Credit utilization: card balances over credit limits, in all and, with several cards,
+    the fullest card's (scoring models look at each card's too)."""
     cards = inputs.records("card_limits")
+    highest: Decimal | None = None
     if cards:
-        balances = sum((Decimal(str(c.get("balance", 0))) for c in cards), Decimal(0))
-        limits = sum((Decimal(str(c.get("limit", 0))) for c in cards), Decimal(0))
+        pairs = [
+            (Decimal(str(c.get("balance", 0))), Decimal(str(c.get("limit", 0)))) for c in cards
+        ]
+        balances = sum((b for b, _ in pairs), Decimal(0))
+        limits = sum((top for _, top in pairs), Decimal(0))
+        shares = [b * 100 / top for b, top in pairs if top > 0]
+        if len(shares) >= 2:
+            highest = max(shares).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     else:
         balance, limit = inputs.money("card_balance"), inputs.money("credit_limit")
         if balance is None or limit is None:
@@ -326,4 +358,6 @@ def utilization(inputs: Inputs) -> Computed | None:
         "total_balances": balances,
         "total_limits": limits,
     }
+    if highest is not None:
+        figures["highest_card_utilization"] = highest
     return Computed(figures)

@@ -52,6 +52,8 @@ def value_of(inputs: Inputs) -> Decimal | None:
     max_affordable_loan="money",
     dti_front="percent",
     dti_back="percent",
+    dti_current="percent",
+    gross_monthly_income="money",
 )
 def affordability(inputs: Inputs) -> Computed | None:
     income = monthly_income(inputs)
@@ -67,6 +69,9 @@ def affordability(inputs: Inputs) -> Computed | None:
         "max_total_debt_43": cents(income * Decimal("0.43")),
         "max_housing_payment_43": cents(income * Decimal("0.43")) - debts,
     }
+    if debts > 0:
+        figures["dti_current"] = _pct(debts, income)
+        figures["gross_monthly_income"] = cents(income)
     limit_pct = inputs.percent("max_dti")
     if limit_pct is not None and 0 < limit_pct < HUNDRED:
         allowed = cents(income * limit_pct / HUNDRED)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
+from apfa.advice.calculators.base import Comparison, Computed, FigureKind, Inputs, calculator
 from apfa.advice.formatting import money, months, percent
 from apfa.finance.loans import (
     amortization_schedule,
@@ -137,27 +137,47 @@ def _options(inputs: Inputs, amount: Decimal) -> list[tuple[Decimal, int]]:
     return [(single, t) for t in terms]
 
 
-@calculator(
-    "term_comparison",
-    short_payment="money",
-    long_payment="money",
-    payment_difference="money",
-    short_total_interest="money",
-    long_total_interest="money",
-    interest_saved="money",
-    short_term="months",
-    long_term="months",
-    short_balance_after="money",
-    long_balance_after="money",
-    equity_difference="money",
-)
+_TERM_FIGURES: dict[str, FigureKind] = {
+    "short_payment": "money",
+    "long_payment": "money",
+    "payment_difference": "money",
+    "short_total_interest": "money",
+    "long_total_interest": "money",
+    "interest_saved": "money",
+    "short_term": "months",
+    "long_term": "months",
+    "short_rate": "percent",
+    "long_rate": "percent",
+    "short_balance_after": "money",
+    "long_balance_after": "money",
+    "equity_difference": "money",
+}
+
+
+@calculator("term_comparison", **_TERM_FIGURES)
 def term_comparison(inputs: Inputs) -> Computed | None:
+    """The shortest and longest of the terms weighed (15 against 30 years for a mortgage
+    when one term is named), each at its stated rate or the rate table's."""
     amount = principal(inputs)
     if amount is None:
         return None
     options = _options(inputs, amount)
-    if len(options) < 2:
+    return _compared(inputs, amount, options) if len(options) >= 2 else None
+
+
+@calculator("stated_terms", terms_stated="count", **_TERM_FIGURES)
+def stated_terms(inputs: Inputs) -> Computed | None:
+    """Only the terms the person named ("15 yr is 5.99% and 30 yr is 6.6%"), side by side;
+    nothing when fewer than two were named."""
+    amount = principal(inputs)
+    if amount is None or len(inputs.numbers("terms_months")) < 2:
         return None
+    computed = _compared(inputs, amount, _options(inputs, amount))
+    computed.figures["terms_stated"] = len(inputs.numbers("terms_months"))
+    return computed
+
+
+def _compared(inputs: Inputs, amount: Decimal, options: list[tuple[Decimal, int]]) -> Computed:
     made = inputs.whole("payments_made")
     rows = []
     results = []
@@ -176,6 +196,8 @@ def term_comparison(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {
         "short_term": short[0],
         "long_term": long[0],
+        "short_rate": short[1],
+        "long_rate": long[1],
         "short_payment": short[2],
         "long_payment": long[2],
         "payment_difference": short[2] - long[2],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from apfa.advice.reading.mileage import read_mileage
+from apfa.advice.reading.lease import read_lease
 from apfa.advice.reading.result import Reading
 from apfa.advice.reading.spending import read_spending
 
@@ -22,8 +22,9 @@ _CAPS = re.compile(
     re.I,
 )
 _PAYDAY = re.compile(
-    r"(?<![\d.,])\$?\s?(?P<fee>\d{1,4}(?:\.\d{1,2})?)\s+(?:fee\s+)?(?:for\s+every|per|for\s+each|on\s+every|for)"
-    r"\s+\$?\s?(?P<per>\d{1,6}(?:\.\d{1,2})?)\s+(?:borrowed|loaned)?",
+    r"(?<![\d.,])\$?\s?(?P<fee>\d{1,4}(?:\.\d{1,2})?)\s*(?:bucks|dollars|usd)?\s+(?:fee\s+)?"
+    r"(?:for\s+every|per|for\s+each|on\s+every|for)\s+\$?\s?(?P<per>\d{1,6}(?:\.\d{1,2})?)\b"
+    r"(?!\s*(?:weeks?|wks?|days?|months?|mos?|years?|yrs?)\b)(?:\s+(?:borrowed|loaned))?",
     re.I,
 )
 _DEBT = re.compile(
@@ -113,6 +114,13 @@ _FILING = (
     (re.compile(r"\bhead\s+of\s+household\b", re.I), "head"),
     (re.compile(r"\b(?:single|not\s+married|unmarried)\b", re.I), "single"),
 )
+# "0% for 18 months", "0% intro apr for the first 15 months" on a card offer
+_CARD_OFFER = re.compile(r"\b(?:balance\s+transfer|transfer|cards?|intro\w*|promo\w*)\b", re.I)
+_PROMO = re.compile(
+    r"(?<![\d.])(?P<rate>\d{1,2}(?:\.\d+)?)\s?%\s*(?:intro(?:ductory)?\s+|promo(?:tional)?\s+)?"
+    r"(?:apr\s+)?(?:for|over)\s+(?:the\s+first\s+)?(?P<months>\d{1,2})\s*(?:months?|mos?)\b",
+    re.I,
+)
 # "double it to 300", "bump my payment up to $450": the amount a follow-up changes a figure to.
 _CHANGED_TO = re.compile(
     r"\b(?:double|triple|raise|increase|bump|boost|up|lower|cut|drop|reduce|change)\s+"
@@ -134,8 +142,12 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         taken.append(caps.span())
     if "payday" in text.lower() and (payday := _PAYDAY.search(text)):
         reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
-        reading.put("payday_amount", Decimal(payday.group("per")), payday.group(0))
+        reading.put("payday_fee_per", Decimal(payday.group("per")), payday.group(0))
         taken.append(payday.span())
+    if _CARD_OFFER.search(text) and (promo := _PROMO.search(text)):
+        reading.put("promo_apr", Decimal(promo.group("rate")), promo.group(0))
+        reading.put("promo_months", int(promo.group("months")), promo.group(0))
+        taken.append(promo.span())
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
@@ -154,10 +166,10 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         reading.put("needs_monthly", spending.needs, "the needs listed")
         reading.put("wants_monthly", spending.wants, "the wants listed")
         taken.extend(spending.spans)
-    mileage = read_mileage(text)
-    for name, value in mileage.facts.items():
-        reading.put(name, value, "the lease's miles")
-    taken.extend(mileage.spans)
+    lease = read_lease(text)
+    for name, value in lease.facts.items():
+        reading.put(name, value, "the lease and buying figures")
+    taken.extend(lease.spans)
     if changed := _CHANGED_TO.search(text):
         reading.put("changed_amount", _amount(changed.group("amount")), changed.group(0))
         taken.append(changed.span())
@@ -205,7 +217,32 @@ def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -
     taken.append(listed.span())
 
 
+# "limits 5k, 3k and 2k ... balances are 2,100, 900 and 1,500": two lists in the same order
+_LISTED = r"(?P<items>\$?\d[\d,.]*k?(?:(?:\s*,\s*|\s*,?\s+and\s+)\$?\d[\d,.]*k?)+)"
+_LIMITS_LIST = re.compile(rf"\b(?:credit\s+)?limits?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
+_BALANCES_LIST = re.compile(rf"\bbalances?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
+_LIST_ITEM = re.compile(r"\$?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(k?)", re.I)
+
+
+def _listed(match: re.Match[str]) -> list[Decimal]:
+    return [
+        Decimal(n.replace(",", "")) * (1000 if k else 1)
+        for n, k in _LIST_ITEM.findall(match.group("items"))
+    ]
+
+
 def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
+    limits, balances = _LIMITS_LIST.search(text), _BALANCES_LIST.search(text)
+    if limits and balances:
+        tops, owed = _listed(limits), _listed(balances)
+        if len(tops) == len(owed) >= 2 and all(top > 0 for top in tops):
+            reading.facts.setdefault(
+                "card_limits",
+                [{"balance": b, "limit": top} for b, top in zip(owed, tops, strict=True)],
+            )
+            reading.notes.append(f"card_limits: {len(tops)} cards, limits and balances listed")
+            taken.extend([limits.span("items"), balances.span("items")])
+            return
     pairs = list(_ON_LIMIT.finditer(text))
     if not any(p.group("word") for p in pairs):
         return

@@ -72,6 +72,7 @@ _PER_FACTORS = {
     "hr": 2080,
     "hourly": 2080,
 }
+_DAYS_PER = {"d": 1, "w": 7}
 _DURATION_MONTHS: dict[str, Decimal] = {
     "y": Decimal(12),
     "m": Decimal(1),
@@ -111,7 +112,8 @@ def _number(text: str) -> Decimal:
 
 def _duration(match: re.Match[str], value: Decimal) -> tuple[Decimal, int | None]:
     unit = match.group("dur").strip(" -").lower()[0]
-    days = int(value) if unit == "d" else None
+    whole = value == value.to_integral_value()
+    days = (int(value * _DAYS_PER[unit]) or None) if whole and unit in _DAYS_PER else None
     return value * _DURATION_MONTHS[unit], days
 
 
@@ -157,6 +159,12 @@ def _change(match: re.Match[str], value: Decimal) -> list[Quantity]:
         Quantity(kind, value, match.start("n"), match.end("n")),
         Quantity(kind, second, match.start("n2"), match.end()),
     ]
+
+
+# A bare number after "extra" is an amount of money ("an extra 150 at it each month").
+_EXTRA_BEFORE = re.compile(r"\b(?:extra|additional)\s+\$?$", re.I)
+_COUNTED_AFTER = re.compile(r"\s+(?!dollars|bucks)[a-z]+s\b", re.I)  # "extra 20 minutes"
+_EACH_MONTH_AFTER = re.compile(r"(?:\s+\w+){0,3}?\s+(?:each|every|a|per)\s+month\b", re.I)
 
 
 def scan(text: str) -> list[Quantity]:
@@ -206,6 +214,14 @@ def scan(text: str) -> list[Quantity]:
             per, per_end = _per(text, end)
             if per is not None:
                 found.append(Quantity("money", value, start, per_end, per=per, ranged=ranged))
+            elif (
+                value >= 10
+                and _EXTRA_BEFORE.search(text, max(0, start - 20), start)
+                and not _COUNTED_AFTER.match(text, end)
+            ):
+                monthly = _EACH_MONTH_AFTER.match(text, end)  # "an extra 150 at it each month"
+                per_, end_ = (12, monthly.end()) if monthly else (None, end)
+                found.append(Quantity("money", value, start, end_, per=per_, ranged=ranged))
             elif _looks_like_money(match.group("n"), value):
                 found.append(Quantity("money", value, start, end, ranged=ranged))
             else:

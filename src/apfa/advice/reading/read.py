@@ -79,8 +79,8 @@ def _value(q: Quantity, fact: str) -> object:
             return q.days or int(months * Decimal("30.4167"))
         if fact == "horizon_months":
             return int(months)
-        if fact == "missed_payments":
-            return int(months)  # whole monthly payments missed: two weeks late is none yet
+        if fact == "missed_payments":  # whole monthly payments missed: two weeks late is none yet
+            return q.days // 30 if q.days is not None else int(months)
         return int(months) if months == months.to_integral_value() else months
     if q.kind == "money" and q.per is not None:
         if fact == "annual_income":
@@ -99,6 +99,7 @@ def _value(q: Quantity, fact: str) -> object:
     return q.value
 
 
+_BARE_PERCENT_FACTS = frozenset({"max_dti"})
 _LOAN_FACTS = frozenset({"loan_amount", "loan_balance", "term_months", "interest_rate", "new_rate"})
 
 
@@ -107,6 +108,8 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
     has; a question in a thread about a loan is about that loan ("and 60 months instead?")."""
     text = normalise(question)
     loan_thread = any(name in _LOAN_FACTS for name in known)
+    # a thread that knows a percent a bare one can replace ("what if they go up to 43 percent")
+    percent_thread = any(name in known for name in _BARE_PERCENT_FACTS)
     reading = Reading()
     try:
         spans = _from_profile(reading, text)
@@ -114,7 +117,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         term_pairs(reading, text)
         quantities = [_as_rate(q, text) for q in scan(text)]
         for q in quantities[:MAX_QUANTITIES]:
-            _place(reading, text, q, spans, claimed, loan_thread)
+            _place(reading, text, q, spans, claimed, loan_thread, percent_thread)
         _transfer_fee(reading, text)
         _settle_rates(reading)
         _car_not_home(reading, text)
@@ -156,6 +159,7 @@ def _place(
     spans: list[tuple[int, int]],
     claimed: list[tuple[int, int]],
     loan_thread: bool = False,
+    percent_thread: bool = False,
 ) -> None:
     """Give ``q`` its role. ``claimed``: read by a special form, nothing more to do;
     ``spans``: read by the profile pass, which a specific (strong) role can add to."""
@@ -177,13 +181,16 @@ def _place(
                 if role.fact in _NEVER_A_LOAN and reading.facts.get(general) == value:
                     del reading.facts[general]  # "9k mortgage interest" is not a 9k loan
         return
-    if q.kind == "duration" and q.days is not None:
+    role = role_for(q.kind, before, after, monthly=q.per == 12)
+    if q.kind == "duration" and q.days is not None and (role is None or not role.strong):
         reading.put("payday_days", q.days, _snippet(text, q.start, q.end))
         return
-    role = role_for(q.kind, before, after, monthly=q.per == 12)
     fact = role.fact if role is not None else _about_a_loan(reading, text, q, after, loan_thread)
     if fact == "horizon_years" and q.kind == "duration" and (q.months or 0) < 12:
         fact = "horizon_months"  # "in 10 months": less than a year is kept in months
+    if fact is None and q.kind == "percent" and percent_thread:
+        reading.append("rates", q.value)  # the follow-up decides which percent it replaces
+        return
     if fact is None:
         if q.kind != "number" or q.value >= 10:
             reading.unread.append(_snippet(text, q.start, q.end))
@@ -306,7 +313,7 @@ def _note_rate(reading: Reading, q: Quantity, before: str, after: str) -> None:
 
 _TERM_CUE = re.compile(
     r"^\W*(?:fixed|mortgage|loan|term|arm|note|refi|auto|car|personal|heloc|amortization|vs\b|versus|"
-    r"(?:at|@)\s*\d)",
+    r"(?:at|@|is|was|would\s+be)\s*(?:about\s+|around\s+)?\d)",
     re.I,
 )
 _TERM_BEFORE = re.compile(

@@ -107,10 +107,12 @@ ROLES: Sequence[Role] = (
     _role(
         "max_dti",
         "percent",
-        before=rf"(?:max(?:imum)?|limit|cap|up\s+to)\s+(?:\w+\s+)?"
-        rf"(?:dti|debt[- ]to[- ]income)\b{_W}"
-        rf"|(?:dti|debt[- ]to[- ]income)\s+(?:limit|max(?:imum)?|cap)\b{_W}",
+        before=rf"(?:max(?:imum)?|limits?|caps?|capped|up\s+to)\s+(?:\w+\s+)?"
+        rf"(?:dti|debt[- ]to[- ]income|debts?(?:\s+payments)?)\b{_W}"
+        rf"|(?:dti|debt[- ]to[- ]income|debts?)\s+(?:(?:is|are)\s+)?"
+        rf"(?:limit\w*|max(?:imum)?|cap\w*)\b{_W}",
         after=r"(?:max(?:imum)?\s+)?(?:dti|debt[- ]to[- ]income)\s+(?:limit|max|cap)",
+        strong=True,  # "caps total debt at 36%": the limit, although "at" cues a rate
     ),
     _role(
         "periodic_cap",
@@ -168,7 +170,7 @@ ROLES: Sequence[Role] = (
     _role(
         "return_rate",
         "percent",
-        before=rf"(?:return(?:s|ing)?|earn(?:s|ing)?|grow(?:s|th|ing)?|yield(?:s|ing)?|average)\b{_W}",
+        before=rf"(?:return(?:s|ing)?|earn(?:s|ing)?|grow(?:s|th|ing)?|yield(?:s|ing)?|averag\w*)\b{_W}",
         after=r"(?:annual\s+|average\s+|expected\s+)?(?:return|growth|a\s+year\s+return)",
     ),
     _role(
@@ -188,7 +190,12 @@ ROLES: Sequence[Role] = (
         r"(?:an?\s+)?(?:apr\s+of\s+)?(?:about\s+|around\s+)?",
         strong=True,
     ),
-    _role("apr", "percent", before=rf"{_CARD}\b{_W}|apr\s*(?:of|is|at)?", after=r"apr\b"),
+    _role(
+        "apr",
+        "percent",
+        before=rf"{_CARD}\b{_W}|apr\s*(?:of|is|at)?",
+        after=rf"apr\b|(?:(?:interest\s+)?rate\s+)?(?:credit\s+)?{_CARD}\b",
+    ),
     _role(
         "interest_rate",
         "percent",
@@ -460,7 +467,7 @@ ROLES: Sequence[Role] = (
     _role(
         "monthly_contribution",
         "money",
-        before=rf"(?:invest\w*|contribut\w*|put(?:ting)?\s+in(?:to)?)\b{_W}",
+        before=rf"(?:invest\w*|contribut\w*|put(?:ting)?\s+in(?:to)?|add(?:ing)?)\b{_W}",
         after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:into|in|to)\s+(?:an?\s+|my\s+|the\s+)?"
         r"(?:index|fund|roth|ira|401|brokerage|stock|invest)",
         per="month only",
@@ -514,7 +521,9 @@ ROLES: Sequence[Role] = (
         "card_balance",
         "money",
         before=rf"{_CARD}\b{_W}",
-        after=rf"(?:in\s+|of\s+|on\s+(?:a\s+|my\s+|the\s+|two\s+|\w+\s+)?)?(?:credit\s+)?{_CARD}",
+        after=rf"(?:in\s+|of\s+|on\s+(?:a\s+|my\s+|the\s+|two\s+|\w+\s+)?)?(?:credit\s+)?{_CARD}"
+        # "moving 9,600 from my 26% card"
+        rf"|(?:from|off)\s+(?:my|the|a|our)\s+(?:[\w.%]+\s+){{0,2}}(?:credit\s+)?{_CARD}",
     ),
     _role(
         "debt_amount",
@@ -527,6 +536,7 @@ ROLES: Sequence[Role] = (
         "money",
         before=rf"(?:car|truck|suv|vehicle|jeep|sedan)\b{_W}",
         after=r"(?:new\s+|used\s+)?(?:car|truck|suv|vehicle)\b",
+        per="once",  # "$450 a month for the car" is a payment, never a price
     ),
     _role(
         "home_value",
@@ -547,6 +557,7 @@ ROLES: Sequence[Role] = (
         "money",
         before=rf"(?:houses?|homes?|condos?|townhouses?|place|property|price|priced|listed|asking|buying|buy|purchas\w*)\b{_W}",
         after=r"(?:\w+\s+)?(?:house|home|condo|townhouse|property|place)\b",
+        per="once",
     ),
     _role("down_payment", "money", after=r"down\b", before=r"down\s+payment\s+(?:of|is)?\s*"),
     _role(
@@ -563,7 +574,14 @@ ROLES: Sequence[Role] = (
         r"|(?:i'?m|we'?re|am|are)\s+paying\s+(?:about\s+|around\s+)?",
         per="month",
     ),
-    _role("invested_amount", "money", before=rf"(?:invest\w*|lump\s+sum|put)\b{_W}", per="once"),
+    _role(
+        "invested_amount",
+        "money",
+        before=rf"(?:invest\w*|lump\s+sum|put)\b{_W}",
+        # "i have 10k to invest", "got 5k and zero idea how to start investing"
+        after=r"(?:to\s+invest\b|(?:\w+\s+){0,6}?(?:start\s+)?investing\b)",
+        per="once",
+    ),
 )
 
 

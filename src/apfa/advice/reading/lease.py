@@ -1,7 +1,9 @@
-"""A lease's miles: the allowance, the miles a person expects to drive and the charge for
-each mile over ("allows 36,000 miles ... I'll be at about 45,000 ... 25 cents a mile").
+"""What a lease question states beside the lease payment: the miles (the allowance, the
+miles a person expects to drive and the charge for each mile over: "allows 36,000 miles ...
+I'll be at about 45,000 ... 25 cents a mile") and the loan payment of buying instead ("or buy
+with a loan at 560/mo for 60 months").
 
-Read only in talk of a lease; each figure is kept as a total or, with "a year", per year.
+Read only in talk of a lease; each mileage figure is kept as a total or, with "a year", per year.
 The expected miles may be a bare number ("be at about 45,000"), so its span is returned
 for the caller to claim: it is not money.
 """
@@ -34,6 +36,15 @@ _PER_MILE = re.compile(
 )
 
 
+# "buy with a loan at 560/mo for 60 months", "financing it would be $612 a month over 72 months"
+_BUY_PAYMENT = re.compile(
+    r"\b(?:buy(?:ing)?|financ\w*|purchas\w*)\b[^.?!;]{0,30}?(?<![\d,.])\$?\s?"
+    r"(?P<pay>\d{1,2},\d{3}|\d{2,5})(?:\.\d{2})?\s*(?:/\s*mo(?:nth)?\b|a\s+month\b|per\s+month\b|monthly\b)"
+    r"(?:\s*(?:for|over)\s+(?P<months>\d{2})\s*(?:months?|mos?)\b)?",
+    re.I,
+)
+
+
 @dataclass
 class Mileage:
     facts: dict[str, Decimal | int] = field(default_factory=dict)
@@ -45,10 +56,15 @@ def _miles(match: re.Match[str]) -> Decimal:
     return value * 1000 if match.group("k") else value
 
 
-def read_mileage(text: str) -> Mileage:
+def read_lease(text: str) -> Mileage:
     found = Mileage()
     if not _LEASE.search(text):
         return found
+    if buy := _BUY_PAYMENT.search(text):
+        found.facts["buy_payment"] = Decimal(buy.group("pay").replace(",", ""))
+        if buy.group("months"):
+            found.facts["buy_months"] = int(buy.group("months"))
+        found.spans.append(buy.span())
     if fee := _PER_MILE.search(text):
         cents = fee.group("cents")
         found.facts["excess_mile_fee"] = (
