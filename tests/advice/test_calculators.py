@@ -214,6 +214,11 @@ def run(name: str, **facts: object) -> dict[str, object]:
                                          {"balance": D(900), "limit": D(3000)},
                                          {"balance": D(1500), "limit": D(2000)}]},
          {"utilization_pct": D(45), "highest_card_utilization": D(75)}),
+        # rent and a car payment against the needs half of take-home pay
+        ("budget", {"take_home_monthly": D(4800), "rent": D(1900), "monthly_debt_payments": D(420)},
+         {"fixed_needs": D(2320), "fixed_needs_share": D("48.3"), "needs_room": D(80)}),
+        ("budget", {"take_home_monthly": D(4000), "rent": D(2100), "monthly_debt_payments": D(500)},
+         {"fixed_needs_share": D(65), "needs_over_by": D(600)}),
         # a price per $100 applied to the amount borrowed
         ("payday_cost", {"loan_amount": D(400), "payday_fee": D(15), "payday_fee_per": D(100)},
          {"payday_fee_due": D(60), "payday_apr": D("391.07"), "payday_term_days": 14,

@@ -58,6 +58,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("rates", "list", "interest rates compared"),
     ("term_months", "months", "loan term"),
     ("terms_months", "list", "loan terms compared"),
+    ("down_payment_pcts", "list", "down payments compared, as percents of the price"),
     ("remaining_months", "months", "months left on the loan"),
     ("payments_made", "count", "payments made"),
     ("current_payment", "money", "current monthly payment"),

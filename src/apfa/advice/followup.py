@@ -32,7 +32,8 @@ _FOLLOW_UP = re.compile(
 )
 # Words that point back at what the thread was discussing ("when can I get rid of it?").
 _POINTS_BACK = re.compile(
-    r"\b(?:on\s+that|at\s+that|with\s+that|does\s+that|did\s+that|of\s+it|rid\s+of\s+it|pay(?:ing)?\s+it|"
+    r"\b(?:on\s+that|at\s+that|with\s+that|does\s+that|did\s+that|is\s+that|should\s+it|of\s+it|"
+    r"rid\s+of\s+it|pay(?:ing)?\s+it|"
     r"that\s+(?:rate|loan|payment|amount|price|house|home|car|balance|card|debt|plan|option)|"
     r"the\s+same|instead|in\s+that\s+case|either\s+way|(?:they|you|it|he|she)\s+also|"
     r"also\s+(?:have|has|got|offers?|quoted)|what\s+would\s+(?:that|it|this)|"

@@ -39,6 +39,10 @@ PROPERTY_TAX, INSURANCE_SHARE, SELLING, RETURN = (
     left_over="money",
     shortfall="money",
     needs_share="percent",
+    fixed_needs="money",
+    fixed_needs_share="percent",
+    needs_room="money",
+    needs_over_by="money",
 )
 def budget(inputs: Inputs) -> Computed | None:
     take_home = inputs.money("take_home_monthly")
@@ -55,8 +59,30 @@ def budget(inputs: Inputs) -> Computed | None:
         figures["left_over" if spent <= take_home else "shortfall"] = abs(take_home - spent)
     needs = inputs.money("needs_monthly")
     if needs is not None:
-        figures["needs_share"] = (needs / take_home * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        figures["needs_share"] = _share(needs, take_home)
+    else:
+        figures |= _fixed_needs(inputs, take_home, split.needs)
     return Computed(figures)
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def _fixed_needs(inputs: Inputs, take_home: Decimal, needs_50: Decimal) -> dict[str, Decimal]:
+    """Housing and debt payments named without a full list of needs ("rent is 1,900 and my
+    car payment is 420"): their share of take-home pay and what they leave of the 50%."""
+    parts = [inputs.money("rent", "current_payment"), inputs.money("monthly_debt_payments")]
+    named = [part for part in parts if part is not None]
+    if not named:
+        return {}
+    fixed = sum(named, Decimal(0))
+    figures = {"fixed_needs": fixed, "fixed_needs_share": _share(fixed, take_home)}
+    if fixed <= needs_50:
+        figures["needs_room"] = needs_50 - fixed
+    else:
+        figures["needs_over_by"] = fixed - needs_50
+    return figures
 
 
 @calculator(
@@ -330,7 +356,10 @@ def down_payment_options(inputs: Inputs) -> Computed | None:
     n = term_months(inputs)
     r = rate(inputs, n)
     stated = inputs.percent("down_payment_pct")
-    shares = sorted({Decimal(3), Decimal(5), Decimal(10), Decimal(20), stated or Decimal(20)})
+    named = inputs.numbers("down_payment_pcts")
+    shares = sorted(
+        {Decimal(3), Decimal(5), Decimal(10), Decimal(20), stated or Decimal(20), *named}
+    )
     options = down_options(price, [share for share in shares if 0 < share < 100])
     interest = {o.down_payment_pct: total_interest(o.loan_amount, r, n) for o in options}
     rows = [

@@ -114,6 +114,12 @@ _FILING = (
     (re.compile(r"\bhead\s+of\s+household\b", re.I), "head"),
     (re.compile(r"\b(?:single|not\s+married|unmarried)\b", re.I), "single"),
 )
+# "3.5% vs 5% vs 20% down", "10 or 20% down": down payments to set side by side
+_DOWN_SHARES = re.compile(
+    r"(?<![\d.])(?P<items>\d{1,2}(?:\.\d+)?\s?%?(?:\s*(?:down\s+)?(?:vs\.?|versus|or|and|,|/)\s*"
+    r"(?:and\s+|or\s+)?\d{1,2}(?:\.\d+)?\s?%?)+)\s*%?\s*down\b",
+    re.I,
+)
 # "0% for 18 months", "0% intro apr for the first 15 months" on a card offer
 _CARD_OFFER = re.compile(r"\b(?:balance\s+transfer|transfer|cards?|intro\w*|promo\w*)\b", re.I)
 _PROMO = re.compile(
@@ -148,6 +154,10 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         reading.put("promo_apr", Decimal(promo.group("rate")), promo.group(0))
         reading.put("promo_months", int(promo.group("months")), promo.group(0))
         taken.append(promo.span())
+    if listed := _DOWN_SHARES.search(text):
+        shares = [Decimal(n) for n in re.findall(r"\d{1,2}(?:\.\d+)?", listed.group("items"))]
+        reading.facts["down_payment_pcts"] = shares
+        reading.notes.append(f'down_payment_pcts: "{listed.group(0)}"')
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
