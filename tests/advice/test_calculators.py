@@ -411,3 +411,14 @@ def test_a_refinance_option_runs_only_for_a_loan_one_already_has() -> None:
     owned = {**purchase, "remaining_months": 312, "new_rate": D("5.9"), "term_months": 240}
     figures = run("refinance_option", **owned)
     assert figures["new_payment"] == D("2842.70")
+
+
+def test_a_higher_payment_is_an_increase_never_a_negative_saving() -> None:
+    dearer = run(
+        "refinance", loan_balance=D(200000), interest_rate=D(5), new_rate=D(6), term_months=360
+    )
+    assert "monthly_saving" not in dearer
+    assert dearer["payment_increase"] > 0
+    arm_higher = run("fixed_vs_arm", loan_amount=D(300000), fixed_rate=D(6), arm_rate=D("6.5"))
+    assert "arm_monthly_saving" not in arm_higher
+    assert "arm_fixed_period_saving" not in arm_higher

@@ -59,11 +59,10 @@ def refinance(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {
         "current_payment": current,
         "new_payment": new,
-        "monthly_saving": saving,
         "refi_total_interest": total_interest(balance, new_rate, new_term),
     }
-    if saving < 0:
-        figures["payment_increase"] = -saving
+    # a higher new payment is an increase, never a negative saving
+    figures["monthly_saving" if saving >= 0 else "payment_increase"] = abs(saving)
     costs = inputs.money("closing_costs")
     if costs is not None and saving > 0:
         figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
@@ -270,10 +269,11 @@ def fixed_vs_arm(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {
         "fixed_payment": fixed,
         "arm_initial_payment": arm,
-        "arm_monthly_saving": fixed - arm,
         "arm_fixed_months": period,
-        "arm_fixed_period_saving": (fixed - arm) * period,
     }
+    if fixed >= arm:  # an ARM that starts higher saves nothing, and no negative saving is shown
+        figures["arm_monthly_saving"] = fixed - arm
+        figures["arm_fixed_period_saving"] = (fixed - arm) * period
     table = Comparison(
         f"{money(amount)} fixed or adjustable",
         ["loan", "rate", "monthly payment", f"paid over the first {years} years"],

@@ -296,8 +296,6 @@ class Composer:
             value = material.values.get(name)
             if label is None or value is None:
                 continue
-            if name.endswith("saving") and isinstance(value, Decimal) and value < 0:
-                continue  # a negative saving is shown as the increase it is
             key = said_key("any", "number", f"{name}={value}")
             shown = f"{label}: {render_value(name, value, material.figure_kinds)}"
             (repeated if key in material.already_said else fresh).append((key, shown))
