@@ -15,6 +15,8 @@ from apfa.advice.playbooks.library import (
     check,
     corpus_documents,
     load_playbooks,
+    shared_rules,
+    with_shared_rules,
 )
 from apfa.advice.playbooks.schema import Playbook
 from apfa.advice.understanding.catalogue import load_entries
@@ -149,3 +151,36 @@ def test_a_figure_beyond_any_real_range_skips_its_calculation_not_the_answer() -
     assert "max_affordable_loan" not in computed
     _, figures, _, _ = Advisor.compute(plans, {**facts, "annual_income": Decimal(90000)})
     assert "max_affordable_loan" in figures
+
+
+def test_a_shared_rule_is_written_once_and_used_where_named() -> None:
+    shared = shared_rules()
+    intents = [entry.intent for entry in load_entries()]
+    loaded = load_playbooks(intents)
+    users = {
+        intent: [r for r in plan.playbook.rules if r.id in shared]
+        for intent, plan in loaded.items()
+    }
+    # every shared rule is used by at least two playbooks, with its own text
+    for name, rule in shared.items():
+        using = [rules for rules in users.values() if any(r.id == name for r in rules)]
+        assert len(using) >= 2, name
+        for rules in using:
+            used = next(r for r in rules if r.id == name)
+            assert used.says == rule["says"]
+    # a playbook may lead with it where another does not
+    leads = {r.lead for rules in users.values() for r in rules if r.id == "extra-payment-effect"}
+    assert leads == {True, False}
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"use": "no-such-rule"}, "no shared rule"),
+        ({"use": "early-withdrawal", "says": "other words"}, "only lead and when"),
+    ],
+)
+def test_a_wrong_use_of_a_shared_rule_fails_the_load(item: dict[str, str], reason: str) -> None:
+    raw = {"intent": "taxes", "rules": [item]}
+    with pytest.raises(PlaybookError, match=reason):
+        with_shared_rules(raw, shared_rules())

@@ -74,9 +74,40 @@ def _compile(playbook: Playbook) -> Compiled:
     )
 
 
+# What a playbook may set for itself on a shared rule it uses.
+_OWN = frozenset({"lead", "when"})
+
+
+def shared_rules() -> dict[str, dict[str, Any]]:
+    """The rules several playbooks give (``data/shared_rules.yaml``), by id."""
+    path = files("apfa.advice").joinpath("data", "shared_rules.yaml")
+    raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {rule["id"]: rule for rule in raw["rules"]}
+
+
+def with_shared_rules(raw: Any, shared: Mapping[str, Mapping[str, Any]]) -> Any:
+    """``raw`` with each ``- use: <id>`` replaced by that shared rule, its ``lead`` and
+    ``when`` overridden where the playbook sets them."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
+        return raw
+    rules: list[Any] = []
+    for item in raw["rules"]:
+        if not (isinstance(item, dict) and "use" in item):
+            rules.append(item)
+            continue
+        name = item["use"]
+        if name not in shared:
+            raise PlaybookError(f"use {name!r}: no shared rule of that name")
+        if extra := sorted(set(item) - {"use"} - _OWN):
+            raise PlaybookError(f"use {name!r}: only lead and when can be set here, not {extra}")
+        rules.append({**shared[name], **{k: v for k, v in item.items() if k != "use"}})
+    return {**raw, "rules": rules}
+
+
 def load_playbooks(intents: Iterable[str]) -> dict[str, Compiled]:
     known = list(intents)
     documents = corpus_documents()
+    shared = shared_rules()
     folder = files("apfa.advice").joinpath("data", "playbooks")
     loaded: dict[str, Compiled] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -84,7 +115,7 @@ def load_playbooks(intents: Iterable[str]) -> dict[str, Compiled]:
             continue
         raw: Any = yaml.safe_load(entry.read_text(encoding="utf-8"))
         try:
-            playbook = Playbook.model_validate(raw)
+            playbook = Playbook.model_validate(with_shared_rules(raw, shared))
             check(playbook, known, documents)
         except (ValueError, TypeError) as exc:
             raise PlaybookError(f"{entry.name}: {exc}") from exc
