@@ -52,7 +52,11 @@ Fields = dict[str, float | int | str]
         ("$85K salary", {"annual_income": 85_000}),
         ("INCOME OF $85,000", {"annual_income": 85_000}),
         ("I earn 6,000 dollars a month", {"annual_income": 72_000}),
-        ("take-home pay is $5,000 a month", {"annual_income": 60_000}),
+        # take-home pay is not gross income (the reading keeps it as take-home pay)
+        ("take-home pay is $5,000 a month", {}),
+        ("we bring home $6,800/mo after tax", {}),
+        # amounts paid on a mortgage or a property are neither a loan nor a price
+        ("i paid 9k mortgage interest and 6k property tax", {"loan_type": "mortgage"}),
         ("I owe $250k on my mortgage", {"loan_amount": 250_000, "loan_type": "mortgage"}),
         ("student loans totaling $40,000", {"loan_amount": 40_000, "loan_type": "student"}),
         ("$40,000 saved for a down payment", {"down_payment": 40_000}),

@@ -11,6 +11,7 @@ Rules worth knowing:
 * Amounts: ``$85,000``, ``85000``, ``$85k``, ``85K``, ``85 grand``, ``$1.2 million``, ``1.5m``.
 * Income without a period is annual; ``a month``/``monthly`` x12, ``a week`` x52,
   ``biweekly`` x26, ``an hour`` x2080.
+  Take-home pay ("take home", "bring home") is not gross income and is not read here.
 * Debt payments are monthly and summed across phrases ("car payment of $450 and $200 a month in
   credit card payments" -> 650); a yearly figure is divided by 12.
 * ``N% down`` becomes ``down_payment = home_price * N%`` (or, with only a loan amount, the home

@@ -80,8 +80,7 @@ INCOME = (
             r"mak(?:e|es|ing)",
             r"earn(?:s|ing)?",
             r"gross(?:ing)?",
-            r"bring\s+(?:in|home)",
-            r"take\s+home",
+            r"bring\s+in",  # "bring home" and "take home" are take-home pay, not gross income
             r"get\s+paid",
         ],
         r"\s+",
@@ -94,7 +93,6 @@ INCOME = (
         [
             r"(?P<pre>annual|yearly|monthly|household|gross|base|combined|total)\s+"
             r"(?:salary|income|pay)\b",
-            r"take[- ]home\s+pay\b",
         ],
         r"\s*(?:is|of|=|:|at|was|totals?)?\s*",
         _QUAL,
@@ -237,7 +235,7 @@ HOME = (
         _AMT,
         r"\s+(?:(?:new|first|starter|dream|single[- ]family)\s+)?(?:",
         "|".join(_PLACES),
-        r")\b(?!\s+(?:loan|equity|mortgage))",
+        r")\b(?!\s+(?:loan|equity|mortgage|tax(?:es)?|insurance))",  # "6k property tax"
     ),
     _words(
         _PLACES,
@@ -278,6 +276,7 @@ LOAN = (
         r"\s+(?:(?:new|used)\s+)?(?:(?:car|auto|vehicle|truck|personal|student|"
         r"home(?:\s+equity)?|house|debt\s+consolidation|equity)\s+)?(?:loan|mortgage|heloc|"
         r"line\s+of\s+credit|refi(?:nance)?)\b",
+        r"(?!\s+(?:interest|insurance|payments?|tax(?:es)?)\b)",  # "9k mortgage interest"
     ),
     _nums(_AMT, r"\s+(?:(?:remaining|loan|mortgage|outstanding)\s+)?balance\b"),
 )
@@ -306,6 +305,7 @@ TYPE_STRONG = (
     ),
 )
 TYPE_WEAK = (
-    ("mortgage", _words([r"(?:house|home|condo|townhouse)\b"])),
+    # "home" of "take home" or "bring home" (pay) is not a house
+    ("mortgage", _words([r"(?:house|home|condo|townhouse)\b(?<!take[\s-]home)(?<!bring\shome)"])),
     ("auto", _words([r"(?:car|auto|vehicle|truck)\b"])),
 )

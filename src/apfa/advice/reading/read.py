@@ -29,7 +29,6 @@ WINDOW = 48
 MAX_QUANTITIES = 40
 
 # Amounts that the profile pass may take for a loan or a price but never are one.
-_NEVER_A_LOAN = frozenset({"mortgage_interest_paid", "property_tax_annual", "withdrawal_amount"})
 _CARD_WORDS = re.compile(r"\b(?:credit\s?cards?|cards?|visa|mastercard|amex|discover)\b", re.I)
 _LOAN_AT = re.compile(r"^\W*(?:loan\s+|mortgage\s+|balance\s+)?(?:at|@)\s*\d", re.I)
 
@@ -121,7 +120,6 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _transfer_fee(reading, text)
         _settle_rates(reading)
         _car_not_home(reading, text)
-        _take_home_not_gross(reading)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -177,9 +175,6 @@ def _place(
         if role is not None and role.strong:
             value = _value(q, role.fact)
             reading.put(role.fact, value, _snippet(text, q.start, q.end))
-            for general in ("loan_amount", "home_price", "car_price"):
-                if role.fact in _NEVER_A_LOAN and reading.facts.get(general) == value:
-                    del reading.facts[general]  # "9k mortgage interest" is not a 9k loan
         return
     role = role_for(q.kind, before, after, monthly=q.per == 12)
     if q.kind == "duration" and q.days is not None and (role is None or not role.strong):
@@ -272,13 +267,6 @@ def _car_not_home(reading: Reading, text: str) -> None:
         return
     del reading.facts["home_value"]
     reading.facts.setdefault("trade_in_value", value)
-
-
-def _take_home_not_gross(reading: Reading) -> None:
-    """ "We bring home $6,800/mo after tax": take-home pay, not a gross income of $81,600."""
-    take_home = reading.facts.get("take_home_monthly")
-    if isinstance(take_home, Decimal) and reading.facts.get("annual_income") == take_home * 12:
-        del reading.facts["annual_income"]
 
 
 def _settle_rates(reading: Reading) -> None:
