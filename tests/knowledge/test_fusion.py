@@ -153,3 +153,18 @@ async def test_min_score_filters_on_the_dense_cosine(tmp_path: Path) -> None:
     assert kept.hits
     assert all(h.score >= cutoff for h in kept.hits)
     assert len(kept.hits) < len(everything.hits)
+
+
+def test_the_advisor_search_of_a_question_follows_the_retriever_mode(tmp_path: Path) -> None:
+    index = _version(tmp_path)
+    query = "5/6 ARM"
+    vector = EMBEDDER.encode([query])[0]
+    hybrid = Retriever(IndexHolder(), EMBEDDER).rank_question(query, vector, 2, index)
+    dense = Retriever(IndexHolder(), EMBEDDER, mode="dense").rank_question(query, vector, 2, index)
+    assert hybrid[0].passage.document_id == "doc-3"
+    assert hybrid[0].lexical is not None  # the exact tokens were searched too
+    assert all(h.lexical is None for h in dense)
+    cutoff = hybrid[-1].score + 1e-6
+    kept = Retriever(IndexHolder(), EMBEDDER).rank_question(query, vector, 2, index, cutoff)
+    assert len(kept) < len(hybrid)
+    assert all(h.score >= cutoff for h in kept)

@@ -251,14 +251,16 @@ class Advisor:
         index: LoadedIndex | None,
         top_k: int,
         min_score: float,
+        question: str = "",
     ) -> list[Hit]:
         if index is None:
             return []
-        vectors = [vector]
+        vectors: list[Vectors] = []
         main = plans[0].playbook.intent
         if main in self._targeted:
             vectors.extend(self._targeted[main])
-        found = retriever.search_vectors(vectors, top_k, index, min_score)
+        asked = retriever.rank_question(question, vector, top_k, index, min_score)
+        found = [asked, *retriever.search_vectors(vectors, top_k, index, min_score)]
         merged: dict[int, Hit] = {}
         for position, hits in enumerate(found):
             for hit in hits if position == 0 else hits[:TARGETED_K]:

@@ -326,6 +326,7 @@ class AdvicePipeline:
                 served,
                 self._options.top_k,
                 self._options.min_score,
+                question,
             )
             span.set_attribute("apfa.hits", len(hits))
             if served is not None:

@@ -75,6 +75,20 @@ class Retriever:
             found = [index.search(vector, k) for vector in vectors]
         return [[h for h in hits if h.score >= min_score] for hits in found]
 
+    def rank_question(
+        self, question: str, vector: Vectors, k: int, index: LoadedIndex, min_score: float = -1.0
+    ) -> list[Hit]:
+        """The question's own search with its vector already computed, in this retriever's
+        mode (hybrid adds the passages that share its exact terms); ``min_score`` applies
+        to the dense cosine."""
+        with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
+            hits = (
+                rank(index, question, vector, k, self._mode)
+                if question
+                else index.search(vector, k)
+            )
+        return [h for h in hits if h.score >= min_score]
+
     async def search(
         self,
         query: str,
