@@ -13,16 +13,34 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-# torch goes first, pinned: it is the CPU build, and letting a dependency pick torch
-# would pull gigabytes of CUDA packages.
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q $(TORCH)
-	$(BIN)/python -m pip install -q -e .
+# Installs are exactly the locked sets, checked by hash (requirements.lock for running,
+# requirements-dev.lock for the suite); the project itself comes from the checkout.
+# `make lock` re-resolves them (torch pinned to the CPU build: letting a dependency pick
+# torch would pull gigabytes of CUDA packages).
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 
-$(DEV_STAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[dev]'
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r requirements-dev.lock
+	$(BIN)/python -m pip install -q --no-deps -e '.[dev]'
 	touch $@
+
+.PHONY: lock audit
+lock: $(BIN)/python
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(BIN)/python -m pip install -q --dry-run --ignore-installed --report "$$tmp/run.json" \
+	    $(TORCH) -e . ; \
+	  $(BIN)/python -m pip install -q --dry-run --ignore-installed --report "$$tmp/dev.json" \
+	    $(TORCH) -e '.[dev]' ; \
+	  $(BIN)/python tools/lock.py "$$tmp/run.json" > requirements.lock; \
+	  $(BIN)/python tools/lock.py "$$tmp/dev.json" > requirements-dev.lock; \
+	  echo "requirements.lock and requirements-dev.lock re-resolved"
+
+# Known vulnerabilities in the locked set (skips, saying why, when the source is unreachable).
+audit: $(DEV_STAMP)
+	$(BIN)/python tools/vulncheck.py requirements-dev.lock
 
 install: $(STAMP)
 
@@ -66,18 +84,21 @@ openapi: $(STAMP)
 	$(BIN)/apfa openapi --output openapi.json
 
 test: $(DEV_STAMP) promtool chromium codegen
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tools
+	$(BIN)/python tools/vulncheck.py requirements-dev.lock
 	$(BIN)/python -m pytest
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/mypy --strict tools
 
 format: $(DEV_STAMP)
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench tools
+	$(BIN)/ruff check --fix src tests bench tools
 
 bench: $(DEV_STAMP)
 	$(BIN)/python bench/advice_latency.py
