@@ -103,6 +103,10 @@ def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Sett
         "log_level": "WARNING",
         "rate_limit_token": "100000/minute",
         "rate_limit_advice": "100000/minute",
+        "rate_limit_refresh": "100000/minute",
+        "rate_limit_upload": "100000/minute",
+        "rate_limit_search": "100000/minute",
+        "rate_limit_ws_connect": "100000/minute",
         # A model copy in a child process per app is slow to start; the tests of that path
         # (tests/providers/test_embedding_process.py, tests/documents) turn it on.
         "embedding_process": False,

@@ -103,6 +103,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         APFA_LOG_LEVEL="WARNING",
         APFA_RATE_LIMIT_ADVICE="1000/minute",
         APFA_RATE_LIMIT_TOKEN="1000/minute",
+        APFA_RATE_LIMIT_REFRESH="1000/minute",
+        APFA_RATE_LIMIT_WS_CONNECT="1000/minute",
         APFA_TASK_BACKEND="local",
         APFA_WS_METRICS_INTERVAL_SECONDS="1",
     )

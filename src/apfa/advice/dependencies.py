@@ -56,7 +56,7 @@ class AdviceGuard(RequirePermission):
     # FastAPI reads this signature: the guard takes the request and reads the credentials
     # itself instead of depending on ``get_principal``.
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
-        principal = self.admit(await authenticate_request(request))
+        principal = await self.admit_or_record(request, await authenticate_request(request))
         await limit_advice(request, principal)
         return principal
 

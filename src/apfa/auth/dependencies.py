@@ -9,7 +9,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
+from apfa.audit import service as audit
 from apfa.auth.api_keys import API_KEYS
+from apfa.auth.context import actor_of
 from apfa.auth.permissions import Permission
 from apfa.auth.principals import PRINCIPALS
 from apfa.auth.revocation import REVOCATIONS
@@ -17,6 +19,7 @@ from apfa.auth.service import Principal
 from apfa.auth.tokens import TOKENS, InvalidToken, TokenService
 from apfa.core.db import SESSIONMAKER
 from apfa.core.errors import NotAuthenticated, PermissionDenied
+from apfa.core.ratelimit import RATE_LIMITER
 from apfa.core.resources import Resources, resources_of
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/token", auto_error=False)
@@ -101,13 +104,46 @@ class RequirePermission:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    async def __call__(self, principal: CurrentPrincipal) -> Principal:
-        return self.admit(principal)
+    async def __call__(self, request: Request, principal: CurrentPrincipal) -> Principal:
+        return await self.admit_or_record(request, principal)
 
     def admit(self, principal: Principal) -> Principal:
         if self.permission not in principal.permissions:
             raise PermissionDenied(f"requires permission {self.permission.value}")
         return principal
+
+    async def admit_or_record(self, request: Request, principal: Principal) -> Principal:
+        """``admit``, recording a refusal in the audit log (``access_denied``): at most
+        one event per user and route a minute, so probing every route is seen without a
+        flood of rows."""
+        try:
+            return self.admit(principal)
+        except PermissionDenied:
+            await _record_denial(request, principal, self.permission)
+            raise
+
+
+# At most this many audit events per user and route for refused requests.
+DENIALS_AUDITED = "1/minute"
+
+
+async def _record_denial(request: Request, principal: Principal, permission: Permission) -> None:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None) or request.url.path
+    verdict = await RATE_LIMITER.of(request).hit(
+        DENIALS_AUDITED, "denied", str(principal.user_id), request.method, path
+    )
+    if not verdict.allowed:
+        return
+    await audit.record_now(
+        SESSIONMAKER.of(request),
+        actor_of(request, principal),
+        "access_denied",
+        outcome=audit.DENIED,
+        target_type="route",
+        target_id=f"{request.method} {path}",
+        details={"permission": permission.value, "role": principal.role.value},
+    )
 
 
 # What the two credential schemes add to an operation in the OpenAPI document, for routes

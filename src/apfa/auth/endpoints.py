@@ -34,7 +34,7 @@ from apfa.core.errors import (
     TooManyRequests,
     UnsupportedMediaType,
 )
-from apfa.core.ratelimit import RATE_LIMITER
+from apfa.core.ratelimit import RATE_LIMITER, enforce
 from apfa.core.resources import resources_of
 from apfa.models import User
 from apfa.models.base import utcnow
@@ -186,10 +186,18 @@ async def login(
     return await _pair(session, tokens, settings, user, request)
 
 
+async def limit_refreshes(request: Request, settings: SettingsDep) -> None:
+    await enforce(request, settings.rate_limit_refresh, "refresh", client_ip(request) or "-")
+
+
 @router.post(
     "/token/refresh",
     response_model=TokenResponse,
-    responses={401: {"description": "invalid, expired or reused refresh token"}},
+    responses={
+        401: {"description": "invalid, expired or reused refresh token"},
+        429: {"description": "too many refreshes from this address"},
+    },
+    dependencies=[Depends(limit_refreshes)],
 )
 async def refresh(
     body: RefreshRequest,

@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     rate_limit_advice: str = "10/minute"
     rate_limit_token: str = "10/minute"  # noqa: S105 - a rate, not a secret
     rate_limit_advice_roles: dict[RoleName, str] = Field(default_factory=dict)
+    # Abuse limits on the other costly or guessable routes (docs/security.md, "Abuse limits").
+    rate_limit_refresh: str = "60/minute"  # per client address
+    rate_limit_upload: str = "60/minute"  # requests per user (each may carry many files)
+    rate_limit_search: str = "300/minute"  # per user
+    rate_limit_ws_connect: str = "60/minute"  # Socket.IO connection attempts per address
 
     # HTTP edge: CORS, proxies, HSTS and request body limits (see core/middleware.py).
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -293,7 +298,14 @@ class Settings(BaseSettings):
         parse_daily_at(value)
         return value
 
-    @field_validator("rate_limit_advice", "rate_limit_token")
+    @field_validator(
+        "rate_limit_advice",
+        "rate_limit_token",
+        "rate_limit_refresh",
+        "rate_limit_upload",
+        "rate_limit_search",
+        "rate_limit_ws_connect",
+    )
     @classmethod
     def _check_rate(cls, value: str) -> str:
         parse_rate(value)

@@ -30,7 +30,9 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from starlette.requests import Request
 
+from apfa.core.errors import TooManyRequests
 from apfa.core.resources import Resource
 
 log = structlog.get_logger(__name__)
@@ -162,3 +164,16 @@ class RateLimiter:
 
 
 RATE_LIMITER = Resource[RateLimiter]("rate limiter")
+
+
+async def enforce(request: Request, spec: str, scope: str, key: str) -> None:
+    """Count one hit of ``scope`` for ``key`` (a user id or a client address) against
+    ``spec``; ``TooManyRequests`` with ``Retry-After`` over it. The limit headers go on the
+    response either way."""
+    verdict = await RATE_LIMITER.of(request).hit(spec, scope, key)
+    request.state.response_headers = verdict.headers()
+    if not verdict.allowed:
+        raise TooManyRequests(
+            f"{scope} rate limit of {spec} exceeded; retry in {verdict.reset_after} s",
+            headers=verdict.headers(),
+        )

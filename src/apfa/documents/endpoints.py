@@ -14,6 +14,7 @@ from apfa.core.db import SESSIONMAKER, after_commit
 from apfa.core.dependencies import SessionDep, SettingsDep
 from apfa.core.errors import NotFound, error_body
 from apfa.core.pagination import Cursor, Limit
+from apfa.core.ratelimit import enforce
 from apfa.documents import service
 from apfa.documents.exceptions import status_for
 from apfa.documents.flows import Uploader, UploadOutcome
@@ -100,6 +101,7 @@ def _all_rejected(outcome: UploadOutcome) -> JSONResponse:
         413: {"description": "too large: the body, a file, or too many files"},
         415: {"description": "not multipart/form-data, or no file of an accepted type"},
         422: {"description": "every file was rejected (empty, bad name, unreadable)"},
+        429: {"description": "too many uploads by this user"},
     },
 )
 async def upload_documents(
@@ -108,6 +110,7 @@ async def upload_documents(
     """Upload txt, md, html or pdf files as multipart parts (any field name; ``files``
     by convention). Types are judged by content. 202 with one result per file and the
     processing job; when every file is rejected, the error status of the rejection."""
+    await enforce(request, settings.rate_limit_upload, "upload", str(principal.user_id))
     maker = SESSIONMAKER.of(request)
     uploader = Uploader(settings, maker, tasks, actor_of(request, principal))
     outcome = await uploader.upload(request.headers.get("content-type"), request.stream())

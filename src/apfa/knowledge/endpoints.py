@@ -5,6 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from apfa.auth.dependencies import IndexManager
+from apfa.core.config import SETTINGS
+from apfa.core.ratelimit import enforce
 from apfa.knowledge.fusion import Mode
 from apfa.knowledge.retrieval import RETRIEVER, Retriever
 from apfa.knowledge.schemas import SearchHit, SearchResponse
@@ -19,9 +21,14 @@ async def get_retriever(request: Request) -> Retriever:
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 
 
-@router.get("/api/v1/kb/search", response_model=SearchResponse)
+@router.get(
+    "/api/v1/kb/search",
+    response_model=SearchResponse,
+    responses={429: {"description": "too many searches by this user"}},
+)
 async def kb_search(
-    _: IndexManager,
+    principal: IndexManager,
+    request: Request,
     retriever: RetrieverDep,
     q: Annotated[str, Query(min_length=1, max_length=2000)],
     k: Annotated[int, Query(ge=1, le=50)] = 5,
@@ -29,6 +36,8 @@ async def kb_search(
 ) -> SearchResponse:
     """Retrieval only: ranked passages with their dense, lexical (BM25) and fused scores
     (by default in the configured mode, hybrid unless set otherwise)."""
+    spec = SETTINGS.of(request).rate_limit_search
+    await enforce(request, spec, "search", str(principal.user_id))
     result = await retriever.search(q, k, mode=mode)
     return SearchResponse(
         query=q,

@@ -18,6 +18,7 @@ from apfa.auth.dependencies import principal_from_access_token
 from apfa.auth.tokens import TOKENS
 from apfa.core.config import Settings
 from apfa.core.errors import NotAuthenticated
+from apfa.core.ratelimit import RATE_LIMITER
 from apfa.core.resources import Resources
 from apfa.events.envelope import Replay
 from apfa.events.stream import EventStream
@@ -55,9 +56,12 @@ class Gateway:
         self._resources, self._stream, self._limiter = resources, stream, limiter
         stream.add_listener(self.registry.deliver)
 
-    async def connect(self, server: socketio.AsyncServer, sid: str, auth: object) -> None:
+    async def connect(
+        self, server: socketio.AsyncServer, sid: str, auth: object, address: str | None = None
+    ) -> None:
         if self._resources is None or self._limiter is None:
             raise refused("the server is starting; retry shortly", "unavailable")
+        await self._count_attempt(address)
         who = await authenticate(self._resources, auth)
         if not visible_rooms(who.principal.permissions):
             raise refused(f"forbidden: role {who.principal.role.value} sees no room", "forbidden")
@@ -77,6 +81,21 @@ class Gateway:
         self.registry.add(connection)
         self._opened_at[sid] = time.monotonic()
         outbox.start()
+
+    async def _count_attempt(self, address: str | None) -> None:
+        """Connection attempts per client address, before the token is even checked (a
+        client guessing tokens or reconnecting in a loop); refused over the limit."""
+        assert self._resources is not None
+        limiter = self._resources.find(RATE_LIMITER)
+        if limiter is None:
+            return
+        spec = self.settings.rate_limit_ws_connect
+        verdict = await limiter.hit(spec, "ws_connect", address or "-")
+        if not verdict.allowed:
+            wait = verdict.reset_after
+            raise refused(
+                f"too many connection attempts ({spec}); retry in {wait} s", "rate_limited"
+            )
 
     async def disconnect(self, sid: str) -> None:
         self._opened_at.pop(sid, None)

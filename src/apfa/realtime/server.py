@@ -49,8 +49,9 @@ def build_server(settings: Settings, gateway: Gateway, serializer: str) -> socke
         engineio_logger=False,
     )
 
-    async def connect(sid: str, _environ: dict[str, Any], auth: object = None) -> None:
-        await gateway.connect(server, sid, auth)
+    async def connect(sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        client = environ.get("asgi.scope", {}).get("client")
+        await gateway.connect(server, sid, auth, client[0] if client else None)
 
     async def disconnect(sid: str, _reason: object = None) -> None:
         await gateway.disconnect(sid)
