@@ -214,6 +214,15 @@ def run(name: str, **facts: object) -> dict[str, object]:
                                          {"balance": D(900), "limit": D(3000)},
                                          {"balance": D(1500), "limit": D(2000)}]},
          {"utilization_pct": D(45), "highest_card_utilization": D(75)}),
+        # a stated new ARM rate on the balance over the months left
+        ("arm_stated_reset", {"rates": [D("4.75"), D("7.25")], "loan_balance": D(241300),
+                              "remaining_months": 276, "current_payment": D(1439)},
+         {"new_arm_payment": D("1799.08"), "arm_payment_increase": D("360.08")}),
+        # the co-signed loan's payment from its amount, rate and term
+        ("cosign_dti", {"annual_income": D(88000), "loan_amount": D(26000),
+                        "interest_rate": D("7.9"), "term_months": 60,
+                        "current_payment": D(1950), "monthly_debt_payments": D(60)},
+         {"dti_before_cosign": D("27.4"), "cosign_added_payment": D("525.94")}),
         # rent and a car payment against the needs half of take-home pay
         ("budget", {"take_home_monthly": D(4800), "rent": D(1900), "monthly_debt_payments": D(420)},
          {"fixed_needs": D(2320), "fixed_needs_share": D("48.3"), "needs_room": D(80)}),

@@ -414,6 +414,47 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             (),
         ),
         ("an extra 2 bedrooms and an extra 20 minutes", {}, ("extra_payment",)),
+        # decimals in words, and "pmt"
+        ("a 415k loan at 6 and a half percent", {"interest_rate": Decimal("6.5")}, ()),
+        ("rate is 5 point 9 on 300k", {"interest_rate": Decimal("5.9")}, ()),
+        (
+            "making 95k, car pmt is 450/mo and student loans 210/mo. house payment all in is 2,400",
+            {"monthly_debt_payments": Decimal(660), "current_payment": Decimal(2400)},
+            ("home_price",),
+        ),
+        (  # a bare decimal after "@", or set against a rate that follows
+            "balance is 198,400 @ 6.9, 22 years left. lender offers 5.9% for 20 yrs",
+            {"interest_rate": Decimal("6.9"), "new_rate": Decimal("5.9")},
+            (),
+        ),
+        ("1 point on 380k gets me 6.75 instead of 7%", {"rates": [Decimal("6.75"), Decimal(7)]}, ()),
+        (
+            "my arm resets next month, 4.75 -> 7.25. currently paying 1,439 P&I",
+            {"rates": [Decimal("4.75"), Decimal("7.25")], "current_payment": Decimal(1439)},
+            ("rent",),
+        ),
+        (  # a cue does not reach across a full stop
+            "conventional 30yr at 6.5%. PMI quoted at 0.62% a year of the loan amt",
+            {"interest_rate": Decimal("6.5"), "pmi_rate": Decimal("0.62")},
+            (),
+        ),
+        (  # the loan to co-sign is not its payment; a mortgage payment and a card minimum
+            "cosign her 26k car loan at 7.9% for 60 months. mortgage is 1,950/mo and a card "
+            "min of 60",
+            {"loan_amount": Decimal(26000), "current_payment": Decimal(1950),
+             "monthly_debt_payments": Decimal(60)},
+            ("cosign_payment", "promo_apr"),
+        ),
+        (  # what is owed on a car traded in is not the new loan
+            "owe 18,700 on my car, trade in value is 14.2k. new car is 29k out the door",
+            {"amount_owed": Decimal(18700), "trade_in_value": Decimal(14200)},
+            ("loan_amount",),
+        ),
+        (
+            "behind on 3 mortage payments, 1,642 each plus an $82 late fee",
+            {"missed_payments": 3, "current_payment": Decimal(1642)},
+            (),
+        ),
     ],
 )  # fmt: skip
 def test_what_a_question_states_is_read_in_its_role(

@@ -138,6 +138,8 @@ DEBTS = (
     _words(_PAY_LEADS, r"\s+payments?\b", _IS, _QUAL, _AMT, _OPT_PER),
     _words([r"monthly\s+debts?(?:\s+payments?)?\b"], _IS, _QUAL, _AMT),
     _words([r"debts?\b"], _IS, _QUAL, _AMT, r"\s*", _PER),
+    # "a card min of 60": a card's minimum payment is monthly
+    _words([r"card\s+min(?:imum)?s?\b"], _IS, _QUAL, _AMT, _OPT_PER),
     # "student loans 300/mo", "car 450/mo": a debt named without "payment", with a period
     _words(
         [

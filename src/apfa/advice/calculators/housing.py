@@ -9,6 +9,7 @@ from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculato
 from apfa.advice.calculators.loans import principal, rate, term_months
 from apfa.advice.formatting import money, percent
 from apfa.finance.affordability import max_affordable_loan
+from apfa.finance.loans import monthly_payment
 from apfa.finance.mortgage_compare import fha_vs_conventional as compare_programs
 from apfa.finance.mortgage_insurance import pmi_removal
 from apfa.finance.parameters import value as parameter
@@ -89,16 +90,31 @@ def affordability(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-@calculator("cosign_dti", dti_before_cosign="percent", dti_after_cosign="percent")
+@calculator(
+    "cosign_dti",
+    dti_before_cosign="percent",
+    dti_after_cosign="percent",
+    cosign_added_payment="money",
+)
 def cosign_dti(inputs: Inputs) -> Computed | None:
     """Your debt-to-income ratio before and after adding a co-signed loan's payment, which
     lenders count as your own debt."""
     income, added = monthly_income(inputs), inputs.money("cosign_payment")
+    if added is None and inputs.money("loan_amount") is not None:
+        # the loan's own payment, from its amount, rate and term
+        n = term_months(inputs)
+        added = monthly_payment(inputs.money("loan_amount") or Decimal(0), rate(inputs, n), n)
     if income is None or not income or added is None:
         return None
-    debts = inputs.money("monthly_debt_payments") or Decimal(0)
+    debts = (inputs.money("monthly_debt_payments") or Decimal(0)) + (
+        inputs.money("current_payment") or Decimal(0)
+    )
     return Computed(
-        {"dti_before_cosign": _pct(debts, income), "dti_after_cosign": _pct(debts + added, income)},
+        {
+            "dti_before_cosign": _pct(debts, income),
+            "dti_after_cosign": _pct(debts + added, income),
+            "cosign_added_payment": added,
+        },
         assumptions=inputs.assumptions,
     )
 

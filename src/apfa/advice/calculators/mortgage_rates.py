@@ -283,3 +283,35 @@ def fixed_vs_arm(inputs: Inputs) -> Computed | None:
         ],
     )
     return Computed(figures, [table], inputs.assumptions)
+
+
+@calculator(
+    "arm_stated_reset",
+    arm_new_rate="percent",
+    arm_payment_before="money",
+    new_arm_payment="money",
+    arm_payment_increase="money",
+    arm_payment_decrease="money",
+)
+def arm_stated_reset(inputs: Inputs) -> Computed | None:
+    """A reset whose new rate the person states ("4.75 -> 7.25, 241,300 left over 23
+    years"): the payment that spreads the balance over the months left at the new rate,
+    against the payment now (stated, or the schedule's at the old rate)."""
+    rates = inputs.numbers("rates")
+    current = inputs.percent("arm_rate", "interest_rate") or (rates[0] if rates else None)
+    new = inputs.percent("new_rate") or (rates[1] if len(rates) >= 2 else None)
+    balance = inputs.money("loan_balance", "loan_amount")
+    months_left = inputs.whole("remaining_months")
+    if current is None or new is None or new == current or balance is None or not months_left:
+        return None
+    before = inputs.money("current_payment") or monthly_payment(balance, current, months_left)
+    after = monthly_payment(balance, new, months_left)
+    change = "arm_payment_increase" if after >= before else "arm_payment_decrease"
+    return Computed(
+        {
+            "arm_new_rate": new,
+            "arm_payment_before": before,
+            "new_arm_payment": after,
+            change: abs(after - before),
+        }
+    )

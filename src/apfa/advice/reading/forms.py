@@ -120,10 +120,14 @@ _DOWN_SHARES = re.compile(
     r"(?:and\s+|or\s+)?\d{1,2}(?:\.\d+)?\s?%?)+)\s*%?\s*down\b",
     re.I,
 )
+# "behind on 3 mortgage payments, 1,642 each": the amount of each payment
+_EACH_PAYMENT = re.compile(
+    r"\bpayments?\s*(?:,|of|at|-)?\s*(?P<amount>\$?\d{1,3}(?:,\d{3})*(?:\.\d{2})?)\s+each\b", re.I
+)
 # "0% for 18 months", "0% intro apr for the first 15 months" on a card offer
 _CARD_OFFER = re.compile(r"\b(?:balance\s+transfer|transfer|cards?|intro\w*|promo\w*)\b", re.I)
 _PROMO = re.compile(
-    r"(?<![\d.])(?P<rate>\d{1,2}(?:\.\d+)?)\s?%\s*(?:intro(?:ductory)?\s+|promo(?:tional)?\s+)?"
+    r"(?<![\d.])(?P<rate>\d{1,2}(?:\.\d+)?)\s?%\s*(?P<word>intro(?:ductory)?\s+|promo(?:tional)?\s+)?"
     r"(?:apr\s+)?(?:for|over)\s+(?:the\s+first\s+)?(?P<months>\d{1,2})\s*(?:months?|mos?)\b",
     re.I,
 )
@@ -150,7 +154,8 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
         reading.put("payday_fee_per", Decimal(payday.group("per")), payday.group(0))
         taken.append(payday.span())
-    if _CARD_OFFER.search(text) and (promo := _PROMO.search(text)):
+    promo = _PROMO.search(text) if _CARD_OFFER.search(text) else None
+    if promo and (Decimal(promo.group("rate")) == 0 or promo.group("word")):
         reading.put("promo_apr", Decimal(promo.group("rate")), promo.group(0))
         reading.put("promo_months", int(promo.group("months")), promo.group(0))
         taken.append(promo.span())
@@ -158,6 +163,9 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         shares = [Decimal(n) for n in re.findall(r"\d{1,2}(?:\.\d+)?", listed.group("items"))]
         reading.facts["down_payment_pcts"] = shares
         reading.notes.append(f'down_payment_pcts: "{listed.group(0)}"')
+    if each := _EACH_PAYMENT.search(text):
+        reading.put("current_payment", _amount(each.group("amount")), each.group(0))
+        taken.append(each.span())
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):

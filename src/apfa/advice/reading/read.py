@@ -102,10 +102,27 @@ _BARE_PERCENT_FACTS = frozenset({"max_dti"})
 _LOAN_FACTS = frozenset({"loan_amount", "loan_balance", "term_months", "interest_rate", "new_rate"})
 
 
+# "6 and a half percent", "5 point 9": decimals said in words; "pmt": a payment
+_SHORTHAND = (
+    (re.compile(r"\b(\d{1,3})\s+and\s+a\s+half\b", re.I), r"\1.5"),
+    (re.compile(r"\b(\d{1,3})\s+and\s+(?:a|one)\s+quarter\b", re.I), r"\1.25"),
+    (re.compile(r"\b(\d{1,3})\s+and\s+three\s+quarters\b", re.I), r"\1.75"),
+    (re.compile(r"\b(\d{1,2})\s+point\s+(\d{1,3})\b", re.I), r"\1.\2"),
+    (re.compile(r"\bpmts\b", re.I), "payments"),
+    (re.compile(r"\bpmt\b", re.I), "payment"),
+)
+
+
+def expand_shorthand(text: str) -> str:
+    for pattern, replacement in _SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def read_facts(question: str, known: Collection[str] = ()) -> Reading:
     """Facts stated in ``question``; never raises. ``known``: the facts a conversation already
     has; a question in a thread about a loan is about that loan ("and 60 months instead?")."""
-    text = normalise(question)
+    text = expand_shorthand(normalise(question))
     loan_thread = any(name in _LOAN_FACTS for name in known)
     # a thread that knows a percent a bare one can replace ("what if they go up to 43 percent")
     percent_thread = any(name in known for name in _BARE_PERCENT_FACTS)
@@ -120,6 +137,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _transfer_fee(reading, text)
         _settle_rates(reading)
         _car_not_home(reading, text)
+        _owed_on_a_trade_in(reading)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -132,7 +150,11 @@ _RATE_TALK = re.compile(
     r"\d{1,2}[- ]?(?:yrs?|years?))\b|%",
     re.I,
 )
-_RATE_CUE = re.compile(r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?|@)\s*)$", re.I)
+_RATE_CUE = re.compile(
+    r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?)|@|->|=>|\u2192)\s*$", re.I
+)
+# "4.75 -> 7.25", "6.75 instead of 7%": a bare decimal set against a rate that follows
+_RATE_NEXT = re.compile(r"\s*(?:->|=>|\u2192|instead\s+of|vs\.?|versus)\s*\d", re.I)
 
 
 def _as_rate(q: Quantity, text: str) -> Quantity:
@@ -144,7 +166,9 @@ def _as_rate(q: Quantity, text: str) -> Quantity:
         or not Decimal("0.5") <= q.value <= 25
         or q.value == q.value.to_integral_value()
         or not _RATE_TALK.search(text)
-        or not _RATE_CUE.search(text[max(0, q.start - 12) : q.start])
+        or not (
+            _RATE_CUE.search(text[max(0, q.start - 12) : q.start]) or _RATE_NEXT.match(text, q.end)
+        )
     ):
         return q
     return Quantity("percent", q.value, q.start, q.end)
@@ -267,6 +291,15 @@ def _car_not_home(reading: Reading, text: str) -> None:
         return
     del reading.facts["home_value"]
     reading.facts.setdefault("trade_in_value", value)
+
+
+def _owed_on_a_trade_in(reading: Reading) -> None:
+    """ "Owe 18,700 on my car, trade-in value 14.2k, new car 29k": what is owed is the old
+    loan, rolled into the new one, not the new loan's amount (the calculators add it)."""
+    facts = reading.facts
+    trading = "trade_in_value" in facts and "car_price" in facts
+    if trading and "loan_amount" in facts and facts["loan_amount"] == facts.get("amount_owed"):
+        del facts["loan_amount"]
 
 
 def _settle_rates(reading: Reading) -> None:

@@ -27,6 +27,13 @@ class Role:
     strong: bool = False  # wins over any general cue nearby ("pmi quote is 0.55%")
 
 
+# A cue and its quantity are in the same sentence: the characters between them may be
+# spaces and punctuation, but not a full stop, question mark or semicolon ("at 6.5%. PMI
+# quoted at 0.62%": 6.5 is not the PMI rate).
+_BEFORE = r"[^\w.?!;]*$"
+_AFTER = r"^[^\w.?!;]*"
+
+
 def _role(
     fact: str,
     kinds: str,
@@ -39,13 +46,13 @@ def _role(
         if pattern is None:
             return None
         body = rf"(?:{pattern})"
-        return re.compile(body + anchor if anchor == r"\W*$" else anchor + body, re.IGNORECASE)
+        return re.compile(body + anchor if anchor == _BEFORE else anchor + body, re.IGNORECASE)
 
     return Role(
         fact,
         frozenset(kinds.split()),  # type: ignore[arg-type]
-        compile_(before, r"\W*$"),
-        compile_(after, r"^\W*"),
+        compile_(before, _BEFORE),
+        compile_(after, _AFTER),
         per,
         strong,
     )
@@ -199,7 +206,7 @@ ROLES: Sequence[Role] = (
     _role(
         "interest_rate",
         "percent",
-        before=rf"(?:at|rate|interest|apr|@)\b{_W}",
+        before=rf"(?:(?:at|rate|interest|apr)\b|@){_W}",
         after=r"(?:interest|rate|apr|fixed|arm\b|on\s+(?:a|my|the)|(?:\w+\s+){0,2}(?:loans?|mortgage|debt|heloc|note))",
     ),
     _role("interest_rate", "percent", before=r"from\s+"),
@@ -343,6 +350,15 @@ ROLES: Sequence[Role] = (
         after=r"(?:fee\s+)?(?:for\s+every|per|for\s+each)\s+\$?\d",
     ),
     _role("payday_amount", "money", after=r"(?:payday|pay\s+day|title)\s+loan", strong=True),
+    _role(  # "house payment all in is 2,400", "paying 1,439 P&I"
+        "current_payment",
+        "money",
+        before=rf"(?:house|home|housing|mortgage)\s+payments?\b{_W}"
+        r"|mortgage\s+(?:is|of|=|runs?)\s*(?:about\s+|around\s+)?",
+        after=r"(?:a\s+month\s+|/mo\s+|per\s+month\s+)?(?:in\s+)?"
+        r"(?:p\s?&\s?i|p\s?and\s?i|principal\s+(?:and|&)\s+interest|piti)\b",
+        strong=True,
+    ),
     _role(
         "current_payment",
         "money",
@@ -354,7 +370,7 @@ ROLES: Sequence[Role] = (
         "cosign_payment",
         "money",
         before=rf"co-?\s?sign\w*\b{_W}",
-        per="month",
+        per="month only",  # "cosign her 26k car loan": the loan, not its payment
         strong=True,
     ),
     _role(
