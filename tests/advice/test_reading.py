@@ -427,7 +427,11 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             {"interest_rate": Decimal("6.9"), "new_rate": Decimal("5.9")},
             (),
         ),
-        ("1 point on 380k gets me 6.75 instead of 7%", {"rates": [Decimal("6.75"), Decimal(7)]}, ()),
+        (
+            "1 point on 380k gets me 6.75 instead of 7%",
+            {"rates": [Decimal("6.75"), Decimal(7)]},
+            (),
+        ),
         (
             "my arm resets next month, 4.75 -> 7.25. currently paying 1,439 P&I",
             {"rates": [Decimal("4.75"), Decimal("7.25")], "current_payment": Decimal(1439)},
