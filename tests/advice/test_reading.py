@@ -454,6 +454,30 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             {"amount_owed": Decimal(18700), "trade_in_value": Decimal(14200)},
             ("loan_amount",),
         ),
+        ("moving 7,200 to a card thats 0% for 18 months", {"card_balance": Decimal(7200)}, ()),
+        (  # a list separated by slashes
+            "limits 5k, 3k, 12k. balances 2,100 / 1,450 / 900",
+            {"card_limits": [
+                {"balance": Decimal(2100), "limit": Decimal(5000)},
+                {"balance": Decimal(1450), "limit": Decimal(3000)},
+                {"balance": Decimal(900), "limit": Decimal(12000)},
+            ]},
+            (),
+        ),
+        (  # APRs with "%", bare before a comma, or followed by "apr"
+            "cards: 2,900 @ 22.9%, 6,400 at 27.5, 850 at 18 apr. i can do 600/mo total",
+            {"debts": [
+                {"balance": Decimal(2900), "apr": Decimal("22.9")},
+                {"balance": Decimal(6400), "apr": Decimal("27.5")},
+                {"balance": Decimal(850), "apr": Decimal(18)},
+            ]},
+            (),
+        ),
+        (
+            "payday place wants a $60 fee on a $400 loan due in 2 weeks",
+            {"payday_fee": Decimal(60), "payday_amount": Decimal(400), "payday_days": 14},
+            (),
+        ),
         (
             "behind on 3 mortage payments, 1,642 each plus an $82 late fee",
             {"missed_payments": 3, "current_payment": Decimal(1642)},

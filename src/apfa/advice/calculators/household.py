@@ -132,6 +132,7 @@ def savings_plan(inputs: Inputs) -> Computed | None:
     match_value="money",
     contribution_for_full_match="money",
     match_missed="money",
+    own_contribution="money",
 )
 def employer_match(inputs: Inputs) -> Computed | None:
     salary, limit = inputs.money("annual_income"), inputs.percent("employer_match_pct")
@@ -148,6 +149,9 @@ def employer_match(inputs: Inputs) -> Computed | None:
     }
     if result.missed_match is not None:
         figures["match_missed"] = result.missed_match
+    own = inputs.percent("contribution_pct")
+    if own is not None:
+        figures["own_contribution"] = (salary * own / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return Computed(figures, assumptions=inputs.assumptions)
 
 

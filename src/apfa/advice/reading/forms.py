@@ -27,10 +27,17 @@ _PAYDAY = re.compile(
     r"(?!\s*(?:weeks?|wks?|days?|months?|mos?|years?|yrs?)\b)(?:\s+(?:borrowed|loaned))?",
     re.I,
 )
+# "a $60 fee on a $400 loan"
+_FEE_ON_LOAN = re.compile(
+    r"(?P<fee>\$?\s?\d{1,4}(?:\.\d{2})?)\s*(?:dollars?\s+|bucks?\s+)?fee\s+(?:on|for)\s+"
+    r"(?:a|the|my)?\s*(?P<amount>\$?\s?\d[\d,]*(?:\.\d{2})?)\s*(?:dollar\s+)?(?:payday\s+)?loan\b",
+    re.I,
+)
 _DEBT = re.compile(
     r"(?<![\d.,])(?P<amount>\$\s?\d[\d,]{0,10}(?:\.\d{1,2})?\s?k?|\d[\d,]{0,10}(?:\.\d{1,2})?\s?k"
     r"|\d{1,3},\d{3}(?:,\d{3})?(?:\.\d{1,2})?|\d{3,}(?:\.\d{1,2})?)\s+(?:\w+\s+){0,3}?(?:at|@)\s*"
-    r"(?P<apr>\d{1,2}(?:\.\d+)?)\s?%",
+    # the APR with its percent sign, or "apr", or bare before a comma or the end of the list
+    r"(?P<apr>\d{1,2}(?:\.\d+)?)(?:\s?%|\s*apr\b|(?=\s*(?:,|;|\.(?!\d)|$|\s+and\b)))",
     re.I,
 )
 _MATCH = (
@@ -150,7 +157,11 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         reading.put("periodic_cap", Decimal(later), caps.group(0))
         reading.put("lifetime_cap", Decimal(life), caps.group(0))
         taken.append(caps.span())
-    if "payday" in text.lower() and (payday := _PAYDAY.search(text)):
+    if "payday" in text.lower() and (on_loan := _FEE_ON_LOAN.search(text)):
+        reading.put("payday_fee", _amount(on_loan.group("fee")), on_loan.group(0))
+        reading.put("payday_amount", _amount(on_loan.group("amount")), on_loan.group(0))
+        taken.append(on_loan.span())
+    elif "payday" in text.lower() and (payday := _PAYDAY.search(text)):
         reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
         reading.put("payday_fee_per", Decimal(payday.group("per")), payday.group(0))
         taken.append(payday.span())
@@ -236,7 +247,7 @@ def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -
 
 
 # "limits 5k, 3k and 2k ... balances are 2,100, 900 and 1,500": two lists in the same order
-_LISTED = r"(?P<items>\$?\d[\d,.]*k?(?:(?:\s*,\s*|\s*,?\s+and\s+)\$?\d[\d,.]*k?)+)"
+_LISTED = r"(?P<items>\$?\d[\d,.]*k?(?:(?:\s*[,/]\s*|\s*,?\s+and\s+)\$?\d[\d,.]*k?)+)"
 _LIMITS_LIST = re.compile(rf"\b(?:credit\s+)?limits?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
 _BALANCES_LIST = re.compile(rf"\bbalances?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
 _LIST_ITEM = re.compile(r"\$?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(k?)", re.I)

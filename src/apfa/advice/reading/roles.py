@@ -539,7 +539,9 @@ ROLES: Sequence[Role] = (
         before=rf"{_CARD}\b{_W}",
         after=rf"(?:in\s+|of\s+|on\s+(?:a\s+|my\s+|the\s+|two\s+|\w+\s+)?)?(?:credit\s+)?{_CARD}"
         # "moving 9,600 from my 26% card"
-        rf"|(?:from|off)\s+(?:my|the|a|our)\s+(?:[\w.%]+\s+){{0,2}}(?:credit\s+)?{_CARD}",
+        rf"|(?:from|off)\s+(?:my|the|a|our)\s+(?:[\w.%]+\s+){{0,2}}(?:credit\s+)?{_CARD}"
+        # "moving 7,200 to a card that's 0%"
+        rf"|to\s+(?:a|another|the|my|new)\s+(?:[\w.%]+\s+){{0,2}}(?:credit\s+)?{_CARD}",
     ),
     _role(
         "debt_amount",
