@@ -214,6 +214,19 @@ def run(name: str, **facts: object) -> dict[str, object]:
                                          {"balance": D(900), "limit": D(3000)},
                                          {"balance": D(1500), "limit": D(2000)}]},
          {"utilization_pct": D(45), "highest_card_utilization": D(75)}),
+        # a lease against a loan to buy the same car: the loan, the balance at the lease's end
+        # and the car's value then above which buying is ahead
+        ("lease_vs_buy", {"lease_payment": D(389), "terms_months": [36, 60], "term_months": 36,
+                          "due_at_signing": D(2500), "car_price": D(34000),
+                          "down_payment": D(3000), "interest_rate": D("5.9")},
+         {"lease_total": D(16504), "loan_payment_to_buy": D("597.88"),
+          "buy_loan_amount": D(31000), "buy_balance_at_lease_end": D("13503.38"),
+          "buy_value_to_win": D("21523.06")}),
+        ("retirement_limits", {"annual_income": D(110000), "contribution_pct": D(6)},
+         {"room_to_limit": D(17900)}),
+        ("employer_match", {"annual_income": D(110000), "contribution_pct": D(6),
+                            "employer_match_pct": D(5), "match_rate_pct": D(100)},
+         {"own_contribution": D(6600), "match_value": D(5500)}),
         # a stated new ARM rate on the balance over the months left
         ("arm_stated_reset", {"rates": [D("4.75"), D("7.25")], "loan_balance": D(241300),
                               "remaining_months": 276, "current_payment": D(1439)},

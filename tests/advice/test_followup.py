@@ -56,6 +56,10 @@ def test_follow_ups_keep_the_thread_intents_unless_the_new_question_clearly_diff
     assert choose_intents(thread, said, {}, [("scams", 0.7)], far) == ["scams"]
     fresh = "how do credit freezes work and do they hurt my score"
     assert choose_intents(thread, fresh, {}, [("credit_report", 0.7)], far) == ["credit_report"]
+    # a "what if" carries on: its own intent needs the clearer lead a pointed message needs
+    near = {"payment": 0.5, "auto_loan": 0.6}
+    said = "what if i pay off the car before i apply"
+    assert choose_intents(thread, said, {}, [("auto_loan", 0.6)], near) == ["payment"]
 
 
 def test_a_follow_up_that_points_at_nothing_is_unresolved() -> None:

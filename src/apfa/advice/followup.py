@@ -272,7 +272,7 @@ def choose_intents(
         return own
     best_own = classified[0][1] if classified else 0.0
     best_thread = max((scores.get(i, 0.0) for i in thread.intents), default=0.0)
-    margin = POINTED_SWITCH_MARGIN if _POINTS_BACK.search(message) else SWITCH_MARGIN
+    margin = POINTED_SWITCH_MARGIN if continues(message) else SWITCH_MARGIN
     if own and own[0] not in thread.intents and best_own - best_thread >= margin:
         return own
     return list(thread.intents)

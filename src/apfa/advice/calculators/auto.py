@@ -10,7 +10,7 @@ from apfa.advice.calculators.loans import principal, rate, term_months
 from apfa.finance.auto import excess_mileage as miles_over
 from apfa.finance.auto import lease_vs_buy as lease_or_buy
 from apfa.finance.auto import money_factor_to_apr, negative_equity
-from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.loans import amortization_schedule, monthly_payment, total_interest
 
 
 @calculator(
@@ -45,6 +45,9 @@ def auto_loan(inputs: Inputs) -> Computed | None:
     apr_equivalent="percent",
     loan_payment_to_buy="money",
     lease_term="months",
+    buy_loan_amount="money",
+    buy_balance_at_lease_end="money",
+    buy_value_to_win="money",
     buy_payments_total="money",
     buy_term="months",
     lease_over_buy_term="money",
@@ -65,7 +68,11 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
         figures["lease_term"] = months_
         figures |= _stated_loan(inputs, lease, signing)
         return Computed(figures, assumptions=inputs.assumptions)
-    n = 60
+    # the loan's term: stated for buying, or the other term named beside the lease's
+    stated_term = inputs.whole("buy_months") or next(
+        (int(t) for t in inputs.numbers("terms_months") if int(t) != months_), None
+    )
+    n = stated_term or 60
     r = rate(inputs, n)
     result = lease_or_buy(
         lease_monthly=lease,
@@ -77,10 +84,25 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
         down_payment=inputs.money("down_payment") or 0,
         resale_value=inputs.money("residual_value"),
     )
-    figures |= {"lease_total": result.lease_total, "loan_payment_to_buy": result.loan_payment}
+    figures |= {
+        "lease_total": result.lease_total,
+        "loan_payment_to_buy": result.loan_payment,
+        "lease_term": months_,
+    }
     if result.buy_net_cost is not None:
         figures["buy_total"] = result.buy_net_cost
-    inputs.assume("buying financed over 60 months for the comparison")
+    borrowed = price - (inputs.money("down_payment") or 0)
+    if borrowed > 0 and months_ < n:
+        figures["buy_loan_amount"] = borrowed
+        schedule = amortization_schedule(borrowed, r, n)
+        owed = schedule[months_ - 1].balance
+        figures["buy_balance_at_lease_end"] = owed
+        # buying is ahead at the lease's end when the car is worth more than what is still
+        # owed plus the extra cash buying took over those months
+        paid = (inputs.money("down_payment") or 0) + result.loan_payment * months_
+        figures["buy_value_to_win"] = owed + paid - result.lease_total
+    if not stated_term:
+        inputs.assume("buying financed over 60 months for the comparison")
     return Computed(figures, assumptions=inputs.assumptions)
 
 

@@ -211,6 +211,7 @@ def plan_loan(inputs: Inputs) -> Computed | None:
     limit_ira="money",
     pct_to_max="percent",
     per_paycheck_to_max="money",
+    room_to_limit="money",
 )
 def retirement_limits(inputs: Inputs) -> Computed | None:
     age = inputs.whole("age")
@@ -227,6 +228,10 @@ def retirement_limits(inputs: Inputs) -> Computed | None:
         figures["pct_to_max"] = share
         if each is not None:
             figures["per_paycheck_to_max"] = each
+        own = inputs.percent("contribution_pct")
+        if own is not None:  # what the person could still add this year
+            put_in = (income * own / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            figures["room_to_limit"] = max(result.total_deferral - put_in, Decimal(0))
     return Computed(figures)
 
 
