@@ -241,6 +241,9 @@ def run(name: str, **facts: object) -> dict[str, object]:
          {"fixed_needs": D(2320), "fixed_needs_share": D("48.3"), "needs_room": D(80)}),
         ("budget", {"take_home_monthly": D(4000), "rent": D(2100), "monthly_debt_payments": D(500)},
          {"fixed_needs_share": D(65), "needs_over_by": D(600)}),
+        # "paying the fee 4 times": four fees, three rollovers
+        ("payday_cost", {"payday_amount": D(400), "payday_fee": D(60), "payday_fees_paid": 4},
+         {"payday_fee_total": D(240), "rollovers": 3, "payday_total_paid": D(640)}),
         # a price per $100 applied to the amount borrowed
         ("payday_cost", {"loan_amount": D(400), "payday_fee": D(15), "payday_fee_per": D(100)},
          {"payday_fee_due": D(60), "payday_apr": D("391.07"), "payday_term_days": 14,

@@ -479,6 +479,11 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             (),
         ),
         (
+            "and if i cant pay it and end up paying the fee 4 times",
+            {"payday_fees_paid": 4},
+            ("rollovers",),
+        ),
+        (
             "behind on 3 mortage payments, 1,642 each plus an $82 late fee",
             {"missed_payments": 3, "current_payment": Decimal(1642)},
             (),

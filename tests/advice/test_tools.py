@@ -37,6 +37,7 @@ def test_every_calculator_is_a_tool_with_the_facts_it_reads() -> None:
         "payday_amount",
         "loan_amount",
         "payday_days",
+        "payday_fees_paid",
         "rollovers",
     ]
 

@@ -106,6 +106,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("payday_amount", "money", "payday loan amount"),
     ("payday_fee_per", "money", "amount each payday fee is charged on (the $100 of $15 per $100)"),
     ("rollovers", "count", "rollovers"),
+    ("payday_fees_paid", "count", "payday fees paid in all, the first one included"),
     ("cosign_payment", "money", "payment of the loan to co-sign"),
     ("monthly_fee_pct", "percent", "fee each month (percent of the loan)"),
     ("plan_payment", "money", "monthly repayment plan payment"),

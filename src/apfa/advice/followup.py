@@ -24,6 +24,8 @@ FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"annual_income", "monthly_income"}),
     frozenset({"loan_amount", "loan_balance"}),
     frozenset({"home_price", "home_value"}),
+    frozenset({"transfer_fee_pct", "fee_pct"}),
+    frozenset({"rollovers", "payday_fees_paid"}),
 )
 _FOLLOW_UP = re.compile(
     r"^\W*(?:what\s+if|and\s|how\s+about|what\s+about|instead|actually|ok(?:ay)?\s+(?:so|what|and)|"

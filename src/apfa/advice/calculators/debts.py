@@ -217,6 +217,7 @@ def consolidation(inputs: Inputs) -> Computed | None:
     payday_fee_total="money",
     rollovers="count",
     still_owed="money",
+    payday_total_paid="money",
 )
 def payday_cost(inputs: Inputs) -> Computed | None:
     """A payday fee as an APR and in dollars. The fee is either on the amount borrowed
@@ -242,11 +243,14 @@ def payday_cost(inputs: Inputs) -> Computed | None:
         "payday_fee_base": base,
     }
     if due is not None and amount is not None:
-        rollovers = inputs.whole("rollovers") or 0
+        paid = inputs.whole("payday_fees_paid")
+        rollovers = inputs.whole("rollovers") or (paid - 1 if paid else 0)
         figures |= {"payday_borrowed": amount, "payday_fee_due": due}
-        figures["payday_fee_total"] = due * (1 + rollovers)
+        fees = due * (1 + rollovers)
+        figures["payday_fee_total"] = fees
         if rollovers:
             figures |= {"rollovers": rollovers, "still_owed": amount}
+            figures["payday_total_paid"] = fees + amount
     return Computed(figures, assumptions=inputs.assumptions)
 
 

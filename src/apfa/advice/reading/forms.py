@@ -127,6 +127,8 @@ _DOWN_SHARES = re.compile(
     r"(?:and\s+|or\s+)?\d{1,2}(?:\.\d+)?\s?%?)+)\s*%?\s*down\b",
     re.I,
 )
+# "end up paying the fee 4 times": four fees, the first one included
+_FEES_PAID = re.compile(r"\bpay(?:ing|s)?\s+(?:the|that)\s+fee\s+(?P<n>\d{1,2})\s+times\b", re.I)
 # "behind on 3 mortgage payments, 1,642 each": the amount of each payment
 _EACH_PAYMENT = re.compile(
     r"\bpayments?\s*(?:,|of|at|-)?\s*(?P<amount>\$?\d{1,3}(?:,\d{3})*(?:\.\d{2})?)\s+each\b", re.I
@@ -174,6 +176,9 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         shares = [Decimal(n) for n in re.findall(r"\d{1,2}(?:\.\d+)?", listed.group("items"))]
         reading.facts["down_payment_pcts"] = shares
         reading.notes.append(f'down_payment_pcts: "{listed.group(0)}"')
+    if fees := _FEES_PAID.search(text):
+        reading.put("payday_fees_paid", int(fees.group("n")), fees.group(0))
+        taken.append(fees.span())
     if each := _EACH_PAYMENT.search(text):
         reading.put("current_payment", _amount(each.group("amount")), each.group(0))
         taken.append(each.span())
