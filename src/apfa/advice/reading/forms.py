@@ -7,6 +7,7 @@ puts its facts on the ``Reading`` and returns the spans it used, which no later 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from apfa.advice.reading.lease import read_lease
@@ -149,6 +150,15 @@ _CHANGED_TO = re.compile(
 )
 
 
+# Forms that each give one fact from one group of their match.
+_ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]], ...] = (
+    (_FEES_PAID, "payday_fees_paid", "n", int),
+    (_EACH_PAYMENT, "current_payment", "amount", lambda raw: _amount(raw)),
+    (_CHANGED_TO, "changed_amount", "amount", lambda raw: _amount(raw)),
+    (_PLUS_MARGIN, "margin", "margin", Decimal),
+)
+
+
 def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
     taken: list[tuple[int, int]] = []
     if arm := _ARM.search(text):
@@ -176,12 +186,10 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         shares = [Decimal(n) for n in re.findall(r"\d{1,2}(?:\.\d+)?", listed.group("items"))]
         reading.facts["down_payment_pcts"] = shares
         reading.notes.append(f'down_payment_pcts: "{listed.group(0)}"')
-    if fees := _FEES_PAID.search(text):
-        reading.put("payday_fees_paid", int(fees.group("n")), fees.group(0))
-        taken.append(fees.span())
-    if each := _EACH_PAYMENT.search(text):
-        reading.put("current_payment", _amount(each.group("amount")), each.group(0))
-        taken.append(each.span())
+    for pattern, fact, group, convert in _ONE_FACT:
+        if found := pattern.search(text):
+            reading.put(fact, convert(found.group(group)), found.group(0))
+            taken.append(found.span())
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
@@ -204,12 +212,6 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
     for name, value in lease.facts.items():
         reading.put(name, value, "the lease and buying figures")
     taken.extend(lease.spans)
-    if changed := _CHANGED_TO.search(text):
-        reading.put("changed_amount", _amount(changed.group("amount")), changed.group(0))
-        taken.append(changed.span())
-    if plus := _PLUS_MARGIN.search(text):
-        reading.put("margin", Decimal(plus.group("margin")), plus.group(0))
-        taken.append(plus.span())
     for pattern in _MATCH:
         if found := pattern.search(text):
             raw = found.group("rate")
