@@ -259,8 +259,7 @@ class Advisor:
         main = plans[0].playbook.intent
         if main in self._targeted:
             vectors.extend(self._targeted[main])
-        asked = retriever.rank_question(question, vector, top_k, index, min_score)
-        found = [asked, *retriever.search_vectors(vectors, top_k, index, min_score)]
+        found = retriever.search_question(question, vector, vectors, top_k, index, min_score)
         merged: dict[int, Hit] = {}
         for position, hits in enumerate(found):
             for hit in hits if position == 0 else hits[:TARGETED_K]:

@@ -81,13 +81,24 @@ class Retriever:
         """The question's own search with its vector already computed, in this retriever's
         mode (hybrid adds the passages that share its exact terms); ``min_score`` applies
         to the dense cosine."""
-        with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
-            hits = (
-                rank(index, question, vector, k, self._mode)
-                if question
-                else index.search(vector, k)
-            )
+        hits = rank(index, question, vector, k, self._mode) if question else index.search(vector, k)
         return [h for h in hits if h.score >= min_score]
+
+    def search_question(
+        self,
+        question: str,
+        vector: Vectors,
+        more: Sequence[Vectors],
+        k: int,
+        index: LoadedIndex,
+        min_score: float = -1.0,
+    ) -> list[list[Hit]]:
+        """The question's search (``rank_question``) and then one dense search for each of
+        ``more`` (vectors already computed), timed and traced as one search."""
+        with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
+            asked = self.rank_question(question, vector, k, index, min_score)
+            others = [index.search(v, k) for v in more]
+        return [asked, *[[h for h in hits if h.score >= min_score] for hits in others]]
 
     async def search(
         self,
