@@ -447,3 +447,65 @@ def test_a_higher_payment_is_an_increase_never_a_negative_saving() -> None:
     arm_higher = run("fixed_vs_arm", loan_amount=D(300000), fixed_rate=D(6), arm_rate=D("6.5"))
     assert "arm_monthly_saving" not in arm_higher
     assert "arm_fixed_period_saving" not in arm_higher
+
+
+def test_fixed_vs_arm_says_what_is_owed_on_each_when_the_fixed_period_ends() -> None:
+    # schedule balances after 84 payments on 400,000 over 360 months at 6.5% and 5.5%
+    figures = run(
+        "fixed_vs_arm",
+        loan_amount=D(400000),
+        fixed_rate=D("6.5"),
+        arm_rate=D("5.5"),
+        fixed_years=7,
+        term_months=360,
+    )
+    assert figures["fixed_balance_after_period"] == D("361665.25")
+    assert figures["arm_balance_after_period"] == D("355263.18")
+
+
+def test_two_down_payments_named_give_the_monthly_gap_between_them() -> None:
+    # 425,000 at 6.6% over 30 years: 382,500 borrowed (10% down) against 340,000 (20% down)
+    figures = run(
+        "down_payment_options",
+        home_price=D(425000),
+        down_payment_pcts=[D(10), D(20)],
+        interest_rate=D("6.6"),
+        term_months=360,
+    )
+    assert figures["payment_gap_down"] == D("2442.87") - D("2171.44")
+    assert figures["larger_down_pct"] == D(20)
+
+
+def test_closing_costs_priced_in_part_as_a_percent_and_less_a_seller_credit() -> None:
+    figures = run(
+        "closing_share",
+        loan_amount=D(310000),
+        closing_costs=D(5870),
+        closing_costs_priced=D(3100),
+        seller_credit=D(2500),
+    )
+    assert figures["percent_priced_costs"] == D(3100)
+    assert figures["closing_costs_after_credit"] == D(3370)
+    assert figures["closing_costs_pct"] == pytest.approx(D("1.9"), abs=D("0.05"))
+    # with a home price the cash-to-close calculator accounts for the credit instead
+    priced = run(
+        "closing_share",
+        loan_amount=D(310000),
+        closing_costs=D(5870),
+        seller_credit=D(2500),
+        home_price=D(400000),
+    )
+    assert "closing_costs_after_credit" not in priced
+
+
+def test_payoff_plans_name_each_debt_and_give_this_months_interest() -> None:
+    debts = [
+        {"balance": D(2900), "apr": D("22.9")},
+        {"balance": D(6400), "apr": D("27.5")},
+        {"balance": D(850), "apr": D(18)},
+    ]
+    result = REGISTRY["payoff_plan"].run(Inputs({"debts": debts, "payment_budget": D(600)}))
+    assert result is not None
+    # 55.34 + 146.67 + 12.75, each month's interest rounded to the cent
+    assert result.figures["interest_this_month"] == D("214.76")
+    assert result.comparisons[0].rows[0][1].startswith("$6,400 at 27.5%")

@@ -488,6 +488,22 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             {"missed_payments": 3, "current_payment": Decimal(1642)},
             (),
         ),
+        (
+            "loan estimate for a 310k loan shows origination 1%, appraisal 650, title "
+            "insurance 1,900, recording 175, credit report 45",
+            {"closing_costs": Decimal(5870), "closing_costs_priced": Decimal(3100)},
+            ("interest_rate", "rates"),  # the 1% is the origination charge, not a rate
+        ),
+        (
+            "origination 1,450, appraisal 650, title 2,100 on a 300k loan at 6.5%",
+            {"closing_costs": Decimal(4200), "interest_rate": Decimal("6.5")},
+            ("home_value",),
+        ),
+        (
+            "seller agreed to put 2,500 toward my closing costs",
+            {"seller_credit": Decimal(2500)},
+            (),
+        ),
     ],
 )  # fmt: skip
 def test_what_a_question_states_is_read_in_its_role(

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
-from apfa.advice.formatting import money, months
+from apfa.advice.formatting import money, months, percent
 from apfa.finance.debt_options import balance_transfer as transfer
 from apfa.finance.debt_options import consolidation as consolidate
 from apfa.finance.debt_payoff import Debt
@@ -17,6 +17,7 @@ from apfa.finance.payday import payday_apr
 from apfa.finance.revolving import card_payoff as payoff
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
 # Card minimums are usually interest plus about 1% of the balance; used when none is given.
 MINIMUM_SHARE = Decimal("0.01")
 
@@ -66,7 +67,10 @@ def _debts(inputs: Inputs) -> list[Debt]:
         if minimum is None:
             minimum = _cents(balance * apr / 1200 + balance * MINIMUM_SHARE)
             inputs.assume("each card's minimum payment assumed to be its interest plus 1%")
-        found.append(Debt.of(f"debt {position}", balance, apr, minimum))
+        name = f"{money(balance)} at {percent(apr)}"
+        if any(debt.name == name for debt in found):
+            name = f"{name} (debt {position})"
+        found.append(Debt.of(name, balance, apr, minimum))
     return found
 
 
@@ -84,6 +88,7 @@ def _number(record: Mapping[str, object], key: str) -> Decimal | None:
     avalanche_saving="money",
     first_target="text",
     minimum_total="money",
+    interest_this_month="money",
 )
 def payoff_plans(inputs: Inputs) -> Computed | None:
     debts, budget = _debts(inputs), inputs.money("payment_budget")
@@ -95,6 +100,7 @@ def payoff_plans(inputs: Inputs) -> Computed | None:
         return Computed(figures, assumptions=inputs.assumptions)
     first = next(d for d in debts if d.name == avalanche.target_order[0])
     figures |= {
+        "interest_this_month": sum((_cents(d.balance * d.apr_pct / 1200) for d in debts), ZERO),
         "avalanche_months": avalanche.months_to_debt_free,
         "snowball_months": snowball.months_to_debt_free,
         "avalanche_interest": avalanche.total_interest,

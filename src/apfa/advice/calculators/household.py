@@ -357,7 +357,12 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
     return Computed(figures, [table], inputs.assumptions)
 
 
-@calculator("down_payment_options", interest_vs_20_down="money")
+@calculator(
+    "down_payment_options",
+    interest_vs_20_down="money",
+    payment_gap_down="money",
+    larger_down_pct="percent",
+)
 def down_payment_options(inputs: Inputs) -> Computed | None:
     price = inputs.money("home_price")
     if price is None:
@@ -397,4 +402,13 @@ def down_payment_options(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {}
     if stated is not None and 0 < stated < 20:
         figures["interest_vs_20_down"] = interest[stated] - interest[Decimal(20)]
+    # the monthly gap between the two down payments compared: the two named, or the stated one
+    # against 20%
+    pair = [min(named), max(named)] if len(named) >= 2 else [stated or Decimal(20), Decimal(20)]
+    loans = {o.down_payment_pct: o.loan_amount for o in options}
+    if pair[0] < pair[1] and pair[0] in loans and pair[1] in loans:
+        figures["payment_gap_down"] = monthly_payment(loans[pair[0]], r, n) - monthly_payment(
+            loans[pair[1]], r, n
+        )
+        figures["larger_down_pct"] = pair[1]
     return Computed(figures, [table], inputs.assumptions)

@@ -284,13 +284,27 @@ def program_minimums(inputs: Inputs) -> Computed | None:
     return Computed(figures)
 
 
-@calculator("closing_share", closing_costs_pct="percent")
+@calculator(
+    "closing_share",
+    closing_costs_pct="percent",
+    percent_priced_costs="money",
+    closing_costs_after_credit="money",
+)
 def closing_share(inputs: Inputs) -> Computed | None:
-    """Closing costs as a share of the loan (typically 2% to 5%)."""
+    """Closing costs as a share of the loan (typically 2% to 5%), the part of them priced as
+    a percent of the loan, and what is left to pay after a seller credit."""
     costs, amount = inputs.money("closing_costs"), principal(inputs)
-    if costs is None or amount is None or amount <= 0:
+    if costs is None:
         return None
-    return Computed({"closing_costs_pct": _pct(costs, amount)})
+    figures: dict[str, Decimal | int | str] = {}
+    if amount is not None and amount > 0:
+        figures["closing_costs_pct"] = _pct(costs, amount)
+    if (priced := inputs.money("closing_costs_priced")) is not None:
+        figures["percent_priced_costs"] = priced
+    credit = inputs.money("seller_credit")
+    if credit is not None and inputs.money("home_price") is None:  # else cash_to_close says it
+        figures["closing_costs_after_credit"] = max(costs - credit, Decimal(0))
+    return Computed(figures) if figures else None
 
 
 @calculator("cash_to_close", cash_to_close="money", down_payment_amount="money")

@@ -244,10 +244,13 @@ def _caps(inputs: Inputs) -> tuple[Decimal, Decimal, Decimal] | None:
     arm_monthly_saving="money",
     arm_fixed_period_saving="money",
     arm_fixed_months="months",
+    fixed_balance_after_period="money",
+    arm_balance_after_period="money",
 )
 def fixed_vs_arm(inputs: Inputs) -> Computed | None:
     """A fixed rate against an ARM's starting rate on the same amount: the payments, and
-    what the ARM saves while its rate is fixed (before any adjustment)."""
+    what the ARM saves while its rate is fixed (before any adjustment), and what is still
+    owed on each when that period ends."""
     amount = principal(inputs)
     rates = inputs.numbers("rates")
     arm_rate = inputs.percent("arm_rate")
@@ -271,6 +274,13 @@ def fixed_vs_arm(inputs: Inputs) -> Computed | None:
         "arm_initial_payment": arm,
         "arm_fixed_months": period,
     }
+    owed = ["", ""]
+    if period < n:  # the schedule's balance when the ARM's fixed period ends
+        fixed_left = amortization_schedule(amount, fixed_rate, n)[period - 1].balance
+        arm_left = amortization_schedule(amount, arm_rate, n)[period - 1].balance
+        figures["fixed_balance_after_period"] = fixed_left
+        figures["arm_balance_after_period"] = arm_left
+        owed = [money(fixed_left), money(arm_left)]
     if fixed >= arm:  # an ARM that starts higher saves nothing, and no negative saving is shown
         figures["arm_monthly_saving"] = fixed - arm
         figures["arm_fixed_period_saving"] = (fixed - arm) * period
@@ -282,6 +292,10 @@ def fixed_vs_arm(inputs: Inputs) -> Computed | None:
             ["ARM (starting rate)", percent(arm_rate), money(arm), money(arm * period)],
         ],
     )
+    if owed[0]:
+        table.columns.append(f"still owed after {years} years")
+        for row, left in zip(table.rows, owed, strict=True):
+            row.append(left)
     return Computed(figures, [table], inputs.assumptions)
 
 

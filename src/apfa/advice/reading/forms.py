@@ -80,14 +80,19 @@ _ON_LIMIT = re.compile(
     re.I,
 )
 # "origination 1,450, appraisal 650, title 2,100": labelled amounts, summed as closing costs
+# "origination 1%": an item priced as a percent of the loan
 _ITEM = (
     r"(?<![a-z'/-])[a-z][a-z'/-]{0,24}(?:\s+[a-z][a-z'/-]{0,24})?\s*:?\s+"
-    r"\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
-    r"(?![\d,]*\s?(?:%|k\b))"
+    r"(?:\d(?:\.\d{1,3})?\s?%|\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?"
+    r"(?![\d,]*\s?(?:%|k\b)))"
 )
 _ITEMS = re.compile(rf"{_ITEM}(?:\s*(?:,|;|\+|and)\s*{_ITEM}){{2,}}", re.I)
-_COST_TALK = re.compile(r"\b(?:closing|loan\s+estimate|closing\s+disclosure|fees?|costs?)\b", re.I)
-_ONE_AMOUNT = re.compile(r"\$?\s?(?P<n>\d[\d,]*(?:\.\d{1,2})?)\s?(?P<k>k)?", re.I)
+_COST_TALK = re.compile(
+    r"\b(?:closing|loan\s+estimate|closing\s+disclosure|fees?|costs?|origination|appraisal|"
+    r"underwriting)\b",
+    re.I,
+)
+_ONE_AMOUNT = re.compile(r"\$?\s?(?P<n>\d[\d,]*(?:\.\d{1,3})?)\s?(?:(?P<k>k)|(?P<pct>%))?", re.I)
 _WORD_POINTS = re.compile(r"\b(?P<n>one|a|two|three|half\s+a)\s+(?:discount\s+)?points?\b", re.I)
 _WORD_VALUES = {
     "one": Decimal(1),
@@ -245,9 +250,9 @@ def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -
     listed = _ITEMS.search(text)
     if listed is None or not _COST_TALK.search(text):
         return
-    amounts = [
-        _amount(m.group("n")) for m in _ONE_AMOUNT.finditer(listed.group(0)) if not m.group("k")
-    ]
+    found = [m for m in _ONE_AMOUNT.finditer(listed.group(0)) if not m.group("k")]
+    amounts = [_amount(m.group("n")) for m in found if not m.group("pct")]
+    reading.cost_percents = [_amount(m.group("n")) for m in found if m.group("pct")]
     reading.facts["closing_costs"] = sum(amounts, Decimal(0))
     reading.notes.append(f'closing_costs: the sum of "{listed.group(0)}"')
     taken.append(listed.span())

@@ -138,6 +138,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _settle_rates(reading)
         _car_not_home(reading, text)
         _owed_on_a_trade_in(reading)
+        _price_cost_percents(reading)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -187,12 +188,12 @@ def _place(
     ``spans``: read by the profile pass, which a specific (strong) role can add to."""
     before = text[max(0, q.start - WINDOW) : q.start]
     after = text[q.end : q.end + WINDOW]
+    if _inside(q, claimed):
+        return
     if q.kind == "percent":
         _note_rate(reading, q, before, after)
     if q.kind == "duration" and q.months:
         _note_term(reading, q, before, after)
-    if _inside(q, claimed):
-        return
     if _inside(q, spans):
         # the profile pass read it (as a rate, a term...); a specific role is kept too
         role = role_for(q.kind, before, after, monthly=q.per == 12)
@@ -300,6 +301,20 @@ def _owed_on_a_trade_in(reading: Reading) -> None:
     trading = "trade_in_value" in facts and "car_price" in facts
     if trading and "loan_amount" in facts and facts["loan_amount"] == facts.get("amount_owed"):
         del facts["loan_amount"]
+
+
+def _price_cost_percents(reading: Reading) -> None:
+    """ "310k loan ... origination 1%, appraisal 650": a listed cost priced as a percent of
+    the loan joins the itemised total once the loan amount is known."""
+    loan = reading.facts.get("loan_amount")
+    costs = reading.facts.get("closing_costs")
+    if not reading.cost_percents or not isinstance(loan, Decimal) or not isinstance(costs, Decimal):
+        return
+    priced = sum((loan * share / 100 for share in reading.cost_percents), Decimal(0))
+    priced = priced.quantize(Decimal("0.01"))
+    reading.facts["closing_costs"] = costs + priced
+    reading.facts["closing_costs_priced"] = priced
+    reading.notes.append(f"closing_costs: with {priced:.2f} priced as a percent of the loan")
 
 
 def _settle_rates(reading: Reading) -> None:

@@ -26,7 +26,9 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "seller_credit",
         "money",
-        before=rf"seller\s+(?:credit|concessions?|(?:is\s+)?(?:paying|covering|giving))\b{W}",
+        before=rf"seller\s+(?:credit|concessions?|(?:is\s+)?(?:paying|covering|giving))\b{W}"
+        r"|seller\s+(?:(?:has\s+)?agreed\s+to\s+|will\s+|is\s+going\s+to\s+|offered\s+(?:to\s+)?)"
+        r"(?:put|pay|cover|give|contribute|credit|chip\s+in)\w*\s+(?:us\s+|me\s+)?",
         after=r"(?:in|of)\s+seller\s+(?:credit|concessions?)|(?:credit|back)\s+from\s+the\s+seller",
         strong=True,
     ),
