@@ -356,6 +356,7 @@ SHARED = {
     "monthly_payment": {"loan_payment", "extra_payment", "auto_loan", "rent_vs_buy"},
     "total_interest": {"loan_payment", "auto_loan"},
     "dti_front": {"affordability", "ratios"},
+    "gross_monthly_income": {"affordability", "ratios"},
     "dti_back": {"affordability", "ratios"},
     # a term weighed for a loan one has runs the refinance figures themselves
     **{
@@ -509,3 +510,95 @@ def test_payoff_plans_name_each_debt_and_give_this_months_interest() -> None:
     # 55.34 + 146.67 + 12.75, each month's interest rounded to the cent
     assert result.figures["interest_this_month"] == D("214.76")
     assert result.comparisons[0].rows[0][1].startswith("$6,400 at 27.5%")
+
+
+def test_points_weighed_against_how_long_the_loan_is_kept() -> None:
+    # 2 points on 410,000: 8,200; 6.875% -> 6.375% saves 2693.41 - 2557.87 = 135.54 a month
+    figures = run(
+        "points",
+        loan_amount=D(410000),
+        points=D(2),
+        rates=[D("6.875"), D("6.375")],
+        term_months=360,
+        horizon_years=5,
+    )
+    assert figures["points_horizon_saving"] == D("8132.40")
+    assert figures["points_horizon_loss"] == D("67.60")
+    assert "points_horizon_gain" not in figures
+
+
+def test_a_stated_payment_cut_and_closing_costs_give_the_break_even() -> None:
+    figures = run("refinance", payment_reduction=D(175), closing_costs=D(4725))
+    assert figures == {"monthly_saving": D(175), "break_even_months": 27}
+
+
+def test_a_loan_paid_at_a_stated_amount_and_with_more() -> None:
+    # 62,000 at 7.05% paying 720: 121 payments; 920: 87 payments (interest rounded monthly)
+    figures = run(
+        "payoff_at_payment",
+        loan_balance=D(62000),
+        interest_rate=D("7.05"),
+        current_payment=D(720),
+        extra_payment=D(200),
+    )
+    assert figures["payoff_months_at_payment"] == 121
+    assert figures["payoff_interest_at_payment"] == D("24656.82")
+    assert figures["payoff_months_with_more"] == 87
+    assert figures["interest_saved_by_paying_more"] == D("24656.82") - D("17164.64")
+    assert figures["months_sooner"] == 34
+    # a payment above a stated term's schedule: 38,500 at 6.53% over 120 months, paying 550
+    above = run(
+        "payoff_at_payment",
+        student_balance=D(38500),
+        interest_rate=D("6.53"),
+        payment_budget=D(550),
+        term_months=120,
+    )
+    assert above["payoff_months_at_payment"] == 89
+    assert above["interest_saved_by_paying_more"] == D("3932.01")
+
+
+def test_one_debt_consolidated_against_paying_it_off_in_the_same_time() -> None:
+    # 12,000 at 24.99% against a loan at 11.5%, both over 36 months
+    figures = run(
+        "consolidation",
+        card_balance=D(12000),
+        apr=D("24.99"),
+        new_rate=D("11.5"),
+        term_months=36,
+    )
+    assert figures["same_term_payment"] == D("477.05")
+    assert figures["same_term_interest"] == D("5174.03")
+    assert figures["same_term_saving"] == D("5174.03") - D("2245.63")
+
+
+def test_several_cards_into_a_loan_at_the_rate_no_card_has() -> None:
+    debts = [
+        {"balance": D(4300), "apr": D("27.24")},
+        {"balance": D(2850), "apr": D("22.9")},
+        {"balance": D(6100), "apr": D("19.99")},
+    ]
+    figures = run(
+        "consolidation",
+        debts=debts,
+        rates=[D("27.24"), D("22.9"), D("19.99"), D("13.5")],
+        term_months=60,
+    )
+    assert figures["debt_total"] == D(13250)
+    assert figures["consolidation_payment"] == D("304.88")
+
+
+def test_a_lease_against_a_loan_amount_financed_over_its_own_term() -> None:
+    figures = run(
+        "lease_vs_buy",
+        lease_payment=D(389),
+        lease_months=36,
+        due_at_signing=D(2500),
+        loan_amount=D(34000),
+        interest_rate=D("6.9"),
+        terms_months=[36, 60],
+    )
+    assert figures["lease_total"] == D(16504)
+    assert figures["loan_payment_to_buy"] == D("671.64")
+    assert figures["buy_loan_interest"] == D("6298.22")
+    assert figures["buy_term"] == 60

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from apfa.advice.calculators import REGISTRY
 from apfa.advice.calculators.base import Inputs
-from apfa.advice.followup import what_if
+from apfa.advice.followup import merge, what_if
 from apfa.advice.reading.read import read_facts
 
 MONEY_FORMATS = (
@@ -504,6 +504,68 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             {"seller_credit": Decimal(2500)},
             (),
         ),
+        (
+            "house is 425k. rate is six and a half percent on a 30 year fixed",
+            {"interest_rate": Decimal("6.5")},
+            (),
+        ),
+        (
+            "lender quoted me 6 7/8% no points, or 6 3/8 if i pay 2 points on $410,000",
+            {"rates": [Decimal("6.875"), Decimal("6.375")], "points": Decimal(2)},
+            (),
+        ),
+        (
+            "my monthly expenses are thirty-two hundred",
+            {"monthly_expenses": Decimal(3200)},
+            (),
+        ),
+        (
+            "i make 96k a year gross. lender told me stay under 36% dti",
+            {"max_dti": Decimal(36)},
+            ("rates", "interest_rate"),
+        ),
+        (
+            "keep my debt-to-income ratio below 43% on a 90k income",
+            {"max_dti": Decimal(43)},
+            ("rates",),
+        ),
+        (
+            "350 thousand loan. option a is 30yr at 6.75, option b 15 yr at 6 flat",
+            {"rates": [Decimal("6.75"), Decimal(6)], "terms_months": [360, 180]},
+            (),
+        ),
+        (
+            "refi would cut my payment by 210 bucks a month. closing costs are 6,300",
+            {"payment_reduction": Decimal(210), "closing_costs": Decimal(6300)},
+            (),
+        ),
+        (
+            "other lender quoted 4,725 in costs but only saves me $175/mo",
+            {"payment_reduction": Decimal(175), "closing_costs": Decimal(4725)},
+            (),
+        ),
+        (
+            "lease: 2,500 due at signing + 389/mo for 36 months. or buy it for 34k financed "
+            "at 6.9% 60 mo",
+            {"due_at_signing": Decimal(2500), "lease_payment": Decimal(389), "lease_months": 36,
+             "terms_months": [36, 60]},
+            (),
+        ),
+        (
+            "owe 18,200 on my car, trade in is worth 14k. new one is 29,995 out the door",
+            {"car_price": Decimal(29995), "amount_owed": Decimal(18200)},
+            ("loan_amount",),
+        ),
+        (
+            "balance transfer offer: 0% for a year and a half, 3% fee. i'd move 7,800",
+            {"promo_months": 18, "card_balance": Decimal(7800), "transfer_fee_pct": Decimal(3)},
+            (),
+        ),
+        (
+            "ok and if i bump it up by 200",
+            {"extra_payment": Decimal(200)},
+            (),
+        ),
     ],
 )  # fmt: skip
 def test_what_a_question_states_is_read_in_its_role(
@@ -533,3 +595,29 @@ def test_a_bare_percent_in_a_thread_with_a_dti_limit_replaces_the_limit() -> Non
 def test_identifiers_and_codes_are_not_read_as_figures(text: str) -> None:
     facts = read_facts(text).facts
     assert not {k: v for k, v in facts.items() if isinstance(v, Decimal)}, facts
+
+
+def test_a_lease_offer_restated_in_a_lease_conversation() -> None:
+    facts = read_facts("they came back w/ 39 months at 369", ["lease_payment"]).facts
+    assert facts == {"lease_months": 39, "lease_payment": Decimal(369)}
+
+
+def test_a_new_rate_alone_keeps_the_rate_the_loan_has_now() -> None:
+    known = read_facts(
+        "my 7/1 arm resets next month from 4.875 to 7.25. balance is $372,400 with 23 yrs left"
+    ).facts
+    follow_up = "the letter says theres a 2% cap on this adjustment so it can only go to 6 7/8"
+    turn = what_if(known, read_facts(follow_up, known.keys()).facts)
+    assert turn == {"new_rate": Decimal("6.875")}
+    assert merge(known, turn)["interest_rate"] == Decimal("4.875")
+
+
+def test_another_balance_transfer_offer_gives_its_fee_and_months() -> None:
+    known = {"transfer_fee_pct": Decimal(3), "promo_months": 18, "card_balance": Decimal(7800)}
+    turn = what_if(
+        known, read_facts("card b is also 15 months at 0% but a 5% fee", known.keys()).facts
+    )
+    assert turn["transfer_fee_pct"] == Decimal(5)
+    assert turn["promo_months"] == 15
+    assert turn["promo_apr"] == 0
+    assert "interest_rate" not in turn

@@ -184,7 +184,12 @@ class Advisor:
             return Understanding(intents, kind, stated, reading.notes, stated)
         scores = {s.intent: s.score for s in ranked}
         names = choose_intents(
-            thread, question, stated, [(s.intent, s.score) for s in intents], scores
+            thread,
+            question,
+            stated,
+            [(s.intent, s.score) for s in intents],
+            scores,
+            self.catalogue.cued(question),
         )
         topic = self.catalogue.topic
         kept = same_topic(

@@ -62,6 +62,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("remaining_months", "months", "months left on the loan"),
     ("payments_made", "count", "payments made"),
     ("current_payment", "money", "current monthly payment"),
+    ("payment_reduction", "money", "monthly payment reduction a new loan would give"),
     ("extra_payment", "money", "extra monthly payment"),
     ("payment_budget", "money", "monthly amount for paying debt"),
     ("closing_costs", "money", "closing costs"),

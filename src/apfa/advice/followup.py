@@ -10,7 +10,7 @@ refers to nothing the thread knows is answered with a question, not a guess.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -108,7 +108,12 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     if weighing and stated is not None and "new_rate" not in turn and turn.get("apr") != stated:
         turn["new_rate"] = turn.pop("interest_rate")
         turn.pop("rates", None)
+    # "it can only go to 6 7/8": a new rate alone replaces the option weighed; the rate the
+    # loan has now stays
+    if weighing and "interest_rate" not in turn and turn.get("rates") == [turn.get("new_rate")]:
+        del turn["rates"]
     _restated_term(known, turn)
+    _another_offer(known, turn)
     _pay_down_a_card(known, turn)
     _change_the_amount(known, turn)
     _down_or_rate(known, turn)
@@ -123,6 +128,28 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     ):
         turn["loan_amount"] = borrowed - down
     return turn
+
+
+def _another_offer(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """ "Card b is also 18 mo but 5% fee" while a balance transfer is weighed: the fee and
+    the months are the other offer's transfer fee and promotional period."""
+    if "transfer_fee_pct" not in known and "promo_months" not in known:
+        return
+    if "fee_pct" in turn and "transfer_fee_pct" in known:
+        turn["transfer_fee_pct"] = turn.pop("fee_pct")
+    if "promo_months" not in known or "loan_amount" in turn:
+        return
+    months = turn.get("term_months")
+    terms = turn.get("terms_months")
+    if months is None and isinstance(terms, list) and len(terms) == 1:
+        months = terms[0]
+    if isinstance(months, int):
+        turn["promo_months"] = months
+        turn.pop("term_months", None)
+        turn.pop("terms_months", None)
+    if turn.get("interest_rate") == 0:  # "also 0%": the offer's promotional rate
+        turn["promo_apr"] = turn.pop("interest_rate")
+        turn.pop("rates", None)
 
 
 def _restated_term(known: Mapping[str, object], turn: dict[str, object]) -> None:
@@ -263,10 +290,13 @@ def choose_intents(
     new_facts: Mapping[str, object],
     classified: Sequence[tuple[str, float]],
     scores: Mapping[str, float],
+    cued: Collection[str] | None = None,
 ) -> list[str]:
     """The intents to answer this turn with: the thread's for a follow-up, unless the
     message's own best intent clearly beats them; a message that fits no intent of its own
-    ("there's no way I can pay that all at once") carries on the thread."""
+    ("there's no way I can pay that all at once") carries on the thread. A message that
+    points back at the thread ("does that change it?") moves elsewhere only when it names
+    the new subject in its own words (``cued``: the intents whose cues it uses)."""
     own = [intent for intent, _ in classified]
     if thread.intents and own in ([], [OTHER]):
         return list(thread.intents)
@@ -274,7 +304,10 @@ def choose_intents(
         return own
     best_own = classified[0][1] if classified else 0.0
     best_thread = max((scores.get(i, 0.0) for i in thread.intents), default=0.0)
-    margin = POINTED_SWITCH_MARGIN if continues(message) else SWITCH_MARGIN
+    pointed = continues(message)
+    if pointed and cued is not None and own and own[0] not in cued:
+        return list(thread.intents)
+    margin = POINTED_SWITCH_MARGIN if pointed else SWITCH_MARGIN
     if own and own[0] not in thread.intents and best_own - best_thread >= margin:
         return own
     return list(thread.intents)

@@ -52,6 +52,7 @@ def auto_loan(inputs: Inputs) -> Computed | None:
     buy_term="months",
     lease_over_buy_term="money",
     buy_breakeven_value="money",
+    buy_loan_interest="money",
 )
 def lease_vs_buy(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {}
@@ -66,7 +67,7 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
     if price is None:
         figures["lease_total"] = signing + lease * months_
         figures["lease_term"] = months_
-        figures |= _stated_loan(inputs, lease, signing)
+        figures |= _stated_loan(inputs, lease, signing) or _financed(inputs, months_)
         return Computed(figures, assumptions=inputs.assumptions)
     # the loan's term: stated for buying, or the other term named beside the lease's
     stated_term = inputs.whole("buy_months") or next(
@@ -104,6 +105,27 @@ def lease_vs_buy(inputs: Inputs) -> Computed | None:
     if not stated_term:
         inputs.assume("buying financed over 60 months for the comparison")
     return Computed(figures, assumptions=inputs.assumptions)
+
+
+def _financed(inputs: Inputs, lease_months: int) -> dict[str, Decimal | int]:
+    """ "Or buy it for 34k financed at 6.9% 60 mo": the loan to buy, with no price given,
+    over its own term (the one named beside the lease's)."""
+    amount = inputs.money("loan_amount")
+    if amount is None or amount <= 0:
+        return {}
+    terms = [int(t) for t in inputs.numbers("terms_months")]
+    stated = inputs.whole("term_months")
+    others = [t for t in [*terms, stated or 0] if t and t != lease_months]
+    n = others[0] if others else 60
+    if not others:
+        inputs.assume("the loan to buy runs 60 months")
+    r = rate(inputs, n)
+    return {
+        "buy_loan_amount": amount,
+        "loan_payment_to_buy": monthly_payment(amount, r, n),
+        "buy_loan_interest": total_interest(amount, r, n),
+        "buy_term": n,
+    }
 
 
 def _stated_loan(inputs: Inputs, lease: Decimal, signing: Decimal) -> dict[str, Decimal | int]:

@@ -168,6 +168,9 @@ def balance_transfer(inputs: Inputs) -> Computed | None:
     current_total_interest="money",
     current_months="months",
     debt_total="money",
+    same_term_payment="money",
+    same_term_interest="money",
+    same_term_saving="money",
 )
 def consolidation(inputs: Inputs) -> Computed | None:
     loan_rate = inputs.percent("new_rate")
@@ -189,6 +192,9 @@ def consolidation(inputs: Inputs) -> Computed | None:
             balance * apr / 1200 + balance * MINIMUM_SHARE
         )
         debts = [Debt.of("current debt", balance, apr, minimum)]
+    if loan_rate is None and rates:  # "3 cards ... into a 5 yr loan at 13.5": no card's APR
+        aprs = {debt.apr_pct for debt in debts}
+        loan_rate = next((r for r in reversed(rates) if r not in aprs), None)
     n = inputs.whole("term_months")
     if loan_rate is None or not n:
         return None
@@ -203,6 +209,13 @@ def consolidation(inputs: Inputs) -> Computed | None:
         "net_proceeds": result.loan_principal - result.origination_fee,
         "debt_total": result.balance,
     }
+    if len(debts) == 1:  # the debt itself paid off over the loan's term, at its own rate
+        debt = debts[0]
+        same = total_interest(debt.balance, debt.apr_pct, n)
+        figures["same_term_payment"] = monthly_payment(debt.balance, debt.apr_pct, n)
+        figures["same_term_interest"] = same
+        if same > result.new_total_interest:
+            figures["same_term_saving"] = same - result.new_total_interest
     if result.current_months is not None:
         figures["current_months"] = result.current_months
     if result.current_total_interest is not None:

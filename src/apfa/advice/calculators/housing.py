@@ -119,7 +119,13 @@ def cosign_dti(inputs: Inputs) -> Computed | None:
     )
 
 
-@calculator("ratios", dti_front="percent", dti_back="percent", monthly_income="money")
+@calculator(
+    "ratios",
+    dti_front="percent",
+    dti_back="percent",
+    monthly_income="money",
+    gross_monthly_income="money",
+)
 def ratios(inputs: Inputs) -> Computed | None:
     income = monthly_income(inputs)
     debts = inputs.money("monthly_debt_payments")
@@ -127,6 +133,7 @@ def ratios(inputs: Inputs) -> Computed | None:
         return None
     figures: dict[str, Decimal | int | str] = {
         "monthly_income": income,
+        "gross_monthly_income": income,  # listed in the answer; a fact's name is not
         "dti_back": _pct(debts, income),
     }
     housing = inputs.money("current_payment", "rent")

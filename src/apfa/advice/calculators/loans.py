@@ -13,6 +13,7 @@ from apfa.finance.loans import (
     total_interest,
 )
 from apfa.finance.rates import DEFAULT_TERM_YEARS, LOAN_TYPES, LoanType, lookup_rate
+from apfa.finance.revolving import card_payoff as fixed_payoff
 
 DEFAULT_TYPE: LoanType = "mortgage"
 
@@ -229,6 +230,9 @@ def extra_payment(inputs: Inputs) -> Computed | None:
     amount, extra = principal(inputs), inputs.money("extra_payment")
     if amount is None or extra is None:
         return None
+    stated_term = inputs.whole("remaining_months") or inputs.whole("term_months")
+    if stated_term is None and inputs.money("current_payment") is not None:
+        return None  # paid at a stated amount, not on a term: payoff_at_payment answers it
     n = inputs.whole("remaining_months") or term_months(inputs)
     r = rate(inputs, n)
     effect = extra_payment_effect(amount, r, n, extra)
@@ -240,4 +244,47 @@ def extra_payment(inputs: Inputs) -> Computed | None:
         "interest_saved_with_extra": effect.interest_saved,
         "total_interest_with_extra": effect.new_total_interest,
     }
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
+@calculator(
+    "payoff_at_payment",
+    payoff_months_at_payment="months",
+    payoff_interest_at_payment="money",
+    payoff_months_with_more="months",
+    payoff_interest_with_more="money",
+    interest_saved_by_paying_more="money",
+    months_sooner="months",
+)
+def payoff_at_payment(inputs: Inputs) -> Computed | None:
+    """A loan paid at a stated amount a month ("62,000 left at 7.05%, paying 720 a month"):
+    when it is paid off and the interest until then; with more a month (an extra amount, or a
+    payment above the schedule of a stated term), how much sooner and the interest saved."""
+    amount = inputs.money("loan_balance", "student_balance", "loan_amount")
+    apr, payment = (
+        inputs.percent("interest_rate"),
+        inputs.money("payment_budget", "current_payment"),
+    )
+    if amount is None or apr is None or payment is None or amount <= 0:
+        return None
+    base = fixed_payoff(amount, apr, payment)
+    if not base.pays_off or base.months is None or base.total_interest is None:
+        return None
+    figures: dict[str, Decimal | int | str] = {
+        "payoff_months_at_payment": base.months,
+        "payoff_interest_at_payment": base.total_interest,
+    }
+    extra, n = inputs.money("extra_payment"), inputs.whole("term_months")
+    if extra is not None and extra > 0:
+        more = fixed_payoff(amount, apr, payment + extra)
+        if more.months is not None and more.total_interest is not None:
+            figures["payoff_months_with_more"] = more.months
+            figures["payoff_interest_with_more"] = more.total_interest
+            figures["interest_saved_by_paying_more"] = base.total_interest - more.total_interest
+            figures["months_sooner"] = base.months - more.months
+    elif n and payment > monthly_payment(amount, apr, n) and base.months < n:
+        figures["interest_saved_by_paying_more"] = total_interest(amount, apr, n) - (
+            base.total_interest
+        )
+        figures["months_sooner"] = n - base.months
     return Computed(figures, assumptions=inputs.assumptions)

@@ -36,7 +36,7 @@ def refinance(inputs: Inputs) -> Computed | None:
     if new_rate is None and len(rates) >= 2:
         new_rate = rates[1]
     if balance is None or current_rate is None or new_rate is None:
-        return None
+        return _stated_saving(inputs)
     remaining = inputs.whole("remaining_months") or inputs.whole("term_months")
     new_term = inputs.whole("term_months") if inputs.whole("remaining_months") else None
     if new_term is None and loan_type(inputs) != "mortgage" and remaining:
@@ -73,6 +73,18 @@ def refinance(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
+def _stated_saving(inputs: Inputs) -> Computed | None:
+    """ "Refi would cut my payment by 210 a month, closing costs are 6,300": the break-even
+    from the saving and the costs as stated, without the loans' terms."""
+    saving, costs = inputs.money("payment_reduction"), inputs.money("closing_costs")
+    if saving is None or saving <= 0:
+        return None
+    figures: dict[str, Decimal | int | str] = {"monthly_saving": saving}
+    if costs is not None:
+        figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
+    return Computed(figures, assumptions=inputs.assumptions)
+
+
 @calculator("refinance_option", **_REFINANCE_FIGURES)
 def refinance_option(inputs: Inputs) -> Computed | None:
     """A term weighed for a loan one already has ("owe 265k with 26 years left, a 15-year
@@ -89,6 +101,10 @@ def refinance_option(inputs: Inputs) -> Computed | None:
     points_break_even="months",
     payment_without_points="money",
     payment_with_points="money",
+    points_horizon_months="months",
+    points_horizon_saving="money",
+    points_horizon_gain="money",
+    points_horizon_loss="money",
 )
 def points(inputs: Inputs) -> Computed | None:
     amount, bought = principal(inputs), inputs.number("points")
@@ -112,6 +128,19 @@ def points(inputs: Inputs) -> Computed | None:
     }
     if saving > 0:
         figures["points_break_even"] = int((cost / saving).to_integral_value(ROUND_CEILING))
+    # "we're moving in 5 years": what the points save over the time the loan is kept
+    kept = inputs.whole("horizon_months")
+    if kept is None and (years := inputs.whole("horizon_years")) is not None:
+        kept = years * 12
+    if kept and saving > 0:
+        kept = min(kept, n)
+        saved = saving * kept
+        figures["points_horizon_months"] = kept
+        figures["points_horizon_saving"] = saved
+        if saved >= cost:
+            figures["points_horizon_gain"] = saved - cost
+        else:
+            figures["points_horizon_loss"] = cost - saved
     return Computed(figures, assumptions=inputs.assumptions)
 
 

@@ -154,6 +154,14 @@ _CHANGED_TO = re.compile(
     re.I,
 )
 
+# "stay under 36% dti", "keep my dti below 43%", "a max of 45% debt-to-income": a DTI limit
+_DTI_LIMIT = re.compile(
+    r"\b(?:under|below|no\s+more\s+than|at\s+most|max(?:imum)?(?:\s+of)?|up\s+to|<=?)\s*"
+    r"(?P<pct>\d{1,2}(?:\.\d+)?)\s?%\s*(?:dti|debt[- ]to[- ]income)\b"
+    r"|\b(?:dti|debt[- ]to[- ]income)(?:\s+ratio)?\s+(?:to\s+)?(?:stay\s+|be\s+)?"
+    r"(?:under|below|no\s+more\s+than|at\s+most|<=?)\s*(?P<pct2>\d{1,2}(?:\.\d+)?)\s?%",
+    re.I,
+)
 
 # Forms that each give one fact from one group of their match.
 _ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]], ...] = (
@@ -164,7 +172,7 @@ _ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]
 )
 
 
-def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
+def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> list[tuple[int, int]]:
     taken: list[tuple[int, int]] = []
     if arm := _ARM.search(text):
         reading.put("fixed_years", int(arm.group("fixed")), arm.group(0))
@@ -195,6 +203,9 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         if found := pattern.search(text):
             reading.put(fact, convert(found.group(group)), found.group(0))
             taken.append(found.span())
+    if limit := _DTI_LIMIT.search(text):
+        reading.put("max_dti", Decimal(limit.group("pct") or limit.group("pct2")), limit.group(0))
+        taken.append(limit.span())
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
@@ -213,7 +224,7 @@ def special_forms(reading: Reading, text: str) -> list[tuple[int, int]]:
         reading.put("needs_monthly", spending.needs, "the needs listed")
         reading.put("wants_monthly", spending.wants, "the wants listed")
         taken.extend(spending.spans)
-    lease = read_lease(text)
+    lease = read_lease(text, lease_thread)
     for name, value in lease.facts.items():
         reading.put(name, value, "the lease and buying figures")
     taken.extend(lease.spans)

@@ -44,6 +44,19 @@ _BUY_PAYMENT = re.compile(
     re.I,
 )
 
+# "389/mo for 36 months": the lease's own term, not the loan's
+_LEASE_TERM = re.compile(
+    r"(?<![\d,.])\$?\d[\d,]*(?:\.\d{1,2})?\s*(?:/\s*mo(?:nth)?\b|a\s+month\b|per\s+month\b|monthly\b)"
+    r"\s*(?:for|over|x)\s+(?P<months>\d{2})\s*(?:months?|mos?)\b",
+    re.I,
+)
+# "they came back w/ 39 months at 369": a lease offer restated in a lease conversation
+_LEASE_OFFER = re.compile(
+    r"(?<![\d,.])(?P<months>\d{2})\s*(?:months?|mos?)\s+(?:at|for|@)\s+\$?"
+    r"(?P<pay>\d{2,4}(?:\.\d{2})?)(?![\d,.]|\s*%)",
+    re.I,
+)
+
 
 @dataclass
 class Mileage:
@@ -56,15 +69,26 @@ def _miles(match: re.Match[str]) -> Decimal:
     return value * 1000 if match.group("k") else value
 
 
-def read_lease(text: str) -> Mileage:
+def read_lease(text: str, lease_thread: bool = False) -> Mileage:
+    """The lease figures of ``text``; ``lease_thread``: the conversation is about a lease,
+    so "39 months at 369" is a new lease offer."""
     found = Mileage()
     if not _LEASE.search(text):
+        if lease_thread and (offer := _LEASE_OFFER.search(text)):
+            found.facts["lease_months"] = int(offer.group("months"))
+            found.facts["lease_payment"] = Decimal(offer.group("pay"))
+            found.spans.append(offer.span())
         return found
     if buy := _BUY_PAYMENT.search(text):
         found.facts["buy_payment"] = Decimal(buy.group("pay").replace(",", ""))
         if buy.group("months"):
             found.facts["buy_months"] = int(buy.group("months"))
         found.spans.append(buy.span())
+    for term in _LEASE_TERM.finditer(text):
+        if buy is None or not buy.start() <= term.start() < buy.end():
+            found.facts["lease_months"] = int(term.group("months"))
+            found.spans.append(term.span("months"))
+            break
     if fee := _PER_MILE.search(text):
         cents = fee.group("cents")
         found.facts["excess_mile_fee"] = (

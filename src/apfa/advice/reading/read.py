@@ -22,6 +22,7 @@ from apfa.advice.reading.forms import special_forms, term_pairs
 from apfa.advice.reading.quantities import Quantity, mask_names, scan
 from apfa.advice.reading.result import Reading
 from apfa.advice.reading.roles import role_for
+from apfa.advice.reading.spoken import expand_shorthand
 
 WINDOW = 48
 # A question states a few figures; past this many, the rest are not read (and said so), so
@@ -102,23 +103,6 @@ _BARE_PERCENT_FACTS = frozenset({"max_dti"})
 _LOAN_FACTS = frozenset({"loan_amount", "loan_balance", "term_months", "interest_rate", "new_rate"})
 
 
-# "6 and a half percent", "5 point 9": decimals said in words; "pmt": a payment
-_SHORTHAND = (
-    (re.compile(r"\b(\d{1,3})\s+and\s+a\s+half\b", re.I), r"\1.5"),
-    (re.compile(r"\b(\d{1,3})\s+and\s+(?:a|one)\s+quarter\b", re.I), r"\1.25"),
-    (re.compile(r"\b(\d{1,3})\s+and\s+three\s+quarters\b", re.I), r"\1.75"),
-    (re.compile(r"\b(\d{1,2})\s+point\s+(\d{1,3})\b", re.I), r"\1.\2"),
-    (re.compile(r"\bpmts\b", re.I), "payments"),
-    (re.compile(r"\bpmt\b", re.I), "payment"),
-)
-
-
-def expand_shorthand(text: str) -> str:
-    for pattern, replacement in _SHORTHAND:
-        text = pattern.sub(replacement, text)
-    return text
-
-
 def read_facts(question: str, known: Collection[str] = ()) -> Reading:
     """Facts stated in ``question``; never raises. ``known``: the facts a conversation already
     has; a question in a thread about a loan is about that loan ("and 60 months instead?")."""
@@ -129,7 +113,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
     reading = Reading()
     try:
         spans = _from_profile(reading, text)
-        claimed = special_forms(reading, text)
+        claimed = special_forms(reading, text, "lease_payment" in known)
         term_pairs(reading, text)
         quantities = [_as_rate(q, text) for q in scan(text)]
         for q in quantities[:MAX_QUANTITIES]:
@@ -158,9 +142,20 @@ _RATE_CUE = re.compile(
 _RATE_NEXT = re.compile(r"\s*(?:->|=>|\u2192|instead\s+of|vs\.?|versus)\s*\d", re.I)
 
 
+_FLAT = re.compile(r"\s*flat\b", re.I)
+
+
 def _as_rate(q: Quantity, text: str) -> Quantity:
     """A bare decimal in talk of rates ("go from 6.75 to 6.25", "at 6.5 on a 30yr") is a
-    rate written without its percent sign."""
+    rate written without its percent sign; so is a whole one said to be flat ("at 6 flat")."""
+    flat = (
+        q.kind == "number"
+        and 1 <= q.value <= 25
+        and _FLAT.match(text, q.end) is not None
+        and _RATE_CUE.search(text[max(0, q.start - 12) : q.start]) is not None
+    )
+    if flat:
+        return Quantity("percent", q.value, q.start, q.end)
     if (
         q.kind != "number"
         or q.ranged

@@ -61,11 +61,16 @@ MONEY_ROLES: Sequence[Role] = (
         after=r"(?:\w+\s+)?(?:loan|mortgage|heloc|refi(?:nance)?|note)\b|(?:borrowed|financed)\b"
         r"|\d{1,2}[- ]?(?:yrs?|years?)\b|(?:\d{1,2}[- ]?(?:yrs?|years?)\s+)?(?:fixed|arm)\b",
     ),
-    role("due_at_signing", "money", after=r"(?:due\s+)?at\s+signing|down\s+at\s+signing"),
+    role(
+        "due_at_signing",
+        "money",
+        after=r"(?:due\s+)?at\s+signing|down\s+at\s+signing",
+        strong=True,  # "lease: 2,500 due at signing": not the lease's monthly payment
+    ),
     role(
         "lease_payment",
         "money",
-        before=rf"lease\w*\b{W}",
+        before=rf"lease\w*\b{W}|(?:due\s+)?at\s+signing\s*(?:\+|plus|and|,|then)\s*",
         after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:to\s+)?lease"
         r"|(?:for\s+\d+\s+months?\s+)?(?:on|for)\s+(?:a|the|my|this)\s+lease",
         per="month",
@@ -166,7 +171,17 @@ MONEY_ROLES: Sequence[Role] = (
         "closing_costs",
         "money",
         before=rf"closing\s+costs?\b{W}",
-        after=r"(?:in\s+|for\s+)?closing\s+costs?",
+        after=r"(?:in\s+|for\s+)?closing\s+costs?|in\s+(?:costs|fees)\b",
+    ),
+    role(
+        "payment_reduction",
+        "money",
+        before=r"(?:cut|lower|drop|reduce|shave)\w*\s+(?:my\s+|the\s+|our\s+)?(?:monthly\s+)?"
+        r"(?:payment|pmt|bill)s?\s+(?:by\s+)?(?:about\s+|around\s+|only\s+)?"
+        r"|(?:saves?|saving)\s+(?:me|us)\s+(?:about\s+|around\s+|only\s+|just\s+)?",
+        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:lower|less)\s+(?:payment|a\s+month|per\s+month|each\s+month)",
+        per="month",
+        strong=True,
     ),
     role(
         "credit_limit", "money", before=rf"(?:credit\s+)?limit\b{W}", after=r"(?:credit\s+)?limit"
@@ -211,7 +226,15 @@ MONEY_ROLES: Sequence[Role] = (
         "extra_payment",
         "money",
         before=rf"extra\b{W}",
-        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?extra",
+        after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:extra|more\s+(?:a|per|each)\s+month)",
+        per="month",
+    ),
+    role(
+        "extra_payment",
+        "money number",
+        # "bump it up by 200", "raise my payment by 150": more each month
+        before=r"(?:bump|rais|increas|boost|up)\w*\s+(?:it|that|this|the\s+payments?|"
+        r"my\s+payments?)\s+(?:up\s+)?by\s+(?:another\s+|an?\s+(?:extra\s+)?)?",
         per="month",
     ),
     role(
@@ -270,7 +293,9 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "card_balance",
         "money",
-        before=rf"{CARD}\b{W}",
+        # "i'd move 7,800", "transferring 5k": the balance a transfer would move
+        before=rf"{CARD}\b{W}|(?:move|moving|transfer|transferring|shift|shifting)\s+(?:over\s+)?"
+        r"(?:about\s+|around\s+|the\s+|my\s+)?",
         after=rf"(?:in\s+|of\s+|on\s+(?:a\s+|my\s+|the\s+|two\s+|\w+\s+)?)?(?:credit\s+)?{CARD}"
         # "moving 9,600 from my 26% card"
         rf"|(?:from|off)\s+(?:my|the|a|our)\s+(?:[\w.%]+\s+){{0,2}}(?:credit\s+)?{CARD}"
@@ -286,8 +311,8 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "car_price",
         "money",
-        before=rf"(?:car|truck|suv|vehicle|jeep|sedan)\b{W}",
-        after=r"(?:new\s+|used\s+)?(?:car|truck|suv|vehicle)\b",
+        before=rf"(?:car|truck|suv|vehicle|jeep|sedan)\b{W}|new\s+one\s+(?:is|costs?|was|for)\s+",
+        after=r"(?:new\s+|used\s+)?(?:car|truck|suv|vehicle)\b|out\s+the\s+door|otd\b",
         per="once",  # "$450 a month for the car" is a payment, never a price
     ),
     role(

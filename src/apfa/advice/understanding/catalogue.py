@@ -90,6 +90,14 @@ class IntentCatalogue:
         hits = {m.group(0).lower() for m in pattern.finditer(question)}
         return min(MAX_CUE_BONUS, CUE_BONUS * len(hits))
 
+    def cued(self, question: str) -> set[str]:
+        """The intents whose own words (cues) the question uses."""
+        return {
+            name
+            for name, pattern in self._cues.items()
+            if pattern is not None and pattern.search(question)
+        }
+
     def classify(self, vector: Vectors, question: str) -> list[Scored]:
         """The question's intents, best first; ``[other]`` below the floor."""
         return pick(self.scores(vector, question))
