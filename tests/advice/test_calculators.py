@@ -602,3 +602,9 @@ def test_a_lease_against_a_loan_amount_financed_over_its_own_term() -> None:
     assert figures["loan_payment_to_buy"] == D("671.64")
     assert figures["buy_loan_interest"] == D("6298.22")
     assert figures["buy_term"] == 60
+
+
+def test_an_emergency_fund_says_how_far_the_savings_are_from_each_target() -> None:
+    figures = run("emergency_fund", monthly_expenses=D(3200), savings=D(7000))
+    assert figures["short_of_3_months"] == D(2600)
+    assert figures["short_of_6_months"] == D(12200)

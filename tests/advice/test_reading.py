@@ -562,6 +562,12 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             (),
         ),
         (
+            "gross 5,400/mo. car pmt 385, card minimums 120, student loans 265. whats my dti, "
+            "and what would it be with a 1,650 mortgage payment",
+            {"monthly_debt_payments": Decimal(770), "current_payment": Decimal(1650)},
+            ("loan_amount", "monthly_expenses"),
+        ),
+        (
             "ok and if i bump it up by 200",
             {"extra_payment": Decimal(200)},
             (),

@@ -91,6 +91,8 @@ def _fixed_needs(inputs: Inputs, take_home: Decimal, needs_50: Decimal) -> dict[
     target_6_months="money",
     months_to_target="months",
     months_to_3_months="months",
+    short_of_3_months="money",
+    short_of_6_months="money",
 )
 def emergency_fund(inputs: Inputs) -> Computed | None:
     expenses = inputs.money("monthly_expenses")
@@ -107,6 +109,9 @@ def emergency_fund(inputs: Inputs) -> Computed | None:
         figures["months_to_target"] = six.months_to_reach
     if three.months_to_reach is not None:
         figures["months_to_3_months"] = three.months_to_reach
+    if inputs.money("savings") is not None:  # how far the savings are from each target
+        figures["short_of_3_months"] = max(three.target - saved, Decimal(0))
+        figures["short_of_6_months"] = max(six.target - saved, Decimal(0))
     return Computed(figures)
 
 

@@ -23,6 +23,11 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # an emergency fund
+    "target_3_months": "Three months of expenses",
+    "target_6_months": "Six months of expenses",
+    "short_of_3_months": "Still to save for three months",
+    "short_of_6_months": "Still to save for six months",
     # closing costs
     "percent_priced_costs": "Closing costs priced as a percent of the loan",
     "closing_costs_after_credit": "Closing costs left after the seller credit",

@@ -219,7 +219,14 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
         if found := pattern.search(text):
             reading.put("filing_status", status, found.group(0))
             break
-    if spending := read_spending(text):
+    spending = read_spending(text)
+    if spending and spending.debts == spending.total:
+        # a list of debt payments only ("car pmt 385, card minimums 120, student loans 265"):
+        # the monthly debt payments, all of them, not spending
+        reading.facts["monthly_debt_payments"] = spending.debts
+        reading.notes.append("monthly_debt_payments: the sum of the debt payments listed")
+        taken.extend(spending.spans)
+    elif spending:
         reading.put("monthly_expenses", spending.total, "the spending listed")
         reading.put("needs_monthly", spending.needs, "the needs listed")
         reading.put("wants_monthly", spending.wants, "the wants listed")

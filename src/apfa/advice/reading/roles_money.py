@@ -95,7 +95,9 @@ MONEY_ROLES: Sequence[Role] = (
         before=rf"(?:house|home|housing|mortgage)\s+payments?\b{W}"
         r"|mortgage\s+(?:is|of|=|runs?)\s*(?:about\s+|around\s+)?",
         after=r"(?:a\s+month\s+|/mo\s+|per\s+month\s+)?(?:in\s+)?"
-        r"(?:p\s?&\s?i|p\s?and\s?i|principal\s+(?:and|&)\s+interest|piti)\b",
+        r"(?:p\s?&\s?i|p\s?and\s?i|principal\s+(?:and|&)\s+interest|piti)\b"
+        # "with a 1,650 mortgage payment": the housing payment, not a loan of 1,650
+        r"|(?:a\s+month\s+|/mo\s+)?(?:mortgage|house|housing|home)\s+(?:payment|pmt)s?\b",
         strong=True,
     ),
     role(

@@ -1,5 +1,6 @@
 """A list of monthly spending ("rent 2100, car payment 450, groceries 700, eating out 300"):
-each item's amount, split into needs and wants as the 50/30/20 guideline counts them.
+each item's amount, split into needs and wants as the 50/30/20 guideline counts them, and
+the debt payments among the needs.
 
 An item is a category word followed by its amount; a list needs at least three items, so a
 single "rent is 2,100" is left to the role table. Items that are income are never counted.
@@ -34,6 +35,9 @@ _WANTS = re.compile(
     r"coffee|gifts?|personal|misc\w*|other)\b",
     re.I,
 )
+# Debt payments among the needs: "car pmt 385, card minimums 120, student loans 265"
+_DEBT = re.compile(r"\b(?:pmts?|payments?|minimums?|loans?|cards?|debts?|notes?)\b", re.I)
+_NOT_DEBT = re.compile(r"\b(?:rent|utilit\w*|grocer\w*|food|insurance|phone|internet)\b", re.I)
 MIN_ITEMS = 3
 
 
@@ -41,6 +45,7 @@ MIN_ITEMS = 3
 class Spending:
     needs: Decimal = Decimal(0)
     wants: Decimal = Decimal(0)
+    debts: Decimal = Decimal(0)  # the needs that are debt payments
     items: int = 0
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -66,6 +71,8 @@ def read_spending(text: str) -> Spending | None:
             found.wants += amount
         else:
             found.needs += amount
+            if _DEBT.search(label) and not _NOT_DEBT.search(label):
+                found.debts += amount
         found.items += 1
         found.spans.append((match.start("label"), match.end()))
     return found if found.items >= MIN_ITEMS else None
