@@ -608,3 +608,39 @@ def test_an_emergency_fund_says_how_far_the_savings_are_from_each_target() -> No
     figures = run("emergency_fund", monthly_expenses=D(3200), savings=D(7000))
     assert figures["short_of_3_months"] == D(2600)
     assert figures["short_of_6_months"] == D(12200)
+
+
+def test_monthly_savings_grow_at_a_savings_accounts_stated_rate() -> None:
+    # 400 a month at 4.5% compounded monthly, 60 deposits at the end of each month
+    figures = run(
+        "savings_growth", monthly_contribution=D(400), interest_rate=D("4.5"), term_months=60
+    )
+    assert figures["future_value"] == D("26858.22")
+    assert figures["growth"] == D("2858.22")
+    # a loan's rate is never taken for a return
+    assert (
+        REGISTRY["savings_growth"].run(
+            Inputs(
+                {
+                    "monthly_contribution": D(400),
+                    "interest_rate": D(6),
+                    "term_months": 60,
+                    "loan_amount": D(20000),
+                }
+            )
+        )
+        is None
+    )
+
+
+def test_a_401k_percent_gives_the_year_and_each_paycheck() -> None:
+    figures = run(
+        "retirement_limits",
+        age=34,
+        annual_income=D(112000),
+        pay_periods=26,
+        contribution_pct=D(15),
+    )
+    assert figures["yearly_deferral"] == D(16800)
+    assert figures["per_paycheck_deferral"] == D("646.15")
+    assert figures["room_to_limit"] == D(7700)  # under the 2026 limit of 24,500

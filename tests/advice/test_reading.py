@@ -568,6 +568,14 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             ("loan_amount", "monthly_expenses"),
         ),
         (
+            "if i put 400 a month in a savings acct at 4.5% for 5 years",
+            {"monthly_contribution": Decimal(400), "interest_rate": Decimal("4.5")},
+            ("payment_budget",),
+        ),
+        ("and if i pay 250", {"payment_budget": Decimal(250)}, ()),
+        ("what if i only do 15%", {"contribution_pct": Decimal(15)}, ("interest_rate",)),
+        ("what if i do 20% down instead", {"down_payment_pct": Decimal(20)}, ("contribution_pct",)),
+        (
             "ok and if i bump it up by 200",
             {"extra_payment": Decimal(200)},
             (),

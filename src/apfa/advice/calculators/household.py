@@ -183,6 +183,8 @@ def savings_growth(inputs: Inputs) -> Computed | None:
     start = inputs.money("invested_amount", "savings", "retirement_balance") or Decimal(0)
     monthly = inputs.money("monthly_contribution", "monthly_savings") or Decimal(0)
     annual = inputs.percent("return_rate")
+    if annual is None and inputs.money("loan_amount", "loan_balance", "card_balance") is None:
+        annual = inputs.percent("interest_rate")  # "in a savings acct at 4.5%": its rate
     years = inputs.whole("horizon_years")
     months_ = inputs.whole("term_months")
     if not years and months_ and months_ % 12 == 0:
@@ -217,6 +219,8 @@ def plan_loan(inputs: Inputs) -> Computed | None:
     pct_to_max="percent",
     per_paycheck_to_max="money",
     room_to_limit="money",
+    yearly_deferral="money",
+    per_paycheck_deferral="money",
 )
 def retirement_limits(inputs: Inputs) -> Computed | None:
     age = inputs.whole("age")
@@ -234,8 +238,14 @@ def retirement_limits(inputs: Inputs) -> Computed | None:
         if each is not None:
             figures["per_paycheck_to_max"] = each
         own = inputs.percent("contribution_pct")
-        if own is not None:  # what the person could still add this year
+        if own is not None:  # what the person puts in, and could still add this year
             put_in = (income * own / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            figures["yearly_deferral"] = put_in
+            periods = inputs.whole("pay_periods")
+            if periods:
+                figures["per_paycheck_deferral"] = (put_in / periods).quantize(
+                    Decimal("0.01"), ROUND_HALF_UP
+                )
             figures["room_to_limit"] = max(result.total_deferral - put_in, Decimal(0))
     return Computed(figures)
 

@@ -23,6 +23,10 @@ LABELS: dict[str, str] = {
     "months_saved": "Time saved",
     "interest_saved_with_extra": "Interest saved by the extra payment",
     "total_interest_with_extra": "Total interest with the extra payment",
+    # savings growing
+    "future_value": "Balance at the end",
+    "total_contributed": "Put in",
+    "growth": "Interest or growth earned",
     # an emergency fund
     "target_3_months": "Three months of expenses",
     "target_6_months": "Six months of expenses",
@@ -113,6 +117,8 @@ LABELS: dict[str, str] = {
     "reset_payment": "Payment after the adjustment",
     "payday_fee_due": "Fee on the amount borrowed",
     "own_contribution": "Your own contribution a year",
+    "yearly_deferral": "Put into the 401(k) a year at your percent",
+    "per_paycheck_deferral": "Per paycheck at your percent",
     "room_to_limit": "Room left under the 401(k) limit",
     "amount_financed": "Amount financed",
     "buy_loan_amount": "Loan to buy",

@@ -244,9 +244,18 @@ MONEY_ROLES: Sequence[Role] = (
         "money",
         before=rf"(?:invest\w*|contribut\w*|put(?:ting)?\s+in(?:to)?|add(?:ing)?)\b{W}",
         after=r"(?:a\s+month\s+|per\s+month\s+|/mo\s+)?(?:into|in|to)\s+(?:an?\s+|my\s+|the\s+)?"
-        r"(?:index|fund|roth|ira|401|brokerage|stock|invest)",
+        r"(?:index|fund|roth|ira|401|brokerage|stock|invest|sav\w*|hysa|high[- ]yield|"
+        r"money\s+market|cds?\b|acc(?:oun)?t)",
         per="month only",
         strong=True,
+    ),
+    role(
+        "payment_budget",
+        "money number",
+        # "and if i pay 250": what would be paid each month
+        before=r"\b(?:if\s+(?:i|we)|i\s+(?:could|can|will)|i'?ll|we'?ll)\s+pay\s+"
+        r"(?:about\s+|around\s+|like\s+)?",
+        per="month",
     ),
     role(
         "payment_budget",

@@ -117,6 +117,12 @@ RATE_ROLES: Sequence[Role] = (
         before=rf"(?:contribut\w*|put(?:ting)?\s+in|deferr\w*|sav(?:e|ing))\b{W}",
         after=r"(?:of\s+(?:my\s+)?(?:pay|salary|income))?\s*(?:into|in|to)\s+(?:my\s+|the\s+)?(?:401|403|457|retirement|ira)",
     ),
+    # "what if i only do 15%": a share of pay put in (a down payment is read before this)
+    role(
+        "contribution_pct",
+        "percent",
+        before=r"\b(?:i|we)\s+(?:only\s+|just\s+)?(?:do|did)\s+(?:only\s+|just\s+)?",
+    ),
     role(
         "return_rate",
         "percent",
