@@ -644,3 +644,34 @@ def test_a_401k_percent_gives_the_year_and_each_paycheck() -> None:
     assert figures["yearly_deferral"] == D(16800)
     assert figures["per_paycheck_deferral"] == D("646.15")
     assert figures["room_to_limit"] == D(7700)  # under the 2026 limit of 24,500
+
+
+def test_a_heloc_priced_at_the_index_plus_its_margin() -> None:
+    figures = run(
+        "cash_out", loan_amount=D(50000), index_rate=D("7.5"), margin=D("0.5"), term_months=240
+    )
+    assert figures["heloc_rate_now"] == D(8)
+    assert figures["heloc_interest_only_payment"] == D("333.33")
+    assert figures["heloc_repayment_payment"] == D("418.22")
+    assert figures["heloc_repayment_interest"] == D("50372.97")
+
+
+def test_a_refinance_from_one_rate_to_another_whichever_was_read_as_the_rate() -> None:
+    # "from 6.8% to 5.2%, both 10 yrs" on 45,000: the first rate is the loan's now
+    figures = run(
+        "refinance",
+        loan_amount=D(45000),
+        interest_rate=D("5.2"),
+        rates=[D("6.8"), D("5.2")],
+        term_months=120,
+        loan_type="refinance",
+    )
+    assert figures["current_payment"] == D("517.86")
+    assert figures["new_payment"] == D("481.71")
+    assert figures["interest_difference"] == D("17143.50") - D("12804.60")
+
+
+def test_affordability_gives_gross_monthly_income_and_the_36_percent_housing_room() -> None:
+    figures = run("affordability", annual_income=D(140000), monthly_debt_payments=D(900))
+    assert figures["gross_monthly_income"] == D("11666.67")
+    assert figures["max_housing_payment_36"] == D(3300)

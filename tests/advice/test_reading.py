@@ -573,6 +573,21 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
             ("payment_budget",),
         ),
         ("and if i pay 250", {"payment_budget": Decimal(250)}, ()),
+        (
+            "looking at a 360k condo with 10% down at 6.5% 30 yr",
+            {"down_payment_pct": Decimal(10), "interest_rate": Decimal("6.5")},
+            ("promo_months",),  # the 0% inside 10% is no promotional rate
+        ),
+        (
+            "im 2 morgage payments behind, 1,840 each",
+            {"missed_payments": 2, "current_payment": Decimal(1840), "loan_type": "mortgage"},
+            (),
+        ),
+        (
+            "drew 50k on my heloc at prime + .5, prime's 7.5 right now",
+            {"margin": Decimal("0.5"), "index_rate": Decimal("7.5")},
+            (),
+        ),
         ("what if i only do 15%", {"contribution_pct": Decimal(15)}, ("interest_rate",)),
         ("what if i do 20% down instead", {"down_payment_pct": Decimal(20)}, ("contribution_pct",)),
         (

@@ -311,6 +311,7 @@ def pslf(inputs: Inputs) -> Computed | None:
     stay_years="years",
     monthly_payment="money",
     owning_monthly="money",
+    mortgage_amount="money",
 )
 def rent_vs_buy(inputs: Inputs) -> Computed | None:
     rent, price = inputs.money("rent"), inputs.money("home_price")
@@ -355,6 +356,7 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
         "difference": result.net_difference,
         "price_to_rent": (price / (rent * 12)).quantize(Decimal("0.1"), ROUND_HALF_UP),
         "stay_years": years,
+        "mortgage_amount": price - down,
     }
     if result.years:
         first = result.years[0]

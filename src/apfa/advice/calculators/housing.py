@@ -48,6 +48,7 @@ def value_of(inputs: Inputs) -> Decimal | None:
     max_total_debt_36="money",
     max_total_debt_43="money",
     max_housing_payment_43="money",
+    max_housing_payment_36="money",
     max_total_debt_limit="money",
     max_housing_payment_limit="money",
     max_affordable_loan="money",
@@ -69,10 +70,11 @@ def affordability(inputs: Inputs) -> Computed | None:
         "max_total_debt_36": cents(income * Decimal("0.36")),
         "max_total_debt_43": cents(income * Decimal("0.43")),
         "max_housing_payment_43": cents(income * Decimal("0.43")) - debts,
+        "gross_monthly_income": cents(income),
     }
     if debts > 0:
         figures["dti_current"] = _pct(debts, income)
-        figures["gross_monthly_income"] = cents(income)
+        figures["max_housing_payment_36"] = cents(income * Decimal("0.36")) - debts
     limit_pct = inputs.percent("max_dti")
     if limit_pct is not None and 0 < limit_pct < HUNDRED:
         allowed = cents(income * limit_pct / HUNDRED)

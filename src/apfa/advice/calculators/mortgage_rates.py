@@ -27,12 +27,12 @@ _REFINANCE_FIGURES: dict[str, FigureKind] = {
 
 @calculator("refinance", **_REFINANCE_FIGURES)
 def refinance(inputs: Inputs) -> Computed | None:
-    balance = inputs.money("loan_balance", "loan_amount")
+    balance = inputs.money("loan_balance", "student_balance", "loan_amount")
     current_rate = inputs.percent("interest_rate")
     new_rate = inputs.percent("new_rate")
     rates = inputs.numbers("rates")
-    if current_rate is None and len(rates) >= 2:
-        current_rate = rates[0]
+    if (current_rate is None or new_rate is None) and len(rates) >= 2:
+        current_rate = rates[0]  # "from 6.8% to 5.2%": the one named first is the loan's now
     if new_rate is None and len(rates) >= 2:
         new_rate = rates[1]
     if balance is None or current_rate is None or new_rate is None:
@@ -150,6 +150,8 @@ def points(inputs: Inputs) -> Computed | None:
     max_cash_out="money",
     heloc_interest_only_payment="money",
     heloc_repayment_payment="money",
+    heloc_rate_now="percent",
+    heloc_repayment_interest="money",
 )
 def cash_out(inputs: Inputs) -> Computed | None:
     """Equity available at 80% of the value (with the home's value known, an amount owed
@@ -167,11 +169,16 @@ def cash_out(inputs: Inputs) -> Computed | None:
     drawn = inputs.money("invested_amount") if value is not None else None
     drawn = drawn or (inputs.money("loan_amount") if value is None else None)
     line_rate = inputs.percent("heloc_rate", "interest_rate", "new_rate")
+    index, margin = inputs.percent("index_rate"), inputs.percent("margin")
+    if line_rate is None and index is not None and margin is not None:
+        line_rate = index + margin  # "prime + .5, prime's 7.5"
+        figures["heloc_rate_now"] = line_rate
     if drawn is not None and line_rate is not None:
         figures["heloc_interest_only_payment"] = cents(drawn * line_rate / 1200)
         repay = inputs.whole("term_months")
         if repay:
             figures["heloc_repayment_payment"] = monthly_payment(drawn, line_rate, repay)
+            figures["heloc_repayment_interest"] = total_interest(drawn, line_rate, repay)
     return Computed(figures, assumptions=inputs.assumptions) if figures else None
 
 

@@ -49,6 +49,7 @@ LABELS: dict[str, str] = {
     "other_yearly_fee": "Fees a year at the other fund's expense ratio",
     "fee_difference": "Difference in fees a year",
     # renting against buying
+    "mortgage_amount": "Mortgage amount",
     "owning_monthly": "Monthly cost of owning in the first year",
     "price_to_rent": "Price-to-rent ratio (years of rent)",
     # terms side by side
@@ -69,6 +70,7 @@ LABELS: dict[str, str] = {
     "max_total_debt_limit": "All debt payments at your lender's limit",
     "max_housing_payment_limit": "Housing payment at your lender's limit",
     "max_housing_payment_43": "Housing payment that keeps total debt at 43%",
+    "max_housing_payment_36": "Housing payment that keeps total debt at 36%",
     "max_affordable_loan": "Largest loan within 28%/36% of income",
     "dti_front": "Front-end debt-to-income (housing)",
     "gross_monthly_income": "Gross monthly income",
@@ -196,5 +198,8 @@ LABELS: dict[str, str] = {
     "past_due": "Needed to bring the loan current",
     "monthly_needed": "To set aside each month",
     "max_cash_out": "Cash available up to 80% of the value",
+    "heloc_rate_now": "HELOC rate now (index plus margin)",
     "heloc_interest_only_payment": "Interest-only payment on the amount drawn",
+    "heloc_repayment_payment": "Payment once repayment begins",
+    "heloc_repayment_interest": "Interest over the repayment period",
 }

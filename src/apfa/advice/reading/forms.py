@@ -102,7 +102,7 @@ _WORD_VALUES = {
     "half a": Decimal("0.5"),
 }
 _PLUS_MARGIN = re.compile(
-    r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?)\s?%?", re.I
+    r"\b(?:prime|sofr|index)\s*(?:\+|plus)\s*(?P<margin>\d{1,2}(?:\.\d{1,3})?|\.\d{1,3})\s?%?", re.I
 )
 _PAYDOWN = re.compile(
     r"\bpa(?:y|ying|id)\s+(?:off\s+|down\s+)?(?P<amount>\$?\d[\d,]*(?:\.\d+)?k?)\s+"

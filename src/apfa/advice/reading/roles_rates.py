@@ -168,7 +168,7 @@ RATE_ROLES: Sequence[Role] = (
     role(
         "promo_months",
         "duration",
-        before=rf"(?:(?:intro(?:ductory)?|promo(?:tional)?|zero\s+percent)\b|0\s?%){W}",
+        before=rf"(?:(?:intro(?:ductory)?|promo(?:tional)?|zero\s+percent)\b|(?<![\d.])0\s?%){W}",
         strong=True,
     ),
     role("lease_months", "duration", after=r"lease"),
