@@ -675,3 +675,10 @@ def test_affordability_gives_gross_monthly_income_and_the_36_percent_housing_roo
     figures = run("affordability", annual_income=D(140000), monthly_debt_payments=D(900))
     assert figures["gross_monthly_income"] == D("11666.67")
     assert figures["max_housing_payment_36"] == D(3300)
+
+
+def test_cash_out_of_a_homes_equity_gives_the_combined_loan_to_value() -> None:
+    figures = run("cash_out", home_value=D(520000), loan_amount=D(286000), cash_needed=D(45000))
+    assert figures["ltv_now"] == D("55.0")
+    assert figures["owed_with_cash"] == D(331000)
+    assert figures["cltv_with_cash"] == D("63.7")

@@ -574,6 +574,12 @@ def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object
         ),
         ("and if i pay 250", {"payment_budget": Decimal(250)}, ()),
         (
+            "house appraised at 520k, i owe 286,000. need 45k for a kitchen reno",
+            {"cash_needed": Decimal(45000), "home_value": Decimal(520000)},
+            ("savings_goal",),
+        ),
+        ("i need 20k for a down payment", {"savings_goal": Decimal(20000)}, ("cash_needed",)),
+        (
             "looking at a 360k condo with 10% down at 6.5% 30 yr",
             {"down_payment_pct": Decimal(10), "interest_rate": Decimal("6.5")},
             ("promo_months",),  # the 0% inside 10% is no promotional rate

@@ -66,6 +66,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("extra_payment", "money", "extra monthly payment"),
     ("payment_budget", "money", "monthly amount for paying debt"),
     ("closing_costs", "money", "closing costs"),
+    ("cash_needed", "money", "cash to take out of the home's equity"),
     ("closing_costs_priced", "money", "closing costs priced as a percent of the loan"),
     ("earnest_money", "money", "earnest money deposit"),
     ("seller_credit", "money", "seller credit"),

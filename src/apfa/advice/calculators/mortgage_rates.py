@@ -152,6 +152,9 @@ def points(inputs: Inputs) -> Computed | None:
     heloc_repayment_payment="money",
     heloc_rate_now="percent",
     heloc_repayment_interest="money",
+    ltv_now="percent",
+    owed_with_cash="money",
+    cltv_with_cash="percent",
 )
 def cash_out(inputs: Inputs) -> Computed | None:
     """Equity available at 80% of the value (with the home's value known, an amount owed
@@ -162,11 +165,19 @@ def cash_out(inputs: Inputs) -> Computed | None:
     balance = inputs.money("loan_balance")
     if value is not None and balance is None:
         balance = inputs.money("loan_amount")
+    needed = inputs.money("cash_needed")
     if value is not None and balance is not None:
         cap = cents(value * PMI_FREE_LTV)
         figures["max_loan_80"] = cap
         figures["max_cash_out"] = max(cap - balance, Decimal(0))
-    drawn = inputs.money("invested_amount") if value is not None else None
+        if value > 0:
+            figures["ltv_now"] = (balance * HUNDRED / value).quantize(Decimal("0.1"))
+            if needed is not None:  # what would be owed against the home with the cash out
+                figures["owed_with_cash"] = balance + needed
+                figures["cltv_with_cash"] = ((balance + needed) * HUNDRED / value).quantize(
+                    Decimal("0.1")
+                )
+    drawn = (inputs.money("invested_amount") or needed) if value is not None else None
     drawn = drawn or (inputs.money("loan_amount") if value is None else None)
     line_rate = inputs.percent("heloc_rate", "interest_rate", "new_rate")
     index, margin = inputs.percent("index_rate"), inputs.percent("margin")

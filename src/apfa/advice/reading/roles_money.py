@@ -40,10 +40,22 @@ MONEY_ROLES: Sequence[Role] = (
         strong=True,
     ),
     role(
+        # "need 45k for a kitchen reno", "cash out 40k": money to take out of a home's equity
+        "cash_needed",
+        "money",
+        before=r"(?:cash\s+out|pull\s+out|tap|take\s+out)\s+(?:about\s+|around\s+)?",
+        after=r"(?:for|to\s+(?:do|fund|pay\s+for|cover))\s+(?:a\s+|the\s+|my\s+|our\s+|some\s+)?"
+        r"(?:new\s+)?(?:kitchen|bath\w*|reno\w*|remodel\w*|repairs?|roof|addition|project|"
+        r"home\s+improvements?|upgrades?|renovation\w*)",
+        per="once",
+        strong=True,
+    ),
+    role(
         "savings_goal",
         "money",
         before=r"(?:save|saving|save\s+up|saving\s+up|put\s+away)\s+(?:about\s+|around\s+)?",
-        after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve|\d)",
+        after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve|\d|"
+        r"(?:new\s+)?(?:kitchen|bath|reno|remodel|repair|roof|addition|renovation))",
         per="once",
         strong=True,
     ),
