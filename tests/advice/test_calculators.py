@@ -682,3 +682,16 @@ def test_cash_out_of_a_homes_equity_gives_the_combined_loan_to_value() -> None:
     assert figures["ltv_now"] == D("55.0")
     assert figures["owed_with_cash"] == D(331000)
     assert figures["cltv_with_cash"] == D("63.7")
+
+
+def test_utilization_card_by_card() -> None:
+    cards = [
+        {"balance": D(1900), "limit": D(5000)},
+        {"balance": D(1150), "limit": D(2000)},
+        {"balance": D(0), "limit": D(8000)},
+    ]
+    result = REGISTRY["utilization"].run(Inputs({"card_limits": cards}))
+    assert result is not None
+    assert result.figures["utilization_pct"] == D("20.3")
+    assert result.figures["highest_card_utilization"] == D("57.5")
+    assert [row[3] for row in result.comparisons[0].rows] == ["38%", "57.5%", "0%"]

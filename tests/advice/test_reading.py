@@ -656,3 +656,18 @@ def test_another_balance_transfer_offer_gives_its_fee_and_months() -> None:
     assert turn["promo_months"] == 15
     assert turn["promo_apr"] == 0
     assert "interest_rate" not in turn
+
+
+def test_cards_listed_one_by_one_and_one_paid_down_in_a_follow_up() -> None:
+    text = (
+        "card 1: limit 5k, balance 1,900. card 2 has 1,150 on a 2,000 limit. card 3 limit 8000 "
+        "with nothing on it. whats my utilization"
+    )
+    known = read_facts(text).facts
+    assert known["card_limits"] == [
+        {"balance": Decimal(1900), "limit": Decimal(5000)},
+        {"balance": Decimal(1150), "limit": Decimal(2000)},
+        {"balance": Decimal(0), "limit": Decimal(8000)},
+    ]
+    turn = what_if(known, read_facts("if i pay card 2 down to 200 bucks?", known.keys()).facts)
+    assert [card["balance"] for card in turn["card_limits"]] == [1900, 200, 0]

@@ -105,6 +105,8 @@ FACTS: dict[str, FactSpec] = _specs(
     ("card_paydown", "money", "amount paid off a card"),
     ("changed_amount", "money", "the amount a follow-up changes a figure to"),
     ("paid_card_limit", "money", "limit of the card paid down"),
+    ("card_balance_to", "money", "a card's balance after paying it down"),
+    ("paid_card_number", "count", "which card is paid down, by its number"),
     ("payday_fee", "money", "payday loan fee"),
     ("payday_amount", "money", "payday loan amount"),
     ("payday_fee_per", "money", "amount each payday fee is charged on (the $100 of $15 per $100)"),

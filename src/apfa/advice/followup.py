@@ -222,10 +222,18 @@ def _ratio(a: Decimal, b: Decimal) -> Decimal:
 
 def _pay_down_a_card(known: Mapping[str, object], turn: dict[str, object]) -> None:
     """ "If I pay 1,000 off the 5k card": that card's balance falls by the amount (the card
-    with the largest balance when the turn does not say which)."""
+    with the largest balance when the turn does not say which); "pay card 2 down to 200":
+    the second card listed now owes 200."""
     paid = turn.pop("card_paydown", None)
     limit = turn.pop("paid_card_limit", None)
     cards = known.get("card_limits")
+    to, number = turn.pop("card_balance_to", None), turn.pop("paid_card_number", None)
+    if isinstance(to, Decimal) and isinstance(number, int) and isinstance(cards, list):
+        if 1 <= number <= len(cards) and "card_limits" not in turn:  # "pay card 2 down to 200"
+            updated = [dict(card) for card in cards]
+            updated[number - 1]["balance"] = to
+            turn["card_limits"] = updated
+        return
     if not isinstance(paid, Decimal):
         return
     if isinstance(cards, list) and cards and "card_limits" not in turn:

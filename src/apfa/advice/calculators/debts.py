@@ -381,6 +381,21 @@ def utilization(inputs: Inputs) -> Computed | None:
         "total_balances": balances,
         "total_limits": limits,
     }
-    if highest is not None:
-        figures["highest_card_utilization"] = highest
-    return Computed(figures)
+    if highest is None:
+        return Computed(figures)
+    figures["highest_card_utilization"] = highest
+    table = Comparison(
+        "Each card",
+        ["card", "balance", "limit", "utilization"],
+        [
+            [
+                f"card {n}",
+                money(balance),
+                money(top),
+                percent((balance * 100 / top).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)),
+            ]
+            for n, (balance, top) in enumerate(pairs, start=1)
+            if top > 0
+        ],
+    )
+    return Computed(figures, [table])

@@ -65,7 +65,12 @@ def affordability(inputs: Inputs) -> Computed | None:
     if debts is None:
         debts = Decimal(0)
         inputs.assume("no other monthly debt payments assumed (none were given)")
-    figures: dict[str, Decimal | int | str] = {
+    figures: dict[str, Decimal | int | str] = {}
+    housing = inputs.money("current_payment")
+    if housing is not None and income > 0:  # the ratios asked for lead the numbers
+        figures["dti_front"] = _pct(housing, income)
+        figures["dti_back"] = _pct(housing + debts, income)
+    figures |= {
         "max_housing_payment_28": cents(income * Decimal("0.28")),
         "max_total_debt_36": cents(income * Decimal("0.36")),
         "max_total_debt_43": cents(income * Decimal("0.43")),
@@ -85,10 +90,6 @@ def affordability(inputs: Inputs) -> Computed | None:
     annual = income * 12
     limit = max_affordable_loan(annual, debts, r, n)
     figures["max_affordable_loan"] = limit.max_loan
-    housing = inputs.money("current_payment")
-    if housing is not None and income > 0:
-        figures["dti_front"] = _pct(housing, income)
-        figures["dti_back"] = _pct(housing + debts, income)
     return Computed(figures, assumptions=inputs.assumptions)
 
 

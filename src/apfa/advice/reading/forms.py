@@ -206,6 +206,10 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
     if limit := _DTI_LIMIT.search(text):
         reading.put("max_dti", Decimal(limit.group("pct") or limit.group("pct2")), limit.group(0))
         taken.append(limit.span())
+    if to := _CARD_TO.search(text):  # "pay card 2 down to 200 bucks"
+        reading.put("card_balance_to", _amount(to.group("amount")), to.group(0))
+        reading.put("paid_card_number", int(to.group("n")), to.group(0))
+        taken.append(to.span())
     if paid := _PAYDOWN.search(text):
         reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
@@ -302,6 +306,8 @@ def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> N
             reading.notes.append(f"card_limits: {len(tops)} cards, limits and balances listed")
             taken.extend([limits.span("items"), balances.span("items")])
             return
+    if _card_by_card(reading, text, taken):
+        return
     pairs = list(_ON_LIMIT.finditer(text))
     if not any(p.group("word") for p in pairs):
         return
@@ -316,6 +322,55 @@ def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> N
         reading.facts.setdefault("card_limits", cards)
         reading.notes.append(f"card_limits: {len(cards)} cards with their limits")
     taken.extend(p.span() for p in pairs)
+
+
+_CARD_TO = re.compile(
+    rf"\bcard\s+(?:#\s?)?(?P<n>\d)\s+(?:down\s+|off\s+)?to\s+(?P<amount>{_MONEY})(?!\s?%)", re.I
+)
+# "card 1: limit 5k, balance 1,900. card 2 has 1,150 on a 2,000 limit. card 3 limit 8000 with
+# nothing on it": each card's limit and balance, card by card
+_CARD_MARK = re.compile(r"\bcard\s+(?:#\s?)?(?:\d|one|two|three|four|a|b|c|d)\b\s*:?", re.I)
+_SEG_LIMIT = re.compile(
+    rf"\blimit\s*(?:is|of|:|=)?\s*(?P<a>{_MONEY})|(?P<b>{_MONEY})\s+(?:credit\s+)?limit\b", re.I
+)
+_SEG_BALANCE = re.compile(
+    rf"\bbal(?:ance)?\s*(?:is|of|:|=)?\s*(?P<a>{_MONEY})|\bhas\s+(?P<b>{_MONEY})\s+on\b"
+    rf"|(?P<c>{_MONEY})\s+(?:on|of|/)\s+(?:a|an|the|its)?\s*{_MONEY}\s+(?:credit\s+)?limit",
+    re.I,
+)
+_SEG_EMPTY = re.compile(
+    r"\b(?:nothing\s+on\s+it|no\s+balance|zero\s+balance|\$?0\s+balance|paid\s+off|empty)\b", re.I
+)
+
+
+def _card_by_card(reading: Reading, text: str, taken: list[tuple[int, int]]) -> bool:
+    marks = list(_CARD_MARK.finditer(text))
+    if len(marks) < 2:
+        return False
+    cards: list[dict[str, Decimal]] = []
+    spans: list[tuple[int, int]] = []
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        start = mark.end()
+        segment = text[start : following.start() if following else len(text)]
+        top = _SEG_LIMIT.search(segment)
+        owed = _SEG_BALANCE.search(segment)
+        if top is None:
+            return False
+        limit = _amount(top.group("a") or top.group("b"))
+        if owed is not None:
+            balance = _amount(owed.group("a") or owed.group("b") or owed.group("c"))
+        elif _SEG_EMPTY.search(segment):
+            balance = Decimal(0)
+        else:
+            return False
+        if limit <= 0:
+            return False
+        cards.append({"balance": balance, "limit": limit})
+        spans.extend((start + m.start(), start + m.end()) for m in (top, owed) if m is not None)
+    reading.facts.setdefault("card_limits", cards)
+    reading.notes.append(f"card_limits: {len(cards)} cards, card by card")
+    taken.extend(spans)
+    return True
 
 
 def _amount(raw: str) -> Decimal:
