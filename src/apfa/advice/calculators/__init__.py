@@ -9,6 +9,8 @@ from apfa.advice.calculators import (
     investing,
     loans,
     mortgage_rates,
+    payday,
+    student,
     taxes,
 )
 from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
@@ -24,5 +26,7 @@ __all__ = [
     "investing",
     "loans",
     "mortgage_rates",
+    "payday",
+    "student",
     "taxes",
 ]
