@@ -44,6 +44,26 @@ def run(name: str, **facts: object) -> dict[str, object]:
             {"max_total_debt_43": D("5016.67"), "max_housing_payment_43": D("3946.67")},
         ),
         (
+            # a planned purchase: $320,000 at 6.7% is $2,064.89 P&I; 1.45% of the price a year
+            # in tax and insurance is $483.33; no PMI at 20% down
+            "affordability",
+            {"annual_income": D(95000), "monthly_debt_payments": D(500), "home_price": D(400000),
+             "down_payment_pct": D(20), "interest_rate": D("6.7"), "term_months": 360},
+            {"new_loan_amount": D(320000), "new_principal_interest": D("2064.89"),
+             "new_pmi_monthly": D(0), "new_taxes_insurance_monthly": D("483.33"),
+             "new_housing_payment": D("2548.22"), "dti_front": D("32.2"), "dti_back": D("38.5"),
+             "down_payment_share": D(20)},
+        ),
+        (
+            # 5% down: PMI at 0.80% a year of $332,500 (95% LTV, 680-699 band) is $221.67
+            "affordability",
+            {"annual_income": D(80000), "home_price": D(350000), "down_payment": D(17500),
+             "property_tax_annual": D(4200), "interest_rate": D("6.7"), "term_months": 360},
+            {"new_loan_amount": D(332500), "new_principal_interest": D("2145.55"),
+             "new_pmi_monthly": D("221.67"), "new_taxes_insurance_monthly": D("452.08"),
+             "new_housing_payment": D("2819.30")},
+        ),
+        (
             "ratios",
             {"monthly_income": D(7500), "monthly_debt_payments": D(900),
              "current_payment": D(2300)},

@@ -2,6 +2,7 @@
 tables with ``apfa.finance``. Importing the package registers all of them."""
 
 from apfa.advice.calculators import (
+    affordability,
     auto,
     debts,
     household,
@@ -18,6 +19,7 @@ from apfa.advice.calculators.base import REGISTRY, Calculator, figure_kinds
 __all__ = [
     "REGISTRY",
     "Calculator",
+    "affordability",
     "auto",
     "debts",
     "figure_kinds",

@@ -8,8 +8,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.loans import principal, rate, term_months
 from apfa.advice.formatting import money, percent
-from apfa.finance.affordability import max_affordable_loan
-from apfa.finance.loans import monthly_payment
 from apfa.finance.mortgage_compare import fha_vs_conventional as compare_programs
 from apfa.finance.mortgage_insurance import pmi_removal
 from apfa.finance.parameters import value as parameter
@@ -25,125 +23,13 @@ def cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _pct(part: Decimal, whole: Decimal) -> Decimal:
+def pct(part: Decimal, whole: Decimal) -> Decimal:
     """``part / whole`` in percent, one decimal, half up (43.5 is 43.5 %)."""
     return (part * HUNDRED / whole).quantize(TENTH, rounding=ROUND_HALF_UP)
 
 
-def monthly_income(inputs: Inputs) -> Decimal | None:
-    monthly = inputs.money("monthly_income")
-    if monthly is not None:
-        return monthly
-    annual = inputs.money("annual_income", "agi")
-    return cents(annual / 12) if annual is not None else None
-
-
 def value_of(inputs: Inputs) -> Decimal | None:
     return inputs.money("home_value", "home_price", "original_value")
-
-
-@calculator(
-    "affordability",
-    max_housing_payment_28="money",
-    max_total_debt_36="money",
-    max_total_debt_43="money",
-    max_housing_payment_43="money",
-    max_housing_payment_36="money",
-    max_total_debt_limit="money",
-    max_housing_payment_limit="money",
-    max_affordable_loan="money",
-    dti_front="percent",
-    dti_back="percent",
-    dti_current="percent",
-    gross_monthly_income="money",
-)
-def affordability(inputs: Inputs) -> Computed | None:
-    income = monthly_income(inputs)
-    if income is None:
-        return None
-    debts = inputs.money("monthly_debt_payments")
-    if debts is None:
-        debts = Decimal(0)
-        inputs.assume("no other monthly debt payments assumed (none were given)")
-    figures: dict[str, Decimal | int | str] = {}
-    housing = inputs.money("current_payment")
-    if housing is not None and income > 0:  # the ratios asked for lead the numbers
-        figures["dti_front"] = _pct(housing, income)
-        figures["dti_back"] = _pct(housing + debts, income)
-    figures |= {
-        "max_housing_payment_28": cents(income * Decimal("0.28")),
-        "max_total_debt_36": cents(income * Decimal("0.36")),
-        "max_total_debt_43": cents(income * Decimal("0.43")),
-        "max_housing_payment_43": cents(income * Decimal("0.43")) - debts,
-        "gross_monthly_income": cents(income),
-    }
-    if debts > 0:
-        figures["dti_current"] = _pct(debts, income)
-        figures["max_housing_payment_36"] = cents(income * Decimal("0.36")) - debts
-    limit_pct = inputs.percent("max_dti")
-    if limit_pct is not None and 0 < limit_pct < HUNDRED:
-        allowed = cents(income * limit_pct / HUNDRED)
-        figures["max_total_debt_limit"] = allowed
-        figures["max_housing_payment_limit"] = allowed - debts
-    n = term_months(inputs)
-    r = rate(inputs, n)
-    annual = income * 12
-    limit = max_affordable_loan(annual, debts, r, n)
-    figures["max_affordable_loan"] = limit.max_loan
-    return Computed(figures, assumptions=inputs.assumptions)
-
-
-@calculator(
-    "cosign_dti",
-    dti_before_cosign="percent",
-    dti_after_cosign="percent",
-    cosign_added_payment="money",
-)
-def cosign_dti(inputs: Inputs) -> Computed | None:
-    """Your debt-to-income ratio before and after adding a co-signed loan's payment, which
-    lenders count as your own debt."""
-    income, added = monthly_income(inputs), inputs.money("cosign_payment")
-    if added is None and inputs.money("loan_amount") is not None:
-        # the loan's own payment, from its amount, rate and term
-        n = term_months(inputs)
-        added = monthly_payment(inputs.money("loan_amount") or Decimal(0), rate(inputs, n), n)
-    if income is None or not income or added is None:
-        return None
-    debts = (inputs.money("monthly_debt_payments") or Decimal(0)) + (
-        inputs.money("current_payment") or Decimal(0)
-    )
-    return Computed(
-        {
-            "dti_before_cosign": _pct(debts, income),
-            "dti_after_cosign": _pct(debts + added, income),
-            "cosign_added_payment": added,
-        },
-        assumptions=inputs.assumptions,
-    )
-
-
-@calculator(
-    "ratios",
-    dti_front="percent",
-    dti_back="percent",
-    monthly_income="money",
-    gross_monthly_income="money",
-)
-def ratios(inputs: Inputs) -> Computed | None:
-    income = monthly_income(inputs)
-    debts = inputs.money("monthly_debt_payments")
-    if income is None or income <= 0 or debts is None:
-        return None
-    figures: dict[str, Decimal | int | str] = {
-        "monthly_income": income,
-        "gross_monthly_income": income,  # listed in the answer; a fact's name is not
-        "dti_back": _pct(debts, income),
-    }
-    housing = inputs.money("current_payment", "rent")
-    if housing is not None:
-        figures["dti_front"] = _pct(housing, income)
-        figures["dti_back"] = _pct(housing + debts, income)
-    return Computed(figures, assumptions=inputs.assumptions)
 
 
 @calculator(
@@ -156,13 +42,13 @@ def ltv(inputs: Inputs) -> Computed | None:
     if amount is None or value is None or value <= 0:
         return None
     figures: dict[str, Decimal | int | str] = {
-        "ltv": _pct(amount, value),
+        "ltv": pct(amount, value),
         "equity": value - amount,
-        "down_payment_pct": _pct(value - amount, value),
+        "down_payment_pct": pct(value - amount, value),
     }
     original = inputs.money("original_value", "home_price")
     if original is not None and original > 0 and original != value:
-        figures["ltv_original"] = _pct(amount, original)
+        figures["ltv_original"] = pct(amount, original)
     return Computed(figures)
 
 
@@ -308,7 +194,7 @@ def closing_share(inputs: Inputs) -> Computed | None:
         return None
     figures: dict[str, Decimal | int | str] = {}
     if amount is not None and amount > 0:
-        figures["closing_costs_pct"] = _pct(costs, amount)
+        figures["closing_costs_pct"] = pct(costs, amount)
     if (priced := inputs.money("closing_costs_priced")) is not None:
         figures["percent_priced_costs"] = priced
     credit = inputs.money("seller_credit")
@@ -347,5 +233,5 @@ def down_payment_capacity(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {"available_down": available}
     price = inputs.money("home_price")
     if price is not None and price > 0:
-        figures["available_down_pct"] = _pct(available, price)
+        figures["available_down_pct"] = pct(available, price)
     return Computed(figures)
