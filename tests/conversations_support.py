@@ -11,7 +11,8 @@ from typing import Any, cast
 import httpx
 from fastapi import FastAPI
 
-from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, Answer, Generate
+from apfa.advice.answers import Answer
+from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, Generate
 from apfa.advice.followup import Thread
 from apfa.advice.generation import Generated, GenerationChain, Inputs
 from apfa.advice.schemas import LoanQuery

@@ -16,7 +16,7 @@ from sqlalchemy import column, func, select, table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.advice import service
-from apfa.advice.flows import members_digest
+from apfa.advice.answers import members_digest
 from apfa.advice.history import HistoryWriter
 from apfa.advice.service import HistoryEntry
 from apfa.auth.permissions import Role

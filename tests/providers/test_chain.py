@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from apfa.advice.flows import cache_key
+from apfa.advice.answers import cache_key
 from apfa.advice.generation import CitedPassage, GenerationChain, Grounded, Inputs
 from apfa.advice.schemas import LoanQuery, ProfileIn
 from apfa.knowledge.index.store import Hit, Passage

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from apfa.advice import service
+from apfa.advice.answers import Answer
 from apfa.advice.dependencies import ADVICE_GUARD, AdviceCaller
-from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline, Answer
+from apfa.advice.flows import ADVICE_PIPELINE, AdvicePipeline
 from apfa.advice.history import HISTORY_WRITER, HistoryWriter
 from apfa.advice.schemas import AdviceResponse, HistoryItem, HistoryPage, LoanQuery
 from apfa.advice.streaming import AdviceStream

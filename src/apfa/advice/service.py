@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from apfa.advice.flows import Answer
+from apfa.advice.answers import Answer
 from apfa.advice.schemas import LoanQuery
 from apfa.models import AdviceAnswer, AdviceRequest, User
 from apfa.models.base import utcnow

@@ -38,7 +38,8 @@ from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 from apfa.advice import service
-from apfa.advice.flows import AdvicePipeline, Answer, Generate, citation
+from apfa.advice.answers import Answer, citation
+from apfa.advice.flows import AdvicePipeline, Generate
 from apfa.advice.generation import CitedPassage, Generated, GenerationChain, Inputs
 from apfa.advice.history import HistoryWriter
 from apfa.advice.schemas import Citation, LoanQuery

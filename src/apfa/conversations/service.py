@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.advice.advisor import facts_of
-from apfa.advice.flows import Answer
+from apfa.advice.answers import Answer
 from apfa.advice.followup import Thread
 from apfa.advice.schemas import ProfileIn
 from apfa.conversations.exceptions import (
