@@ -350,6 +350,32 @@ def test_settlements_counts_arrears_goals_and_account_names_are_read(
             "took out a $400 payday loan, fee was $60. if i end up rolling it 3 times",
             {"payday_amount": Decimal(400), "payday_fee": Decimal(60), "rollovers": Decimal(3)},
         ),
+        (
+            "lost my job. thinking about cashing out my 401k, its 22,000",
+            {"withdrawal_amount": Decimal(22000), "retirement_balance": Decimal(22000)},
+        ),
+        (
+            "what if i only cash out 5,000 and roll the other 17k into an ira",
+            {"withdrawal_amount": Decimal(5000)},
+        ),
+        ("what if my severance adds another 6,200 after taxes", {"severance": Decimal(6200)}),
+        ("what if the appraisal comes in at 350k instead", {"home_value": Decimal(350000)}),
+        ("infant daycare near us is $1,650/mo", {"child_care_monthly": Decimal(1650)}),
+        (
+            "my job gives 3 months of leave but its unpaid. bills are 5,200 a month",
+            {"leave_months": 3, "monthly_expenses": Decimal(5200)},
+        ),
+        (
+            "paid family leave, it'd pay me about 2,800 a month",
+            {"leave_benefit_monthly": Decimal(2800)},
+        ),
+        ("hr says the full premium is 1,900/mo", {"health_premium_full": Decimal(1900)}),
+        (
+            "WON 250K ON A SCRATCH OFF!!! they already took 24% out for taxes",
+            {"windfall_amount": Decimal(250000), "windfall_withholding_pct": Decimal(24)},
+        ),
+        ("settling my car accident injury case for 320k", {"windfall_amount": Decimal(320000)}),
+        ("inherited 60k from my grandpa", {"windfall_amount": Decimal(60000)}),
     ],
 )
 def test_leases_funds_and_savings_are_read(text: str, expected: dict[str, object]) -> None:

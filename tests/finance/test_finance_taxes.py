@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from apfa.finance.auto import excess_mileage
-from apfa.finance.retirement import early_distribution_tax, to_max_out
+from apfa.finance.retirement import early_distribution_tax, plan_cash_payout, to_max_out
 from apfa.finance.taxes import itemize_or_standard, salt_cap
 
 amounts = st.decimals(min_value=0, max_value=200_000, places=2)
@@ -50,6 +50,11 @@ def test_an_early_withdrawal_owes_the_additional_tax_until_59_and_a_half() -> No
     taxed = early_distribution_tax(Decimal(10000), 40, Decimal(22))
     assert taxed.income_tax == Decimal("2200.00")
     assert early_distribution_tax(Decimal(10000), 40).income_tax is None
+
+
+def test_a_plan_paying_in_cash_withholds_a_fifth() -> None:
+    assert plan_cash_payout(Decimal(22000)) == (Decimal("4400.00"), Decimal("17600.00"))
+    assert plan_cash_payout(Decimal("333.33")) == (Decimal("66.67"), Decimal("266.66"))
 
 
 def test_maxing_out_a_401k_from_each_paycheck() -> None:

@@ -149,6 +149,13 @@ FACTS: dict[str, FactSpec] = _specs(
     ("tax_rate", "percent", "marginal tax rate"),
     ("age", "count", "age"),
     ("withdrawal_amount", "money", "amount taken out of a retirement account"),
+    ("severance", "money", "severance pay"),
+    ("child_care_monthly", "money", "child care a month"),
+    ("windfall_amount", "money", "inheritance, prize or settlement"),
+    ("windfall_withholding_pct", "percent", "tax withheld from it"),
+    ("health_premium_full", "money", "full monthly health premium"),
+    ("leave_months", "months", "months of leave"),
+    ("leave_benefit_monthly", "money", "leave benefit a month"),
     ("pay_periods", "count", "paychecks a year"),
     # student loans
     ("student_balance", "money", "student loan balance"),

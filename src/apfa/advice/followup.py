@@ -37,7 +37,8 @@ _POINTS_BACK = re.compile(
     r"\b(?:on\s+that|at\s+that|with\s+that|does\s+that|did\s+that|is\s+that|should\s+it|of\s+it|"
     r"rid\s+of\s+it|pay(?:ing)?\s+it|"
     r"that\s+(?:rate|loan|payment|amount|price|house|home|car|balance|card|debt|plan|option)|"
-    r"the\s+same|instead|in\s+that\s+case|either\s+way|(?:they|you|it|he|she)\s+also|"
+    r"the\s+(?:full|whole|same)\s+amount|the\s+same|instead|in\s+that\s+case|either\s+way|"
+    r"(?:they|you|it|he|she)\s+also|"
     r"also\s+(?:have|has|got|offers?|quoted)|what\s+would\s+(?:that|it|this)|"
     r"how\s+(?:would|does)\s+(?:that|it|this)\s+look)\b",
     re.IGNORECASE,

@@ -318,6 +318,51 @@ _ALL: tuple[Parameter, ...] = (
         "On the taxable amount of a distribution before age 59 1/2, on top of income tax, "
         "unless an exception applies (25% for SIMPLE IRAs in the first two years).",
     ),
+    _p(
+        "plan_cash_distribution_withholding",
+        "0.20",
+        "fraction",
+        REVIEWED,
+        "Internal Revenue Code 3405(c); IRS Topic No. 413",
+        "Withheld for federal income tax from an eligible rollover distribution that an "
+        "employer plan (401(k), 403(b), governmental 457(b)) pays to you rather than by direct "
+        "rollover; it counts toward the tax due, it is not the tax itself.",
+    ),
+    # --- Life events ---------------------------------------------------------------------
+    _p(
+        "dependent_care_fsa_limit_2026",
+        "7500",
+        "usd",
+        "2026-01-01",
+        "Internal Revenue Code 129(a)(2)(A) as amended by the One Big Beautiful Bill Act of 2025",
+        "A household's dependent care FSA exclusion ($3,750 married filing separately); $5,000 "
+        "through 2025; not adjusted for inflation.",
+    ),
+    _p(
+        "fica_employee_rate",
+        "0.0765",
+        "fraction",
+        REVIEWED,
+        "Internal Revenue Code 3101(a) and (b)",
+        "The employee's Social Security (6.2%, up to the wage base) and Medicare (1.45%) tax.",
+    ),
+    _p(
+        "fdic_insured_limit",
+        "250000",
+        "usd",
+        REVIEWED,
+        "12 CFR 330.1(o) (standard maximum deposit insurance amount)",
+        "Per depositor, per insured bank, per ownership category.",
+    ),
+    _p(
+        "cobra_max_premium_share",
+        "1.02",
+        "multiple",
+        REVIEWED,
+        "29 U.S.C. 1162(3) (ERISA section 602(3)); 29 CFR 2590.606",
+        "The most a plan may charge for COBRA: the full premium plus a 2% administration fee "
+        "(150% during a disability extension).",
+    ),
     # --- Federal student loans -----------------------------------------------------------
     _p(
         "standard_repayment_months",

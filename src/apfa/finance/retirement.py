@@ -119,6 +119,17 @@ def early_distribution_tax(
     return EarlyDistribution(extra, income)
 
 
+def plan_cash_payout(amount: Number) -> tuple[Decimal, Decimal]:
+    """What an employer plan withholds when it pays ``amount`` to you in cash (20%), and
+    the check you receive.
+
+    $22,000 cashed out of a 401(k): $4,400.00 withheld, a $17,600.00 check.
+    """
+    taken = require_non_negative("amount", amount)
+    withheld = cents(taken * value("plan_cash_distribution_withholding"))
+    return withheld, taken - withheld
+
+
 def to_max_out(
     annual_income: Number, limit: Number, paychecks: int | None
 ) -> tuple[Decimal, Decimal | None]:

@@ -91,6 +91,7 @@ def _fixed_needs(inputs: Inputs, take_home: Decimal, needs_50: Decimal) -> dict[
     months_to_3_months="months",
     short_of_3_months="money",
     short_of_6_months="money",
+    months_covered="months",
 )
 def emergency_fund(inputs: Inputs) -> Computed | None:
     expenses = inputs.money("monthly_expenses")
@@ -110,6 +111,9 @@ def emergency_fund(inputs: Inputs) -> Computed | None:
     if inputs.money("savings") is not None:  # how far the savings are from each target
         figures["short_of_3_months"] = max(three.target - saved, Decimal(0))
         figures["short_of_6_months"] = max(six.target - saved, Decimal(0))
+        if expenses > 0:  # how long the savings (and severance) last with no income
+            cushion = saved + (inputs.money("severance") or Decimal(0))
+            figures["months_covered"] = int(cushion // expenses)
     return Computed(figures)
 
 

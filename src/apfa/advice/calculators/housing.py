@@ -235,3 +235,34 @@ def down_payment_capacity(inputs: Inputs) -> Computed | None:
     if price is not None and price > 0:
         figures["available_down_pct"] = pct(available, price)
     return Computed(figures)
+
+
+@calculator(
+    "equity_buyout",
+    buyout_equity="money",
+    buyout_amount="money",
+    buyout_payoff="money",
+    buyout_loan="money",
+    buyout_ltv="percent",
+)
+def equity_buyout(inputs: Inputs) -> Computed | None:
+    """Keeping the home in a divorce: the departing spouse's half of the equity, and the
+    cash-out refinance that pays off the mortgage and that half, against the home's value
+    (closing costs not included)."""
+    value = inputs.money("home_value", "home_price")
+    owed = inputs.money("loan_balance", "amount_owed", "loan_amount")
+    if value is None or owed is None or value <= 0 or owed >= value:
+        return None
+    half = cents((value - owed) / 2)
+    loan = owed + half
+    inputs.assume("the equity split half and half, closing costs not included")
+    return Computed(
+        {
+            "buyout_equity": value - owed,
+            "buyout_amount": half,
+            "buyout_payoff": owed,
+            "buyout_loan": loan,
+            "buyout_ltv": pct(loan, value),
+        },
+        assumptions=inputs.assumptions,
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from apfa.advice.calculators.base import Computed, Inputs, calculator
-from apfa.finance.retirement import early_distribution_tax
+from apfa.finance.retirement import early_distribution_tax, plan_cash_payout
 from apfa.finance.taxes import FilingStatus, itemize_or_standard
 
 _STATUSES: dict[str, FilingStatus] = {"single": "single", "joint": "joint", "head": "head"}
@@ -38,7 +38,13 @@ def itemize_vs_standard(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-@calculator("early_withdrawal", early_withdrawal_tax="money", early_withdrawal_income_tax="money")
+@calculator(
+    "early_withdrawal",
+    early_withdrawal_tax="money",
+    early_withdrawal_income_tax="money",
+    plan_withholding="money",
+    plan_check="money",
+)
 def early_withdrawal(inputs: Inputs) -> Computed | None:
     amount = inputs.money("withdrawal_amount")
     if amount is None:
@@ -51,4 +57,6 @@ def early_withdrawal(inputs: Inputs) -> Computed | None:
     figures: dict[str, Decimal | int | str] = {"early_withdrawal_tax": result.additional_tax}
     if result.income_tax is not None:
         figures["early_withdrawal_income_tax"] = result.income_tax
+    withheld, check = plan_cash_payout(amount)
+    figures |= {"plan_withholding": withheld, "plan_check": check}
     return Computed(figures, assumptions=inputs.assumptions)

@@ -242,6 +242,8 @@ class Composer:
                     lead = cited
                     specific = "asked(" in (rule.when or "")
                     continue
+                if cited in why or cited == lead:  # a shared rule two playbooks give
+                    continue
                 if len(why) < MAX_WHY:
                     why.append(cited)
                 if position > 0:

@@ -123,6 +123,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _car_not_home(reading, text)
         _owed_on_a_trade_in(reading)
         _price_cost_percents(reading)
+        _cashing_out_the_balance(reading, text)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -296,6 +297,33 @@ def _owed_on_a_trade_in(reading: Reading) -> None:
     trading = "trade_in_value" in facts and "car_price" in facts
     if trading and "loan_amount" in facts and facts["loan_amount"] == facts.get("amount_owed"):
         del facts["loan_amount"]
+
+
+_CASH_OUT = re.compile(
+    r"\b(?:cash(?:ing|ed)?\s+(?:it\s+|out\s+)?(?:all\s+)?out|cash\s+out|take\s+it\s+all|"
+    r"withdraw(?:ing)?\s+(?:it\s+all|everything|all\s+of\s+it))\b",
+    re.I,
+)
+
+
+_RETIREMENT_ACCOUNT = re.compile(r"\b(?:401|403|457|ira|roth|retirement|tsp|rollover|roll)", re.I)
+_SEVERANCE = re.compile(r"\bseverance\b", re.I)
+
+
+def _cashing_out_the_balance(reading: Reading, text: str) -> None:
+    """ "cashing out my 401k, its 22,000": the balance of an account being cashed out is
+    the amount withdrawn; "cash out 5,000 and roll the rest into an ira" is a withdrawal,
+    not home equity; "severance adds 6,200 after taxes" is severance, not monthly pay."""
+    facts = reading.facts
+    balance = facts.get("retirement_balance")
+    if "withdrawal_amount" not in facts and balance is not None and _CASH_OUT.search(text):
+        reading.put("withdrawal_amount", balance, "cashing out the balance")
+    if "cash_needed" in facts and _RETIREMENT_ACCOUNT.search(text):
+        reading.put(
+            "withdrawal_amount", facts.pop("cash_needed"), "cashing out a retirement account"
+        )
+    if "take_home_monthly" in facts and "severance" not in facts and _SEVERANCE.search(text):
+        reading.put("severance", facts.pop("take_home_monthly"), "severance after taxes")
 
 
 def _price_cost_percents(reading: Reading) -> None:

@@ -3,8 +3,9 @@
 A role applies to quantities of some kinds when a cue matches the words just before the
 quantity (``before``, the last few words) or just after it (``after``, the next few).
 Roles are tried in the order listed: specific ones (``transfer fee``) before general ones
-(``fee``). The table is data, read top to bottom like a grammar, in two parts: percents,
-durations and counts (``roles_rates``), then money (``roles_money``).
+(``fee``). The table is data, read top to bottom like a grammar, in three parts: life
+events (``roles_life``), percents, durations and counts (``roles_rates``), then money
+(``roles_money``).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Sequence
 
 from apfa.advice.reading.quantities import Kind
 from apfa.advice.reading.role import Role
+from apfa.advice.reading.roles_life import LIFE_ROLES
 from apfa.advice.reading.roles_money import MONEY_ROLES
 from apfa.advice.reading.roles_rates import RATE_ROLES
 
 STRONG = 10  # how much nearer a strong role's cue counts
 
-ROLES: Sequence[Role] = (*RATE_ROLES, *MONEY_ROLES)
+ROLES: Sequence[Role] = (*LIFE_ROLES, *RATE_ROLES, *MONEY_ROLES)
 
 
 def role_for(kind: Kind, before: str, after: str, monthly: bool) -> Role | None:

@@ -162,6 +162,13 @@ MONEY_ROLES: Sequence[Role] = (
         strong=True,
     ),
     role(
+        "severance",
+        "money",
+        before=rf"severance\b{W}",
+        after=r"(?:in\s+|of\s+)?severance",
+        strong=True,
+    ),
+    role(
         "withdrawal_amount",
         "money",
         before=r"(?:took|take|taking|withdr[ae]w\w*|cash(?:ed|ing)?\s+out|pull(?:ed|ing)?(?:\s+out)?)",
@@ -341,7 +348,7 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "home_value",
         "money",
-        before=r"(?:(?:is|it'?s|its|now)\s+)?(?:worth|valued\s+at|appraised\s+(?:at|for)|apprais\w+\s+(?:is|was|came\s+in\s+at)|value\s+(?:is|of))\s+(?:about\s+|around\s+|maybe\s+)?",
+        before=r"(?:(?:is|it'?s|its|now)\s+)?(?:worth|valued\s+at|appraised\s+(?:at|for)|apprais\w+\s+(?:is|was|came\s+in\s+at|comes?\s+(?:in|back)\s+(?:at|for))|value\s+(?:is|of))\s+(?:about\s+|around\s+|maybe\s+)?",
         after=r"(?:now\s+|today\s+)?(?:in\s+)?(?:value|appraisal|apprais\w+)",
         strong=True,
     ),
