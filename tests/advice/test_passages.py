@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from apfa.advice.compose.passages import best_run, quotable, terms
+from apfa.advice.compose.passages import best_run, off_plan, quotable, terms
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,11 @@ def test_prose_is_quoted_in_order() -> None:
         "A debt management plan is set up by a nonprofit credit counseling agency. "
         "The borrower makes one monthly payment to the agency, which pays the creditors."
     )
+
+
+def test_in_a_conversation_only_the_plans_bundled_sources_are_quoted() -> None:
+    sources = {"how-much-house-can-i-afford", "down-payments"}
+    assert not off_plan("bundled:down-payments.md", sources)
+    assert off_plan("bundled:asset-allocation-and-rebalancing.md", sources)
+    assert not off_plan("upload:3f2a", sources)  # an operator's document is never off the plan
+    assert not off_plan(None, sources)

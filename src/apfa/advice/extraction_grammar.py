@@ -129,8 +129,8 @@ DEBTS = (
         _PER,
         r"\s+(?:(?:in|of|for|on|towards?)\s+)?",
         _ADJ,
-        r"(?:debt\s+payments?|debts?|payments?|bills|credit\s+cards?|car\s+loans?|loans?|"
-        r"student\s+loans?)\b",
+        r"(?:debt\s+payments?|debts?|payments?|bills|credit\s+cards?|loans?|student\s+loans?|"
+        r"(?:car|truck|auto)(?:\s+(?:loans?|notes?|payments?))?(?!\s+insurance))\b",
     ),
     _nums(_AMT, r"\s+(?:(?:in|of)\s+)?", _ADJ, _PAY_NOUN, r"\b", _OPT_PER),
     # "$500 in monthly debts": the amount paid each month, not a balance owed

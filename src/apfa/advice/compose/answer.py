@@ -17,7 +17,7 @@ from decimal import Decimal
 from apfa.advice.calculators.base import Comparison, FigureKind
 from apfa.advice.compose.changes import change_line, figure_keys
 from apfa.advice.compose.labels import LABELS
-from apfa.advice.compose.passages import best_run, best_sentence, similar, terms
+from apfa.advice.compose.passages import best_run, best_sentence, off_plan, similar, terms
 from apfa.advice.facts import FACTS
 from apfa.advice.formatting import render
 from apfa.advice.playbooks.library import Compiled, holds
@@ -273,9 +273,14 @@ class Composer:
         query = terms(material.question) | terms(material.playbooks[0].playbook.title)
         avoid = [terms(text) for text in used]
         excerpts: list[str] = []
+        # a follow-up's few words ("what if I put 20% down?") find passages on other
+        # subjects: in a conversation, a bundled passage must come from the plan's sources
+        sources = {s for c in material.playbooks for s in c.playbook.sources}
         for hit in material.hits:
             if len(excerpts) >= MAX_EXCERPTS:
                 break
+            if material.already_said and off_plan(hit.passage.key, sources):
+                continue
             key = said_key("any", "excerpt", str(hit.passage.chunk_id))
             if key in material.already_said:
                 continue

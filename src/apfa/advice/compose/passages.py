@@ -144,3 +144,14 @@ def best_sentence(texts: Iterable[str], statement: str) -> str | None:
     scored = [(len(terms(t) & wanted), t) for t in texts]
     scored = [item for item in scored if item[0] > 0]
     return max(scored, key=lambda item: item[0])[1] if scored else None
+
+
+_BUNDLED = "bundled:"  # the source key of a bundled document: ``bundled:<name>.md``
+
+
+def off_plan(key: str | None, sources: set[str]) -> bool:
+    """A bundled document (``bundled:pmi-and-mip.md``) that no playbook of the plan cites;
+    an uploaded one is never off the plan."""
+    if key is None or not key.startswith(_BUNDLED):
+        return False
+    return key.removeprefix(_BUNDLED).removesuffix(".md") not in sources

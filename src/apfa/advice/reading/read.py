@@ -121,6 +121,7 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         _transfer_fee(reading, text)
         _settle_rates(reading)
         _car_not_home(reading, text)
+        _home_not_car(reading)
         _owed_on_a_trade_in(reading)
         _price_cost_percents(reading)
         _cashing_out_the_balance(reading, text)
@@ -279,6 +280,14 @@ def _transfer_fee(reading: Reading, text: str) -> None:
 
 _CAR_TALK = re.compile(r"\b(?:car|truck|suv|vehicle|trade[- ]?in|dealer\w*)\b", re.I)
 _HOME_TALK = re.compile(r"\b(?:house|home|condo|mortgage|property|townhouse)\b", re.I)
+
+
+def _home_not_car(reading: Reading) -> None:
+    """ "only debt is a 380/mo car ... houses in the 450-500k range": a home's price and no
+    car's makes the loan a mortgage, whatever else the question names."""
+    facts = reading.facts
+    if facts.get("loan_type") == "auto" and "home_price" in facts and "car_price" not in facts:
+        facts["loan_type"] = "mortgage"
 
 
 def _car_not_home(reading: Reading, text: str) -> None:
