@@ -5,13 +5,13 @@ reasons, duplicate rule and idempotence), but the work is done per group: one
 transaction claims the group, a worker thread reads, extracts and chunks it, one query
 finds the vectors already cached, one ``encode`` call embeds every text still missing
 (the model batches it by ``embedding_batch_size``), and one transaction stores the
-vectors, the chunk sets and the statuses. The stages overlap: while group k is encoded,
-group k+1 is prepared and group k-1 written, so the model rarely waits.
+vectors, the chunk sets and the statuses. The stages overlap (``core.stages``, shared with
+``apfa kb ingest``): while group k is encoded, group k+1 is prepared and group k-1 written,
+so the model rarely waits.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -21,11 +21,11 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import structlog
-from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from apfa.core.config import Settings
 from apfa.core.db import session_scope
+from apfa.core.stages import GroupSizer, run_stages
 from apfa.documents.batch_service import (
     Claim,
     Outcome,
@@ -41,13 +41,11 @@ from apfa.documents.processing import ingest_options
 from apfa.documents.storage import UploadStore, upload_store
 from apfa.jobs.spec import RetryableError
 from apfa.knowledge import service as knowledge
-from apfa.knowledge.flows import IngestOptions, chunk_parsed
-from apfa.observability import metrics
+from apfa.knowledge.ingest_parts import IngestOptions, chunk_parsed, encode_texts, plan_embedding
 from apfa.providers.embedding_process import EmbeddingProcessLost
 from apfa.providers.embeddings import Embedder, Vectors
 
 log = structlog.get_logger(__name__)
-_tracer = trace.get_tracer(__name__)
 
 # A group is at most this many documents, and about this many chunks once the first
 # groups show how many chunks a document makes. The first group is small, so the model
@@ -94,18 +92,12 @@ def _prepare_one(
 
 
 def _plan_embedding(processed: Sequence[Processed], cached: set[str]) -> dict[str, str]:
-    """The texts to embed, each once, counted as embedded by the first document that has
-    it and as reused by every other (as one document at a time would count them)."""
-    todo: dict[str, str] = {}
-    for item in processed:
-        if item.rejection is not None or item.error is not None:
-            continue
-        for chunk in item.chunks:
-            if chunk.content_hash in cached or chunk.content_hash in todo:
-                item.reused += 1
-            else:
-                todo[chunk.content_hash] = chunk.embedding_text
-                item.embedded += 1
+    """The texts to embed, each once (``plan_embedding``'s counting)."""
+    usable = [p for p in processed if p.rejection is None and p.error is None]
+    todo, counts = plan_embedding([p.chunks for p in usable], cached)
+    for item, (embedded, reused) in zip(usable, counts, strict=True):
+        item.embedded += embedded
+        item.reused += reused
     return todo
 
 
@@ -115,6 +107,7 @@ class _Pipeline:
         maker: async_sessionmaker[AsyncSession],
         embedder: Embedder,
         settings: Settings,
+        group_documents: int,
         group_texts: int,
     ) -> None:
         self.maker = maker
@@ -122,18 +115,8 @@ class _Pipeline:
         self.store = upload_store(settings)
         self.limits = ExtractionLimits.from_settings(settings)
         self.options = ingest_options(settings)
-        self.group_texts = group_texts
-        self.seen_documents = 0
-        self.seen_texts = 0
+        self.sizer = GroupSizer(group_documents, group_texts, FIRST_GROUP_DOCUMENTS)
         self.claimed: set[str] = set()
-
-    def next_size(self, most: int) -> int:
-        if not self.seen_documents:
-            return min(most, FIRST_GROUP_DOCUMENTS)
-        if not self.seen_texts:
-            return most
-        per_document = self.seen_texts / self.seen_documents
-        return max(1, min(most, int(self.group_texts / per_document)))
 
     async def prepare(self, ids: list[str]) -> _Group:
         async with session_scope(self.maker) as session:
@@ -145,8 +128,7 @@ class _Pipeline:
         processed = await anyio.to_thread.run_sync(
             lambda: [prepare(self.store, claim) for claim in claims]
         )
-        self.seen_documents += len(ids)
-        self.seen_texts += sum(len(p.chunks) for p in processed)
+        self.sizer.saw(len(ids), sum(len(p.chunks) for p in processed))
         hashes = {c.content_hash for p in processed for c in p.chunks}
         cached: set[str] = set()
         if hashes:
@@ -158,15 +140,10 @@ class _Pipeline:
     async def encode(self, group: _Group) -> dict[str, Vectors]:
         if not group.todo:
             return {}
-        encode = partial(self.embedder.encode, batch_size=self.options.batch_size)
         try:
-            with (
-                _tracer.start_as_current_span(
-                    "embedding", attributes={"apfa.texts": len(group.todo)}
-                ),
-                metrics.EMBEDDING.labels("document").time(),
-            ):
-                vectors = await anyio.to_thread.run_sync(encode, list(group.todo.values()))
+            vectors = await encode_texts(
+                self.embedder, list(group.todo.values()), batch_size=self.options.batch_size
+            )
         except EmbeddingProcessLost as exc:
             # Not the documents' fault: the job is retried and they are claimed again.
             raise RetryableError(str(exc)) from exc
@@ -216,46 +193,23 @@ async def process_documents(
     ``process_document`` would (``status`` indexed, rejected, failed or missing, ...).
     ``progress(done, total)`` is awaited after each group is written."""
     ids = list(dict.fromkeys(document_ids))
-    pipeline = _Pipeline(maker, embedder, settings, group_texts)
+    pipeline = _Pipeline(maker, embedder, settings, group_documents, group_texts)
     outcomes: dict[str, dict[str, Any]] = {}
-    position = 0
 
-    def start_next() -> asyncio.Task[_Group] | None:
-        nonlocal position
-        if position >= len(ids):
-            return None
-        size = pipeline.next_size(group_documents)
-        chunk, position = ids[position : position + size], position + size
-        return asyncio.create_task(pipeline.prepare(chunk))
+    async def written(group_outcomes: dict[str, Outcome]) -> None:
+        outcomes.update(group_outcomes)
+        if progress is not None:
+            await progress(len(outcomes), len(ids))
 
-    preparing = start_next()
-    writing: asyncio.Task[dict[str, Outcome]] | None = None
     try:
-        while preparing is not None:
-            group = await preparing
-            preparing = start_next()
-            vectors = await pipeline.encode(group)
-            written = await writing if writing is not None else None
-            writing = asyncio.create_task(pipeline.write(group, vectors))
-            if written is not None:
-                outcomes.update(written)
-                if progress is not None:
-                    await progress(len(outcomes), len(ids))
-        if writing is not None:
-            outcomes.update(await writing)
-            writing = None
-            if progress is not None:
-                await progress(len(outcomes), len(ids))
+        await run_stages(
+            ids,
+            pipeline.sizer.next_size,
+            pipeline.prepare,
+            pipeline.encode,
+            pipeline.write,
+            written,
+        )
     finally:
-        await _stop(preparing, writing)
         await pipeline.release()
     return {document_id: outcomes[document_id] for document_id in ids}
-
-
-async def _stop(*tasks: asyncio.Task[Any] | None) -> None:
-    """Cancel the stages still running after a failure, and wait for them to end."""
-    left = [task for task in tasks if task is not None]
-    for task in left:
-        task.cancel()
-    if left:
-        await asyncio.gather(*left, return_exceptions=True)
