@@ -697,3 +697,41 @@ def test_cards_listed_one_by_one_and_one_paid_down_in_a_follow_up() -> None:
     ]
     turn = what_if(known, read_facts("if i pay card 2 down to 200 bucks?", known.keys()).facts)
     assert [card["balance"] for card in turn["card_limits"]] == [1900, 200, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("house for 385k, taxes + insurance around 520/mo and pmi would be about 165", {
+            "taxes_insurance_monthly": Decimal(520), "pmi_monthly": Decimal(165),
+        }),
+        ("280k, taxes 3,600/yr, insurance 1,800/yr, pmi quoted 140/mo", {
+            "property_tax_annual": Decimal(3600), "insurance_annual": Decimal(1800),
+            "pmi_monthly": Decimal(140),
+        }),
+        ("HOA is 310/mo, taxes ~4,800/yr", {
+            "hoa_monthly": Decimal(310), "property_tax_annual": Decimal(4800),
+        }),
+        ("we pay 450/mo on a car, 310 student loans and like 90 in card minimums", {
+            "monthly_debt_payments": Decimal(850),
+        }),
+        ("take home is 4,200 a month (68k gross), a 28k car at 5.9% for 60 months", {
+            "annual_income": Decimal(68000), "interest_rate": Decimal("5.9"),
+        }),
+        ("dealer gives me 14k for it, i still owe 18,500, putting 2k cash down", {
+            "trade_in_value": Decimal(14000), "down_payment": Decimal(2000),
+        }),
+        ("lender offered me 6.875 with no points or 6.375 if i pay 2 points", {
+            "rates": [Decimal("6.875"), Decimal("6.375")],
+        }),
+        ("lender gave me 6.625 on a 30 yr or 5.875 on a 15yr", {
+            "rates": [Decimal("6.625"), Decimal("5.875")],
+        }),
+    ],
+)  # fmt: skip
+def test_a_homes_stated_costs_listed_debts_and_quoted_rates(
+    text: str, expected: dict[str, object]
+) -> None:
+    facts = read_facts(text).facts
+    for name, value in expected.items():
+        assert facts.get(name) == value, (name, facts)

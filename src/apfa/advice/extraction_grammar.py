@@ -153,6 +153,18 @@ DEBTS = (
         r"\s*",
         _PER,
     ),
+    # "... 90 in card minimums": a card's minimum payment is monthly
+    _nums(
+        _AMT,
+        r"\s+(?:(?:in|on|for|of)\s+)?(?:(?:my|her|his|our|the)\s+)?"
+        r"(?:credit\s+)?card\s+min(?:imum)?s\b",
+    ),
+    # "450/mo on a car, 310 student loans": a later item of a list of monthly payments
+    _nums(
+        r"(?<=, )(?:\$\s?)?(?P<a>\d{2,4})(?P<a_s>(?!))?(?P<a_w>(?!))?(?![\d,.%]|\s*k\b)",
+        r"\s+(?:(?:in|on|for)\s+)?(?:student\s+loans?|car\s+(?:loan|note|payment)s?|"
+        r"personal\s+loans?)\b(?!\s+(?:balance|at\b|@))",
+    ),
     _words(
         [r"pay(?:ing)?\s+"],
         _AMT,

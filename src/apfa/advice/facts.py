@@ -85,6 +85,8 @@ FACTS: dict[str, FactSpec] = _specs(
     ("mortgage_interest_paid", "money", "mortgage interest paid in the year"),
     ("filing_status", "text", "tax filing status"),
     ("insurance_annual", "money", "yearly homeowners insurance"),
+    ("taxes_insurance_monthly", "money", "monthly property tax and homeowners insurance"),
+    ("pmi_monthly", "money", "monthly mortgage insurance quoted"),
     # adjustable-rate mortgages
     ("index_rate", "percent", "index rate"),
     ("margin", "percent", "margin"),

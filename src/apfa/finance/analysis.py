@@ -24,13 +24,14 @@ from decimal import Decimal
 
 from apfa.finance.affordability import max_affordable_loan
 from apfa.finance.analysis_state import HOUSING_TYPES, State, usd
+from apfa.finance.housing_costs import HOME_INSURANCE_RATE, PROPERTY_TAX_RATE, monthly_escrow
 from apfa.finance.loans import (
     amortization_schedule,
     monthly_payment,
     yearly_summary,
 )
 from apfa.finance.models import LoanAnalysis, LoanProfile, YearlyRow, sanitize
-from apfa.finance.money import TWELVE, ZERO, cents, ratio4
+from apfa.finance.money import TWELVE, ZERO, ratio4
 from apfa.finance.rates import DEFAULT_TERM_YEARS, LoanType, credit_tier, lookup_rate
 from apfa.finance.ratios import (
     PMI_AUTO_CANCEL_LTV,
@@ -53,8 +54,6 @@ __all__ = [
     "analyse",
 ]
 
-PROPERTY_TAX_RATE = Decimal("0.011")
-HOME_INSURANCE_RATE = Decimal("0.0035")
 _UNKNOWN_SCORE_PMI = 690  # the 680-699 PMI band, matching the "good" rate tier
 _CONVENTIONAL_MAX_LTV = Decimal("0.97")
 
@@ -156,7 +155,7 @@ def _pmi(s: State, home_price: Decimal, loan_ltv: Decimal) -> Decimal:
 def _escrow_estimate(s: State) -> Decimal | None:
     if s.p.home_price is None:
         return None
-    monthly = cents(s.p.home_price * (PROPERTY_TAX_RATE + HOME_INSURANCE_RATE) / TWELVE)
+    monthly = monthly_escrow(s.p.home_price).monthly
     s.assume(
         "taxes and insurance estimated at 1.10%/yr property tax + 0.35%/yr homeowners "
         "insurance of the home price"

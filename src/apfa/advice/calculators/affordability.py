@@ -10,7 +10,7 @@ from apfa.advice.calculators.base import Computed, Inputs, calculator
 from apfa.advice.calculators.housing import HUNDRED, UNKNOWN_SCORE, cents, pct
 from apfa.advice.calculators.loans import principal, rate, term_months
 from apfa.finance.affordability import max_affordable_loan
-from apfa.finance.analysis import HOME_INSURANCE_RATE, PROPERTY_TAX_RATE
+from apfa.finance.housing_costs import monthly_escrow
 from apfa.finance.loans import monthly_payment
 from apfa.finance.ratios import PMI_FREE_LTV, pmi_monthly_estimate
 
@@ -98,27 +98,48 @@ def _planned_purchase(inputs: Inputs) -> dict[str, Decimal] | None:
         return None
     n = term_months(inputs)
     principal_interest = monthly_payment(amount, rate(inputs, n), n)
-    mortgage_insurance = Decimal(0)
+    insured = Decimal(0)
     if amount / price > PMI_FREE_LTV:
-        score = inputs.whole("credit_score")
-        if score is None:
-            inputs.assume("PMI estimated for a credit score of 680-699 (no score was given)")
-        mortgage_insurance = pmi_monthly_estimate(amount, amount / price, score or UNKNOWN_SCORE)
-    tax = inputs.money("property_tax_annual")
-    if tax is None:
-        tax = price * PROPERTY_TAX_RATE
-        inputs.assume("property tax estimated at 1.10% of the price a year")
-    insurance = price * HOME_INSURANCE_RATE
-    inputs.assume("homeowners insurance estimated at 0.35% of the price a year")
-    escrow = cents((tax + insurance) / 12) + (inputs.money("hoa_monthly") or Decimal(0))
+        insured = mortgage_insurance(inputs, amount, price)
+    escrow = stated_escrow(inputs, price)
     return {
-        "new_housing_payment": principal_interest + mortgage_insurance + escrow,
+        "new_housing_payment": principal_interest + insured + escrow,
         "down_payment_share": pct(price - amount, price),
         "new_loan_amount": amount,
         "new_principal_interest": principal_interest,
-        "new_pmi_monthly": mortgage_insurance,
+        "new_pmi_monthly": insured,
         "new_taxes_insurance_monthly": escrow,
     }
+
+
+def mortgage_insurance(inputs: Inputs, amount: Decimal, price: Decimal) -> Decimal:
+    """PMI a month: as quoted, else from a stated yearly rate, else estimated."""
+    quoted = inputs.money("pmi_monthly")
+    if quoted is not None:
+        return quoted
+    yearly = inputs.percent("pmi_rate")
+    if yearly is not None:
+        return cents(amount * yearly / HUNDRED / 12)
+    score = inputs.whole("credit_score")
+    if score is None:
+        inputs.assume("PMI estimated for a credit score of 680-699 (no score was given)")
+    return pmi_monthly_estimate(amount, amount / price, score or UNKNOWN_SCORE)
+
+
+def stated_escrow(inputs: Inputs, price: Decimal) -> Decimal:
+    """Taxes, insurance and HOA dues a month: what was stated, else estimated (and said)."""
+    escrow = monthly_escrow(
+        price,
+        property_tax_annual=inputs.money("property_tax_annual"),
+        insurance_annual=inputs.money("insurance_annual"),
+        hoa_monthly=inputs.money("hoa_monthly"),
+        taxes_insurance_monthly=inputs.money("taxes_insurance_monthly"),
+    )
+    if escrow.tax_estimated:
+        inputs.assume("property tax estimated at 1.10% of the price a year")
+    if escrow.insurance_estimated:
+        inputs.assume("homeowners insurance estimated at 0.35% of the price a year")
+    return escrow.monthly
 
 
 @calculator(

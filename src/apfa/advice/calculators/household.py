@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
+from apfa.advice.calculators.affordability import mortgage_insurance, stated_escrow
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
 from apfa.advice.calculators.loans import rate, term_months
 from apfa.advice.formatting import money, months, percent
 from apfa.finance.budget import budget_50_30_20
 from apfa.finance.budget import down_payment_options as down_options
-from apfa.finance.loans import monthly_payment, total_interest
+from apfa.finance.loans import amortization_schedule, monthly_payment, total_interest
+from apfa.finance.ratios import PMI_FREE_LTV
 from apfa.finance.rent_vs_buy import rent_vs_buy as rent_or_buy
 from apfa.finance.retirement import loan_401k_limit, to_max_out
 from apfa.finance.retirement import retirement_limits as limits_for
@@ -263,6 +265,11 @@ def retirement_limits(inputs: Inputs) -> Computed | None:
     monthly_payment="money",
     owning_monthly="money",
     mortgage_amount="money",
+    housing_payment_monthly="money",
+    owning_minus_rent="money",
+    rent_minus_owning="money",
+    buying_down_payment="money",
+    principal_paid_in_stay="money",
 )
 def rent_vs_buy(inputs: Inputs) -> Computed | None:
     rent, price = inputs.money("rent"), inputs.money("home_price")
@@ -309,6 +316,10 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
         "stay_years": years,
         "mortgage_amount": price - down,
     }
+    figures |= _owning_against_rent(inputs, rent, price, down, r, n)
+    if inputs.whole("horizon_years"):
+        paid = amortization_schedule(price - down, r, n)[: years * 12]
+        figures["principal_paid_in_stay"] = sum((row.principal for row in paid), Decimal(0))
     if result.years:
         first = result.years[0]
         cents = Decimal("0.01")
@@ -323,6 +334,28 @@ def rent_vs_buy(inputs: Inputs) -> Computed | None:
         ],
     )
     return Computed(figures, [table], inputs.assumptions)
+
+
+def _owning_against_rent(
+    inputs: Inputs, rent: Decimal, price: Decimal, down: Decimal, r: Decimal, n: int
+) -> dict[str, Decimal | int | str]:
+    """The month's housing payment (principal and interest, PMI above 80% LTV, taxes,
+    insurance and HOA dues as stated or estimated) against the rent."""
+    amount = price - down
+    if amount <= 0:
+        return {}
+    housing = monthly_payment(amount, r, n) + stated_escrow(inputs, price)
+    if amount / price > PMI_FREE_LTV:
+        housing += mortgage_insurance(inputs, amount, price)
+    figures: dict[str, Decimal | int | str] = {
+        "housing_payment_monthly": housing,
+        "buying_down_payment": down.quantize(Decimal("0.01"), ROUND_HALF_UP),
+    }
+    if housing >= rent:
+        figures["owning_minus_rent"] = housing - rent
+    else:
+        figures["rent_minus_owning"] = rent - housing
+    return figures
 
 
 @calculator(

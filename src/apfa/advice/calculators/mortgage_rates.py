@@ -114,6 +114,10 @@ def points(inputs: Inputs) -> Computed | None:
     rates = inputs.numbers("rates")
     if len(rates) >= 2:
         without, with_points = max(rates[:2]), min(rates[:2])
+        # "what if I buy 1 point and get 6.625 instead": a new rate offered for the points
+        offered = inputs.percent("new_rate")
+        if offered is not None and offered not in rates[:2] and offered < without:
+            with_points = offered
     if amount is None or bought is None or without is None or with_points is None:
         return None
     n = term_months(inputs)

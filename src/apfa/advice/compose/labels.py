@@ -65,6 +65,11 @@ LABELS: dict[str, str] = {
     # renting against buying
     "mortgage_amount": "Mortgage amount",
     "owning_monthly": "Monthly cost of owning in the first year",
+    "housing_payment_monthly": "Monthly housing payment (loan, PMI, taxes, insurance, HOA)",
+    "owning_minus_rent": "Owning costs more than rent a month by",
+    "rent_minus_owning": "Owning costs less than rent a month by",
+    "buying_down_payment": "Down payment",
+    "principal_paid_in_stay": "Loan paid down over your stay",
     "price_to_rent": "Price-to-rent ratio (years of rent)",
     # terms side by side
     "short_payment": "Monthly payment on the shorter term",

@@ -83,7 +83,7 @@ def _value(q: Quantity, fact: str) -> object:
             return q.days // 30 if q.days is not None else int(months)
         return int(months) if months == months.to_integral_value() else months
     if q.kind == "money" and q.per is not None:
-        if fact == "annual_income":
+        if fact == "annual_income" or fact.endswith("_annual"):
             return q.value * q.per
         if q.per != 12 and fact.endswith(("monthly", "_payment", "rent", "expenses")):
             return (q.value * q.per / 12).quantize(Decimal("0.01"))
@@ -138,10 +138,18 @@ _RATE_TALK = re.compile(
     re.I,
 )
 _RATE_CUE = re.compile(
-    r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?)|@|->|=>|\u2192)\s*$", re.I
+    r"(?:\b(?:at|from|to|vs\.?|versus|or|rate(?:\s+is)?|(?:offer|quot|gav)e?d?\s+(?:me|us))|@|->|=>|"
+    r"\u2192)\s*$",
+    re.I,
 )
-# "4.75 -> 7.25", "6.75 instead of 7%": a bare decimal set against a rate that follows
-_RATE_NEXT = re.compile(r"\s*(?:->|=>|\u2192|instead\s+of|vs\.?|versus)\s*\d", re.I)
+# "4.75 -> 7.25", "6.75 instead of 7%": a bare decimal set against a rate that follows;
+# "6.625 on a 30 yr", "6.875 with no points", "6.375 if i pay 2 points": a quoted rate
+_RATE_NEXT = re.compile(
+    r"\s*(?:->|=>|\u2192|instead\s+of|vs\.?|versus)\s*\d"
+    r"|\s+(?:on\s+(?:a|the)\s+\d{1,2}\s*-?\s*(?:yrs?|years?)\b|with\s+(?:no|zero|\d|one|two)\s+"
+    r"points?|if\s+(?:i|we)\s+(?:pay|buy)\b)",
+    re.I,
+)
 
 
 _FLAT = re.compile(r"\s*flat\b", re.I)

@@ -90,8 +90,9 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "trade_in_value",
         "money",
-        before=rf"trade(?:-|\s)?in\b{W}|trade\s+it\s+in\s+for\s+",
-        after=r"(?:for\s+(?:the\s+|my\s+)?)?trade(?:-|\s)?in",
+        before=rf"trad(?:e|ing)(?:-|\s)?in\b{W}|trade\s+it\s+in\s+for\s+",
+        after=r"(?:for\s+(?:the\s+|my\s+)?)?trade(?:-|\s)?in"
+        r"|for\s+(?:it|my\s+(?:old\s+|current\s+)?(?:car|truck|suv))\b",
     ),
     role("residual_value", "money", before=rf"residual\b{W}"),
     role(
@@ -175,11 +176,43 @@ MONEY_ROLES: Sequence[Role] = (
         after=r"(?:out\s+)?(?:of|from)\s+(?:my\s+|our\s+|a\s+)?(?:401|403|457|ira|roth|retirement|tsp)",
         strong=True,
     ),
+    # "taxes + insurance should be around 520/mo", "escrow is 610": both, a month
+    role(
+        "taxes_insurance_monthly",
+        "money number",
+        before=rf"(?:(?:property\s+)?tax(?:es)?\s*(?:\+|and|&|n)\s*(?:home\s*owners?\s+)?ins(?:urance)?|"
+        rf"t\s?&\s?i|escrow(?:\s+payment)?)\b{W}",
+        after=r"(?:a\s+month\s+|monthly\s+)?(?:in|for)\s+(?:taxes\s+(?:and|&|\+)\s+insurance|t\s?&\s?i|escrow)",
+        per="month",
+        strong=True,
+    ),
+    # "pmi would be about 165", "pmi quoted 140/mo": the premium a month (a percent is its rate)
+    role(
+        "pmi_monthly",
+        "money number",
+        before=rf"(?:pmi|mip|mortgage\s+insurance)\b{W}",
+        after=r"(?:a\s+month\s+|monthly\s+)?(?:in|for|of)\s+(?:pmi|mip|mortgage\s+insurance)\b",
+        per="month",
+        strong=True,
+    ),
+    # "taxes 3,600/yr": a home's property tax (not "after taxes", "pre-tax", "tax refund")
+    role(
+        "property_tax_annual",
+        "money",
+        before=r"(?<!after\s)(?<!pre-)(?<!before\s)\btax(?:es)?\s*(?:(?:are|is|of|about|around|~|:|=)\s*)*",
+        strong=True,
+    ),
+    role(
+        "insurance_annual",
+        "money",
+        before=r"(?<!health\s)(?<!life\s)(?<!car\s)(?<!auto\s)(?<!renters\s)(?<!disability\s)"
+        r"\binsurance\s*(?:(?:is|of|about|around|~|:|=)\s*)*",
+    ),
     role(
         "property_tax_annual",
         "money",
         before=rf"property\s+tax\w*\b{W}",
-        after=r"(?:a\s+year\s+|/yr\s+)?(?:in\s+)?(?:property\s+)?tax",
+        after=r"(?:a\s+year\s+|/yr\s+)?(?:in\s+(?:property\s+)?tax|property\s+tax)",
         strong=True,
     ),
     role(
@@ -366,12 +399,18 @@ MONEY_ROLES: Sequence[Role] = (
         after=r"(?:\w+\s+)?(?:house|home|condo|townhouse|property|place)\b",
         per="once",
     ),
-    role("down_payment", "money", after=r"down\b", before=r"down\s+payment\s+(?:of|is)?\s*"),
+    role(
+        "down_payment",
+        "money",
+        after=r"(?:(?:in\s+)?cash\s+)?down\b(?!\s+(?:to|from)\b)",
+        before=r"down\s+payment\s+(?:of|is)?\s*",
+        strong=True,  # "putting 2k cash down" is a down payment, not a monthly budget
+    ),
     role(
         "annual_income",
         "money",
         before=rf"(?:make|making|earn|earning|salary|income|gross)\b{W}",
-        after=r"(?:a\s+year\s+)?(?:salary|income)\b",
+        after=r"(?:a\s+year\s+)?(?:salary|income|gross)\b",
     ),
     role(
         "current_payment",

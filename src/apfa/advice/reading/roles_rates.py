@@ -82,7 +82,7 @@ RATE_ROLES: Sequence[Role] = (
         "promo_apr",
         "percent",
         before=rf"(?:intro(?:ductory)?|promo(?:tional)?|teaser)\b{W}",
-        after=r"(?:intro|promo|introductory|for\s+\d+\s+months)",
+        after=r"(?:intro|promo|introductory)",
     ),
     role(
         "fee_pct",
