@@ -40,8 +40,13 @@ from apfa.documents.limits import ExtractionLimits
 from apfa.documents.processing import ingest_options
 from apfa.documents.storage import UploadStore, upload_store
 from apfa.jobs.spec import RetryableError
-from apfa.knowledge import service as knowledge
-from apfa.knowledge.ingest_parts import IngestOptions, chunk_parsed, encode_texts, plan_embedding
+from apfa.knowledge.ingest_parts import (
+    IngestOptions,
+    chunk_parsed,
+    encode_texts,
+    known_hashes,
+    plan_embedding,
+)
 from apfa.providers.embedding_process import EmbeddingProcessLost
 from apfa.providers.embeddings import Embedder, Vectors
 
@@ -129,12 +134,9 @@ class _Pipeline:
             lambda: [prepare(self.store, claim) for claim in claims]
         )
         self.sizer.saw(len(ids), sum(len(p.chunks) for p in processed))
-        hashes = {c.content_hash for p in processed for c in p.chunks}
-        cached: set[str] = set()
-        if hashes:
-            async with session_scope(self.maker) as session:
-                found = await knowledge.cached_vectors(session, self.embedder.model_name, hashes)
-            cached = set(found)
+        cached = await known_hashes(
+            self.maker, self.embedder.model_name, [p.chunks for p in processed]
+        )
         return _Group(ids, settled, processed, _plan_embedding(processed, cached))
 
     async def encode(self, group: _Group) -> dict[str, Vectors]:

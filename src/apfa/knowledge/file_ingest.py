@@ -36,6 +36,7 @@ from apfa.knowledge.ingest_parts import (
     chunk_rows,
     encode_texts,
     fill_document,
+    known_hashes,
     plan_embedding,
     source_key_for,
 )
@@ -118,13 +119,9 @@ class FileIngestor:
         fresh = await self._changed(read)
         parsed = await anyio.to_thread.run_sync(self._parse_all, fresh)
         self._sizer.saw(len(paths), sum(len(f.chunks) for f in parsed))
-        hashes = {c.content_hash for f in parsed for c in f.chunks}
-        cached: set[str] = set()
-        if hashes:
-            async with session_scope(self._maker) as session:
-                found = await service.cached_vectors(session, self._embedder.model_name, hashes)
-            cached = set(found)
-        todo, counts = plan_embedding([f.chunks for f in parsed], cached)
+        chunk_sets = [f.chunks for f in parsed]
+        cached = await known_hashes(self._maker, self._embedder.model_name, chunk_sets)
+        todo, counts = plan_embedding(chunk_sets, cached)
         for item, (embedded, reused) in zip(parsed, counts, strict=True):
             item.embedded, item.reused = embedded, reused
         return _Group(paths, parsed, todo)

@@ -95,6 +95,17 @@ def chunk_parsed(
     )
 
 
+async def known_hashes(
+    maker: async_sessionmaker[AsyncSession], model: str, chunk_sets: Iterable[Iterable[TextChunk]]
+) -> set[str]:
+    """The content hashes of these chunks that already have a cached vector for ``model``."""
+    hashes = {chunk.content_hash for chunks in chunk_sets for chunk in chunks}
+    if not hashes:
+        return set()
+    async with session_scope(maker) as session:
+        return await service.cached_hashes(session, model, hashes)
+
+
 async def encode_texts(embedder: Embedder, texts: list[str], *, batch_size: int) -> Vectors:
     """One model call for a document group's texts, off the event loop, traced and timed."""
     encode = partial(embedder.encode, batch_size=batch_size)
@@ -114,8 +125,7 @@ async def ensure_embeddings(
 ) -> tuple[int, int]:
     """Embed the chunks whose text has no cached vector yet; returns (embedded, reused)."""
     model = embedder.model_name
-    async with session_scope(maker) as session:
-        known = await service.cached_vectors(session, model, (c.content_hash for c in chunks))
+    known = await known_hashes(maker, model, [chunks])
     todo = {c.content_hash: c.embedding_text for c in chunks if c.content_hash not in known}
     reused = len(chunks) - len(todo)
     if not todo:

@@ -57,6 +57,21 @@ async def cached_vectors(
     return found
 
 
+async def cached_hashes(session: AsyncSession, model: str, hashes: Iterable[str]) -> set[str]:
+    """Which of ``hashes`` have a cached vector for ``model`` (the keys only, no vectors)."""
+    wanted = list(set(hashes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        result = await session.execute(
+            select(EmbeddingCache.content_hash).where(
+                EmbeddingCache.model == model,
+                EmbeddingCache.content_hash.in_(wanted[start : start + 500]),
+            )
+        )
+        found.update(result.scalars())
+    return found
+
+
 async def store_vectors(session: AsyncSession, model: str, vectors: dict[str, Vectors]) -> None:
     """Insert-or-ignore: concurrent jobs may embed the same chunk text at the same time."""
     rows = [
