@@ -23,6 +23,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from embedders import add_arguments, load_embedder
 from pydantic import SecretStr
 
 from apfa.advice.advisor import Advisor
@@ -35,7 +36,6 @@ from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge.flows import BUNDLED_CORPUS, ingest_and_publish
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.retrieval import Retriever
-from apfa.providers.embeddings import SentenceTransformerEmbedder
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "advice_eval"
 
@@ -54,7 +54,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         )
         await asyncio.to_thread(upgrade_to_head, settings)
         engine = create_engine(settings)
-        embedder = SentenceTransformerEmbedder(device=args.device)
+        embedder = load_embedder(args)
         holder = IndexHolder()
         setup = time.perf_counter()
         await ingest_and_publish(
@@ -89,7 +89,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--only", default="")
-    parser.add_argument("--device", default="cpu")
+    add_arguments(parser)
     parser.add_argument("--set", type=Path, default=EVAL, help="a folder of evaluation YAML")
     json.dump(asyncio.run(main(parser.parse_args())), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -41,7 +41,7 @@ from apfa.core.stages import GroupSizer
 from apfa.knowledge.file_ingest import FileIngestor
 from apfa.knowledge.flows import IngestOptions, chunk_parsed
 from apfa.knowledge.parsing import parse_document
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder
 
 
 def _settings(var: Path) -> Settings:
@@ -54,9 +54,7 @@ def _settings(var: Path) -> Settings:
     )
 
 
-def _texts(
-    files: list[Path], embedder: SentenceTransformerEmbedder, options: IngestOptions
-) -> list[str]:
+def _texts(files: list[Path], embedder: Embedder, options: IngestOptions) -> list[str]:
     texts: list[str] = []
     for path in files:
         parsed = parse_document(path.read_bytes(), path.name)
@@ -65,7 +63,7 @@ def _texts(
 
 
 async def _ingest(
-    var: Path, embedder: SentenceTransformerEmbedder, files: list[Path], sizer: GroupSizer | None
+    var: Path, embedder: Embedder, files: list[Path], sizer: GroupSizer | None
 ) -> tuple[float, dict[str, int]]:
     await asyncio.to_thread(var.mkdir)
     settings = _settings(var)

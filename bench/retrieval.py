@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from embedders import add_arguments, load_embedder
 from pydantic import SecretStr
 
 from apfa.core.config import Settings
@@ -36,12 +37,12 @@ from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.lexical import LexicalText, build_lexical, load_lexical
 from apfa.knowledge.index.store import LoadedIndex
 from apfa.observability.logging import configure_logging
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers.embeddings import Embedder
 
 GOLD = Path(__file__).resolve().parent / "data" / "retrieval-gold"
 
 
-async def build(var: Path, embedder: SentenceTransformerEmbedder) -> tuple[LoadedIndex, float]:
+async def build(var: Path, embedder: Embedder) -> tuple[LoadedIndex, float]:
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None,
         var_dir=var,
@@ -104,9 +105,7 @@ def bm25_at_scale(index: LoadedIndex, var: Path, count: int) -> dict[str, float]
     }
 
 
-def ranking_ms(
-    index: LoadedIndex, embedder: SentenceTransformerEmbedder, questions: list[str]
-) -> dict[str, float]:
+def ranking_ms(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> dict[str, float]:
     """Median time to rank one question (query vector already computed), per mode."""
     vectors = embedder.encode(questions)
     medians: dict[str, float] = {}
@@ -123,7 +122,7 @@ def ranking_ms(
 async def main(args: argparse.Namespace) -> dict[str, object]:
     configure_logging("WARNING", json=True)  # stdout carries only the JSON result
     questions = await asyncio.to_thread(lambda: load_gold(Path(args.gold).glob("*.jsonl")))
-    embedder = SentenceTransformerEmbedder(device=args.device)
+    embedder = load_embedder(args)
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
         index, ingest_seconds = await build(var, embedder)
@@ -153,7 +152,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--gold", default=str(GOLD))
-    parser.add_argument("--device", default="cpu")
+    add_arguments(parser)
     parser.add_argument("--scale", type=int, default=0, help="also time BM25 at this size")
     json.dump(asyncio.run(main(parser.parse_args())), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -34,6 +36,19 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "APFA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 CORPUS = Path(__file__).parent / "data" / "corpus"
+# The ONNX embedding backends export the model into the model cache on first use: one
+# cache for the whole session (servers and workers started by tests inherit it), so
+# the export runs once instead of once per test's var directory.
+_OWN_MODEL_CACHE = "APFA_MODEL_CACHE_DIR" not in os.environ
+if _OWN_MODEL_CACHE:
+    os.environ["APFA_MODEL_CACHE_DIR"] = tempfile.mkdtemp(prefix="apfa-test-models-")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _model_cache() -> Iterator[None]:
+    yield
+    if _OWN_MODEL_CACHE:
+        shutil.rmtree(os.environ["APFA_MODEL_CACHE_DIR"], ignore_errors=True)
 
 
 def unavailable(reason: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,12 +15,13 @@ from apfa.core.config import Settings
 from apfa.core.db import create_engine, create_sessionmaker, session_scope
 from apfa.core.errors import Conflict, NotFound
 from apfa.knowledge import service
+from apfa.knowledge.chunking import embedding_text_for
 from apfa.knowledge.flows import IngestReport, ingest_and_publish
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.store import INDEX_FILE
 from apfa.knowledge.index.versions import activate_version, build_version, load_active
 from apfa.models import Chunk, IndexVersion
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers.embeddings import HashingEmbedder, SentenceTransformerEmbedder
 from conftest import CORPUS
 from knowledge_support import published
 
@@ -115,6 +117,36 @@ async def test_corrupt_version_cannot_be_activated(
         loaded, _ = await load_active(maker, isolated_settings.index_dir)
         assert loaded is not None
         assert loaded.version == before.id
+    finally:
+        await engine.dispose()
+
+
+async def test_a_build_after_the_model_changed_embeds_the_corpus_again(
+    isolated_settings: Settings, embedder: SentenceTransformerEmbedder
+) -> None:
+    """Switching the backend (torch to onnx-int8) changes the model name: the first build
+    embeds every chunk for the new model instead of failing, later builds reuse them."""
+    await published(isolated_settings, embedder)
+    engine = create_engine(isolated_settings)
+    maker = create_sessionmaker(engine)
+    other = HashingEmbedder(dim=embedder.dim, model_name="another-model")
+    try:
+        built = await build_version(maker, other, isolated_settings.index_dir)
+        async with session_scope(maker) as session:
+            rows = await service.indexed_passages(session)
+            cached = await service.cached_vectors(session, other.model_name, (h for _, h in rows))
+            version = await session.get(IndexVersion, built.version)
+        assert rows
+        assert set(cached) == {h for _, h in rows}
+        passage, digest = rows[0]
+        expected = other.encode(
+            [embedding_text_for(passage.title, passage.heading_path, passage.text)]
+        )[0]
+        np.testing.assert_allclose(cached[digest], expected, atol=1e-6)
+        assert version is not None
+        assert version.model == other.model_name
+        again = await build_version(maker, other, isolated_settings.index_dir)
+        assert again.version != built.version
     finally:
         await engine.dispose()
 

@@ -52,11 +52,11 @@ from apfa.market.client import MARKET_BREAKERS, source_breakers
 from apfa.market.figures import MARKET_FIGURES, MarketFigures
 from apfa.observability import metrics
 from apfa.observability.exposition import start_process_metrics
+from apfa.providers import embedding_backends
 from apfa.providers.breaker import BREAKERS, CircuitBreaker
 from apfa.providers.embeddings import (
     EMBEDDER,
     Embedder,
-    SentenceTransformerEmbedder,
     share_the_interpreter,
 )
 from apfa.providers.registry import PROVIDERS, build_providers
@@ -141,7 +141,7 @@ async def load_model(startup: Startup) -> None:
     if model is None:
         share_the_interpreter(settings.gil_switch_interval_ms)
         model = await anyio.to_thread.run_sync(
-            lambda: SentenceTransformerEmbedder(device=settings.embedding_device)
+            lambda: embedding_backends.load(embedding_backends.configured(settings))
         )
         await anyio.to_thread.run_sync(model.encode, ["warm up"])
     startup.resources.provide(EMBEDDER, model)
@@ -167,7 +167,14 @@ async def serve_index(startup: Startup) -> None:
     holder.swap(served, stamp)
     publish_gauges(holder)
     resources.provide(
-        RETRIEVER, Retriever(holder, resources.get(EMBEDDER), mode=settings.retrieval_mode)
+        RETRIEVER,
+        Retriever(
+            holder,
+            resources.get(EMBEDDER),
+            mode=settings.retrieval_mode,
+            batch_max=settings.query_batch_max,
+            batch_window_ms=settings.query_batch_window_ms,
+        ),
     )
     if not settings.index_preload:
         return

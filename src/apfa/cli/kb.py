@@ -14,7 +14,7 @@ from apfa.core.db import session_scope
 from apfa.core.objectstore import object_store
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS, IngestOptions, IngestReport, ingest_and_publish
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers import embedding_backends
 
 app = typer.Typer(
     help="Knowledge base: ingest documents and inspect the corpus.", no_args_is_help=True
@@ -22,7 +22,7 @@ app = typer.Typer(
 
 
 async def ingest(loaded: Settings, paths: list[Path], *, quiet: bool = False) -> IngestReport:
-    embedder = SentenceTransformerEmbedder(device=loaded.embedding_device)
+    embedder = embedding_backends.load(embedding_backends.configured(loaded))
     options = IngestOptions(
         max_tokens=loaded.chunk_max_tokens,
         overlap_tokens=loaded.chunk_overlap_tokens,

@@ -19,6 +19,7 @@ from apfa.core.resources import Resource
 
 TaskBackend = Literal["local", "celery"]
 EmbeddingDevice = Literal["cpu", "cuda", "auto"]
+EmbeddingBackend = Literal["auto", "torch", "onnx", "onnx-int8"]
 StorageBackend = Literal["local", "s3"]
 # The seed role names (API contract); a test keeps them equal to ``auth.permissions.Role``.
 RoleName = Literal["user", "financial_advisor", "admin", "super_admin"]
@@ -66,6 +67,16 @@ class Settings(BaseSettings):
 
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_device: EmbeddingDevice = "auto"
+    # torch | onnx | onnx-int8 (ONNX Runtime, CPU only); auto: torch on a GPU, else the
+    # fastest CPU backend within a point of torch's recall (providers/embedding_backends.py).
+    embedding_backend: EmbeddingBackend = "auto"
+    # Where the ONNX files exported from the bundled model are kept (default var/models).
+    model_cache_dir: Path | None = None
+    # Questions of concurrent requests that arrive while the model encodes are encoded
+    # together in the next call, up to this many (providers/query_batcher.py); a window
+    # above 0 also holds a question that finds the model idle that long for company.
+    query_batch_max: int = Field(default=32, ge=1, le=1024)
+    query_batch_window_ms: float = Field(default=0.0, ge=0, le=100)
     embedding_batch_size: int = Field(default=64, ge=1, le=4096)
     # How long a Python thread may hold the GIL while another waits for it (the interpreter
     # default is 5 ms). Embedding on CPU needs the GIL between the model's layers while
@@ -342,6 +353,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.var_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.var_dir / "models"
 
     @property
     def secrets_dir(self) -> Path:

@@ -22,8 +22,9 @@ from apfa.jobs.runtime import TaskRuntime
 from apfa.jobs.schedules import run_scheduler
 from apfa.jobs.spec import TaskSpec
 from apfa.jobs.sweeper import run_sweeper
+from apfa.providers import embedding_backends
 from apfa.providers.embedding_process import ProcessEmbedder
-from apfa.providers.embeddings import Embedder, SentenceTransformerEmbedder, share_the_interpreter
+from apfa.providers.embeddings import Embedder, share_the_interpreter
 
 log = structlog.get_logger(__name__)
 
@@ -83,13 +84,17 @@ TASK_SYSTEM = Resource[TaskSystem]("job system")
 def job_embedder_for(settings: Settings, embedder: Embedder) -> Embedder:
     """What background jobs embed with: ``embedder`` itself, or a child process with its
     own copy of the model (``APFA_EMBEDDING_PROCESS``, on by default)."""
-    return ProcessEmbedder(embedder) if settings.embedding_process else embedder
+    if not settings.embedding_process:
+        return embedder
+    return ProcessEmbedder(embedder, embedding_backends.spec_of(embedder, settings.models_dir))
 
 
 def load_job_embedder(settings: Settings) -> Embedder:
     """The embedder of a process that only runs jobs (a Celery worker)."""
     share_the_interpreter(settings.gil_switch_interval_ms)
-    return job_embedder_for(settings, SentenceTransformerEmbedder(device=settings.embedding_device))
+    return job_embedder_for(
+        settings, embedding_backends.load(embedding_backends.configured(settings))
+    )
 
 
 async def start_task_system(

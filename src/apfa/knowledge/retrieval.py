@@ -20,6 +20,7 @@ from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.observability import metrics
 from apfa.providers.embeddings import Embedder, Vectors
+from apfa.providers.query_batcher import QueryBatcher
 
 _tracer = trace.get_tracer(__name__)
 _query_embedding_seconds = metrics.EMBEDDING.labels("query")
@@ -40,11 +41,19 @@ class Retriever:
         *,
         threads: int = 2,
         mode: Mode = "hybrid",
+        batch_max: int = 32,
+        batch_window_ms: float = 0.0,
     ) -> None:
         self._holder = holder
         self._embedder = embedder
         self._limiter = CapacityLimiter(threads)
         self._mode: Mode = mode
+        self._queries = QueryBatcher(
+            self._encode_queries,
+            max_batch=batch_max,
+            window_ms=batch_window_ms,
+            limiter=self._limiter,
+        )
 
     @property
     def mode(self) -> Mode:
@@ -59,13 +68,17 @@ class Retriever:
         return self._embedder
 
     async def embed(self, text: str) -> Vectors:
-        """The query's vector, off the event loop (shared with the searches' limiter)."""
-        return await anyio.to_thread.run_sync(self._embed_sync, text, limiter=self._limiter)
+        """The query's vector, off the event loop (shared with the searches' limiter);
+        concurrent questions are encoded together (``QueryBatcher``)."""
+        return await self._queries.embed(text)
 
-    def _embed_sync(self, text: str) -> Vectors:
-        with _tracer.start_as_current_span("embedding"), _query_embedding_seconds.time():
-            vector: Vectors = self._embedder.encode([text])[0]
-        return vector
+    def _encode_queries(self, texts: list[str]) -> Vectors:
+        with (
+            _tracer.start_as_current_span("embedding", attributes={"apfa.texts": len(texts)}),
+            _query_embedding_seconds.time(),
+        ):
+            vectors: Vectors = self._embedder.encode(texts, batch_size=len(texts))
+        return vectors
 
     def search_vectors(
         self, vectors: Sequence[Vectors], k: int, index: LoadedIndex, min_score: float = -1.0
@@ -119,16 +132,17 @@ class Retriever:
         with _tracer.start_as_current_span("retrieval") as span:
             span.set_attribute("apfa.index_version", index.version)
             span.set_attribute("apfa.retrieval_mode", used)
+            vector = await self.embed(query)
             hits = await anyio.to_thread.run_sync(
-                self._search_sync, index, query, k, used, limiter=self._limiter
+                self._search_sync, index, query, vector, k, used, limiter=self._limiter
             )
             kept = [h for h in hits if h.score >= min_score]
             span.set_attribute("apfa.hits", len(kept))
         return Retrieval(index.version, kept, used)
 
-    def _search_sync(self, index: LoadedIndex, query: str, k: int, mode: Mode) -> list[Hit]:
-        with _tracer.start_as_current_span("embedding"), _query_embedding_seconds.time():
-            vector = self._embedder.encode([query])[0]
+    def _search_sync(
+        self, index: LoadedIndex, query: str, vector: Vectors, k: int, mode: Mode
+    ) -> list[Hit]:
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
             return rank(index, query, vector, k, mode)
 

@@ -1,4 +1,5 @@
-"""The embedding child process: ``python -m apfa.providers.embedding_child READ WRITE DEVICE``.
+"""The embedding child process:
+``python -m apfa.providers.embedding_child READ WRITE BACKEND DEVICE CACHE_DIR``.
 
 Started by ``ProcessEmbedder`` as a plain subprocess, not through ``multiprocessing``: a
 ``multiprocessing`` start refuses to run in a daemonic process, and Celery's default
@@ -14,14 +15,14 @@ from __future__ import annotations
 import sys
 from multiprocessing.connection import Connection
 
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers.embedding_backends import EmbedderSpec, load
 
 READY, OK, ERROR = "ready", "ok", "error"
 
 
-def serve(requests: Connection, replies: Connection, device: str) -> None:
+def serve(requests: Connection, replies: Connection, spec: EmbedderSpec) -> None:
     try:
-        model = SentenceTransformerEmbedder(device=device)
+        model = load(spec)
     except Exception as exc:
         replies.send((ERROR, f"{type(exc).__name__}: {exc}"))
         return
@@ -38,8 +39,8 @@ def serve(requests: Connection, replies: Connection, device: str) -> None:
 
 
 def main(argv: list[str]) -> None:
-    read_fd, write_fd, device = int(argv[1]), int(argv[2]), argv[3]
-    serve(Connection(read_fd, writable=False), Connection(write_fd, readable=False), device)
+    read_fd, write_fd, spec = int(argv[1]), int(argv[2]), EmbedderSpec.from_argv(argv[3:6])
+    serve(Connection(read_fd, writable=False), Connection(write_fd, readable=False), spec)
 
 
 if __name__ == "__main__":

@@ -25,11 +25,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 import numpy as np
 import structlog
 
 from apfa.providers import embedding_child
+from apfa.providers.embedding_backends import EmbedderSpec
 from apfa.providers.embeddings import Embedder, Vectors
 
 log = structlog.get_logger(__name__)
@@ -48,7 +50,7 @@ class EmbeddingProcessError(RuntimeError):
 class _Child:
     """One running child and this process's ends of its two pipes."""
 
-    def __init__(self, device: str) -> None:
+    def __init__(self, spec: EmbedderSpec) -> None:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
@@ -59,7 +61,7 @@ class _Child:
                     embedding_child.__name__,
                     str(to_child_r),
                     str(from_child_w),
-                    device,
+                    *spec.argv(),
                 ],
                 pass_fds=(to_child_r, from_child_w),
                 stdin=subprocess.DEVNULL,
@@ -101,8 +103,12 @@ class _Child:
 
 
 class ProcessEmbedder:
-    def __init__(self, local: Embedder) -> None:
+    """Encodes in a child that loads ``spec`` (by default the torch model on ``local``'s
+    device); ``local`` answers everything else and must be the same model."""
+
+    def __init__(self, local: Embedder, spec: EmbedderSpec | None = None) -> None:
         self._local = local
+        self._spec = spec or EmbedderSpec("torch", local.device, Path("."))
         self._child: _Child | None = None
         self._lock = threading.Lock()
 
@@ -148,5 +154,5 @@ class ProcessEmbedder:
 
     def _started(self) -> _Child:
         if self._child is None:
-            self._child = _Child(self._local.device)
+            self._child = _Child(self._spec)
         return self._child

@@ -31,6 +31,7 @@ from apfa.core.errors import Conflict, NotFound
 from apfa.core.objectstore import ObjectStore
 from apfa.events.sink import INDEX_ROOM, INDEX_SWAPPED, EventSink
 from apfa.knowledge import service
+from apfa.knowledge.chunking import embedding_text_for
 from apfa.knowledge.index.holder import IndexHolder, obtain
 from apfa.knowledge.index.preload import Preloader
 from apfa.knowledge.index.remote import discard_version, fetch_version, publish_version
@@ -45,13 +46,14 @@ from apfa.knowledge.index.staging import (
 from apfa.knowledge.index.store import (
     LoadedIndex,
     Manifest,
+    Passage,
     load_version,
     version_dirname,
     write_version,
 )
 from apfa.knowledge.index.sync import announce, announce_built, publish_gauges
 from apfa.models import IndexVersion
-from apfa.providers.embeddings import Embedder
+from apfa.providers.embeddings import Embedder, Vectors
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +96,32 @@ async def _start_row(
         return row.id, None, retried
 
 
+MISSING_BATCH = 64
+
+
+async def _embed_missing(
+    maker: async_sessionmaker[AsyncSession],
+    embedder: Embedder,
+    rows: list[tuple[Passage, str]],
+    vectors: dict[str, Vectors],
+) -> dict[str, Vectors]:
+    """Vectors for the chunks the embedding cache has none of for this model: after the
+    model or backend changed (``APFA_EMBEDDING_BACKEND``), the first build embeds the
+    corpus again instead of failing; usually there are none."""
+    todo = {h: embedding_text_for(p.title, p.heading_path, p.text) for p, h in rows}
+    todo = {h: text for h, text in todo.items() if h not in vectors}
+    if not todo:
+        return {}
+    log.info("index_build_embedding_missing", chunks=len(todo), model=embedder.model_name)
+    encoded = await anyio.to_thread.run_sync(
+        lambda: embedder.encode(list(todo.values()), batch_size=MISSING_BATCH)
+    )
+    found = dict(zip(todo, encoded, strict=True))
+    async with session_scope(maker) as session:
+        await service.store_vectors(session, embedder.model_name, found)
+    return found
+
+
 async def build_version(
     maker: async_sessionmaker[AsyncSession],
     embedder: Embedder,
@@ -117,9 +145,7 @@ async def build_version(
             vectors = await service.cached_vectors(
                 session, embedder.model_name, (h for _, h in rows)
             )
-        missing = [h for _, h in rows if h not in vectors]
-        if missing:
-            raise RuntimeError(f"{len(missing)} chunks have no cached embedding")
+        vectors |= await _embed_missing(maker, embedder, rows, vectors)
         matrix = (
             np.vstack([vectors[h] for _, h in rows]).astype(np.float32)
             if rows
