@@ -420,6 +420,7 @@ SHARED = {
             "interest_difference",
             "refi_total_interest",
             "payment_increase",
+            "new_loan_months",
         )
     },
     # the terms a person named are the term comparison's figures, without its default pair
@@ -746,3 +747,30 @@ def test_utilization_card_by_card() -> None:
     assert result.figures["utilization_pct"] == D("20.3")
     assert result.figures["highest_card_utilization"] == D("57.5")
     assert [row[3] for row in result.comparisons[0].rows] == ["38%", "57.5%", "0%"]
+
+
+def test_a_refinance_into_a_stated_new_term_uses_it_for_the_new_loan_only() -> None:
+    """ "P&I is 2,307.41 on 322k at 7.5, offered 6.25% on a new 30 yr, 5,800 closing":
+    the new loan runs the stated term; no current term is assumed from it."""
+    out = run(
+        "refinance",
+        loan_amount=D(322000),
+        interest_rate=D("7.5"),
+        new_rate=D("6.25"),
+        new_term_months=360,
+        current_payment=D("2307.41"),
+        closing_costs=D(5800),
+    )
+    assert (out["new_payment"], out["monthly_saving"]) == (D("1982.61"), D("324.80"))
+    assert (out["break_even_months"], out["new_loan_months"]) == (18, 360)
+    assert "interest_difference" not in out  # the current loan's remaining term is unknown
+    shorter = run(
+        "refinance",
+        loan_amount=D(322000),
+        interest_rate=D("7.5"),
+        new_rate=D("5.875"),
+        new_term_months=240,
+        current_payment=D("2307.41"),
+        closing_costs=D(5800),
+    )
+    assert (shorter["new_payment"], shorter["break_even_months"]) == (D("2283.75"), 246)

@@ -225,3 +225,12 @@ def test_a_term_the_thread_weighs_restates_an_option() -> None:
         "terms_months": [240],
     }
     assert what_if({"term_months": 360}, {"term_months": 180}) == {"term_months": 180}
+
+
+def test_a_term_in_a_follow_up_to_a_refinance_is_the_new_loans() -> None:
+    known = {"interest_rate": Decimal("7.5"), "new_rate": Decimal("6.25"), "new_term_months": 360}
+    turn = what_if(
+        known,
+        {"term_months": 240, "terms_months": [240], "interest_rate": Decimal("5.875")},
+    )
+    assert turn == {"new_term_months": 240, "new_rate": Decimal("5.875")}

@@ -9,6 +9,7 @@ import pytest
 
 from apfa.advice.advisor import Advisor
 from apfa.advice.calculators import REGISTRY
+from apfa.advice.facts import FACTS
 from apfa.advice.playbooks.conditions import QUESTION, Condition, ConditionError
 from apfa.advice.playbooks.library import (
     PlaybookError,
@@ -93,6 +94,13 @@ def test_every_intent_has_a_checked_playbook() -> None:
         assert {r.source for r in book.rules if r.source} <= documents
         assert any(rule.lead for rule in book.rules), book.intent
         assert book.definition.strip()
+
+
+def test_intent_signals_name_facts_that_exist() -> None:
+    signals = [set(signal) for entry in load_entries() for signal in entry.signals]
+    assert signals
+    for signal in signals:
+        assert signal <= set(FACTS), signal - set(FACTS)
 
 
 def _playbook(**changes: object) -> Playbook:
@@ -184,3 +192,31 @@ def test_a_wrong_use_of_a_shared_rule_fails_the_load(item: dict[str, str], reaso
     raw = {"intent": "taxes", "rules": [item]}
     with pytest.raises(PlaybookError, match=reason):
         with_shared_rules(raw, shared_rules())
+
+
+def test_stating_a_signals_facts_raises_that_intents_score() -> None:
+    from apfa.advice.playbooks.schema import IntentEntry
+    from apfa.advice.understanding.catalogue import SIGNAL_BONUS, IntentCatalogue
+    from apfa.providers.embeddings import HashingEmbedder
+
+    model = HashingEmbedder(dim=64)
+    entries = [
+        IntentEntry(
+            intent=name,
+            title=name,
+            description=name,
+            examples=[f"{name} example {i}" for i in range(5)],
+            signals=signals,
+        )
+        for name, signals in (("refinance", [["new_rate", "closing_costs"]]), ("payment", []))
+    ]
+    catalogue = IntentCatalogue.build(model, entries)
+    vector = model.encode(["how long to break even"])[0]
+
+    def score(facts: set[str]) -> dict[str, float]:
+        return {s.intent: s.score for s in catalogue.scores(vector, "q", facts)}
+
+    plain, stated = score(set()), score({"new_rate", "closing_costs", "loan_amount"})
+    assert stated["refinance"] == pytest.approx(plain["refinance"] + SIGNAL_BONUS)
+    assert stated["payment"] == pytest.approx(plain["payment"])
+    assert score({"new_rate"})["refinance"] == pytest.approx(plain["refinance"])

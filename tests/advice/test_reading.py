@@ -735,3 +735,32 @@ def test_a_homes_stated_costs_listed_debts_and_quoted_rates(
     facts = read_facts(text).facts
     for name, value in expected.items():
         assert facts.get(name) == value, (name, facts)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        ("my payment went from 1,800 down to 1,500 after the recast",
+         {"current_payment": Decimal(1500)}, ("down_payment", "loan_amount")),
+        ("payment jumped from 1500 to 2100 when my arm reset",
+         {"current_payment": Decimal(2100)}, ("loan_amount",)),
+        ("we paid 425k for the house and owe 330k, when does pmi come off",
+         {"home_price": Decimal(425000), "loan_amount": Decimal(330000)}, ("savings_goal",)),
+        ("bought our condo for 310,000 in 2021, owe 250k",
+         {"home_price": Decimal(310000)}, ("savings_goal",)),
+        ("saving 50k for a house", {"savings_goal": Decimal(50000)}, ("home_price",)),
+        ("a lender is offering 6.25% on a new 30 yr with 5,800 in closing costs",
+         {"new_term_months": 360, "new_rate": Decimal("6.25")}, ("term_months",)),
+        ("would a 20 year refi at 5.9 be worth it", {"new_term_months": 240}, ()),
+        ("put 20k down on a 400k house",
+         {"down_payment": Decimal(20000), "home_price": Decimal(400000)}, ()),
+    ],
+)  # fmt: skip
+def test_a_changed_payment_and_a_price_paid_are_read_as_such(
+    text: str, expected: dict[str, object], absent: tuple[str, ...]
+) -> None:
+    facts = read_facts(text).facts
+    for name, value in expected.items():
+        assert facts.get(name) == value, (name, facts)
+    for name in absent:
+        assert name not in facts, (name, facts)

@@ -177,7 +177,7 @@ class Advisor:
         conversation, when given)."""
         reading = read_facts(question, thread.facts if thread is not None else ())
         stated = {**reading.facts, **facts_of(given)}
-        ranked = self.catalogue.scores(vector, question)
+        ranked = self.catalogue.scores(vector, question, reading.facts)
         intents = pick(ranked)
         kind = question_kind(question)
         if thread is None:

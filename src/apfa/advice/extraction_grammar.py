@@ -227,7 +227,8 @@ TERM = (
         r"\b",
     ),
 )
-_DOWN_WORDS = r"(?:down\s+payment|down\b|as\s+(?:a\s+)?down\s+payment)"
+# "1,800 down to 1,500" is a change of a figure, not a down payment
+_DOWN_WORDS = r"(?:down\s+payment|down\b(?!\s+(?:to|from)\b)|as\s+(?:a\s+)?down\s+payment)"
 _DOWN_OF = r"\s*(?:of|is|will\s+be|:|=|around|about)?\s*"
 DOWN_PCT = (
     _nums(_PCT, r"\s*", _DOWN_WORDS),
@@ -255,6 +256,22 @@ HOME = (
         _PLACES,
         r"\s+(?:that\s+)?(?:is\s+)?(?:for|of|at|costs?|costing|priced\s+at|"
         r"listed\s+at|worth|valued\s+at|appraised\s+at|around|about|under)\s+",
+        _QUAL,
+        _AMT,
+    ),
+    # "we paid 425k for the house", "bought our condo for 310,000"
+    _words(
+        [r"(?:paid|spent)"],
+        r"\s+",
+        _QUAL,
+        _AMT,
+        r"\s+for\s+(?:the|our|my|this|a|that)\s+(?:new\s+)?(?:place|",
+        "|".join(_PLACES),
+        r")\b",
+    ),
+    _words(
+        [rf"(?:bought|purchased)\s+(?:the|our|my|this|a|that)\s+(?:place|{'|'.join(_PLACES)})"],
+        r"\s+(?:for|at)\s+",
         _QUAL,
         _AMT,
     ),

@@ -57,6 +57,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("new_rate", "percent", "new interest rate"),
     ("rates", "list", "interest rates compared"),
     ("term_months", "months", "loan term"),
+    ("new_term_months", "months", "the new loan's term"),
     ("terms_months", "list", "loan terms compared"),
     ("down_payment_pcts", "list", "down payments compared, as percents of the price"),
     ("remaining_months", "months", "months left on the loan"),

@@ -114,6 +114,7 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     if weighing and "interest_rate" not in turn and turn.get("rates") == [turn.get("new_rate")]:
         del turn["rates"]
     _restated_term(known, turn)
+    _new_loans_term(known, turn)
     _another_offer(known, turn)
     _pay_down_a_card(known, turn)
     _change_the_amount(known, turn)
@@ -151,6 +152,16 @@ def _another_offer(known: Mapping[str, object], turn: dict[str, object]) -> None
     if turn.get("interest_rate") == 0:  # "also 0%": the offer's promotional rate
         turn["promo_apr"] = turn.pop("interest_rate")
         turn.pop("rates", None)
+
+
+def _new_loans_term(known: Mapping[str, object], turn: dict[str, object]) -> None:
+    """ "And if I did a 20 yr at 5.875?" while a refinance into a new term is weighed: the
+    term is the new loan's; the loan a person has keeps its own."""
+    weighed = "new_term_months" in known and "new_term_months" not in turn
+    if weighed and "term_months" in turn and "remaining_months" not in turn:
+        turn["new_term_months"] = turn.pop("term_months")
+        if turn.get("terms_months") == [turn["new_term_months"]]:
+            del turn["terms_months"]
 
 
 def _restated_term(known: Mapping[str, object], turn: dict[str, object]) -> None:

@@ -22,6 +22,7 @@ _REFINANCE_FIGURES: dict[str, FigureKind] = {
     "interest_difference": "money",
     "refi_total_interest": "money",
     "payment_increase": "money",
+    "new_loan_months": "months",
 }
 
 
@@ -37,8 +38,13 @@ def refinance(inputs: Inputs) -> Computed | None:
         new_rate = rates[1]
     if balance is None or current_rate is None or new_rate is None:
         return _stated_saving(inputs)
-    remaining = inputs.whole("remaining_months") or inputs.whole("term_months")
-    new_term = inputs.whole("term_months") if inputs.whole("remaining_months") else None
+    # "a new 30 yr": the new loan's term, and the term read is not the current loan's
+    new_term = inputs.whole("new_term_months")
+    remaining = inputs.whole("remaining_months") or (
+        inputs.whole("term_months") if new_term is None else None
+    )
+    if new_term is None and inputs.whole("remaining_months"):
+        new_term = inputs.whole("term_months")
     if new_term is None and loan_type(inputs) != "mortgage" and remaining:
         new_term = remaining
         inputs.assume("new loan over the months left on the current one")
@@ -60,6 +66,7 @@ def refinance(inputs: Inputs) -> Computed | None:
         "current_payment": current,
         "new_payment": new,
         "refi_total_interest": total_interest(balance, new_rate, new_term),
+        "new_loan_months": new_term,
     }
     # a higher new payment is an increase, never a negative saving
     figures["monthly_saving" if saving >= 0 else "payment_increase"] = abs(saving)

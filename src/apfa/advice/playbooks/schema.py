@@ -95,3 +95,6 @@ class IntentEntry(_Strict):
     topic: Topic | None = None  # None: continues whatever the conversation is about
     examples: list[Text] = Field(min_length=5)
     cues: list[str] = Field(default_factory=list)
+    # Sets of facts whose joint statement in the question points at this intent (a bonus
+    # like a cue's): ``[new_rate, closing_costs]`` is a refinance however it is worded.
+    signals: list[list[str]] = Field(default_factory=list)

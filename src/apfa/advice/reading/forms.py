@@ -136,6 +136,14 @@ _DOWN_SHARES = re.compile(
 # "end up paying the fee 4 times": four fees, the first one included
 _FEES_PAID = re.compile(r"\bpay(?:ing|s)?\s+(?:the|that)\s+fee\s+(?P<n>\d{1,2})\s+times\b", re.I)
 # "behind on 3 mortgage payments, 1,642 each": the amount of each payment
+# "my payment went from 1,800 down to 1,500": the payment now is the second figure; the
+# first is only history (not a loan amount, not a down payment)
+_PAYMENT_WENT = re.compile(
+    r"\bpayments?\s+(?:went|goes|go|dropped|fell|rose|jumped|increased|decreased|changed|"
+    r"is\s+going|will\s+go)\s+(?:up\s+|down\s+)?from\s+\$?\d[\d,]*(?:\.\d{1,2})?k?\s+"
+    r"(?:up\s+|down\s+)?to\s+(?P<amount>\$?\d[\d,]*(?:\.\d{1,2})?k?)(?!\s?%|\d)",
+    re.I,
+)
 _EACH_PAYMENT = re.compile(
     r"\bpayments?\s*(?:,|of|at|-)?\s*(?P<amount>\$?\d{1,3}(?:,\d{3})*(?:\.\d{2})?)\s+each\b", re.I
 )
@@ -166,6 +174,7 @@ _DTI_LIMIT = re.compile(
 # Forms that each give one fact from one group of their match.
 _ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]], ...] = (
     (_FEES_PAID, "payday_fees_paid", "n", int),
+    (_PAYMENT_WENT, "current_payment", "amount", lambda raw: _amount(raw)),
     (_EACH_PAYMENT, "current_payment", "amount", lambda raw: _amount(raw)),
     (_CHANGED_TO, "changed_amount", "amount", lambda raw: _amount(raw)),
     (_PLUS_MARGIN, "margin", "margin", Decimal),

@@ -54,7 +54,10 @@ MONEY_ROLES: Sequence[Role] = (
         "savings_goal",
         "money",
         before=r"(?:save|saving|save\s+up|saving\s+up|put\s+away)\s+(?:about\s+|around\s+)?",
+        # "paid 425k for the house" is a price (the grammar reads it), not a goal; "saving
+        # 50k for a house" still is one, by the cue before it
         after=r"(?:for|by)\s+(?:a|an|the|my|our)\s+(?!emergency|rainy|cushion|reserve|\d|"
+        r"(?:new\s+)?(?:house|home|condo|place|townhouse|property|apartment)\b|"
         r"(?:new\s+)?(?:kitchen|bath|reno|remodel|repair|roof|addition|renovation))",
         per="once",
         strong=True,

@@ -191,6 +191,14 @@ RATE_ROLES: Sequence[Role] = (
         before=r"(?:stay\w*|live|living|plan\w*|retire\w*|hold\w*|keep\w*|in|for\s+the\s+next|next)\b(?:\s+\w+){0,3}",
         after=r"(?:from\s+now|or\s+so|until\s+retirement)",
     ),
+    # "a new 30 yr", "refinance into a 15-year", "a 20 year refi": the new loan's term
+    role(
+        "new_term_months",
+        "duration",
+        before=r"\bnew\s+|refi(?:nanc\w*)?\s+(?:in)?to\s+(?:a\s+)?",
+        after=r"(?:fixed\s+)?(?:refi|refinance)\b",
+        strong=True,
+    ),
     role(
         "term_months",
         "duration",

@@ -2,7 +2,8 @@
 
 Each intent has example phrasings and cue words. A question is classified by the cosine
 similarity of its embedding (the one retrieval computes anyway) to every example, an
-intent scoring by its best examples, plus a bonus for each cue the question contains. A
+intent scoring by its best examples, plus a bonus for each cue the question contains and
+one when the question states every fact of one of the intent's signals. A
 question can carry several intents: every intent scoring close to the best is kept.
 Below ``FLOOR`` the question is ``other``.
 """
@@ -10,7 +11,7 @@ Below ``FLOOR`` the question is ``other``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -27,6 +28,7 @@ KEEP_WITHIN = 0.05  # intents this close to the best one are kept too
 MAX_INTENTS = 3
 CUE_BONUS = 0.06
 MAX_CUE_BONUS = 0.12
+SIGNAL_BONUS = 0.06
 TOP_EXAMPLES = 3
 
 
@@ -60,6 +62,9 @@ class IntentCatalogue:
         self._names = list(self.entries)
         self._rows = {name: np.flatnonzero(self._labels == name) for name in self._names}
         self._cues = {entry.intent: _cue_pattern(entry.cues) for entry in entries}
+        self._signals = {
+            entry.intent: [frozenset(signal) for signal in entry.signals] for entry in entries
+        }
 
     @classmethod
     def build(
@@ -74,13 +79,17 @@ class IntentCatalogue:
         entry = self.entries.get(intent)
         return entry.topic if entry is not None else None
 
-    def scores(self, vector: Vectors, question: str) -> list[Scored]:
+    def scores(self, vector: Vectors, question: str, facts: Collection[str] = ()) -> list[Scored]:
+        """Every intent's score; ``facts``: the names of the facts the question states."""
         similarity = self._vectors @ vector.reshape(-1)
+        stated = frozenset(facts)
         scored: list[Scored] = []
         for name in self._names:
             top = np.sort(similarity[self._rows[name]])[-TOP_EXAMPLES:]
             base = 0.7 * float(top[-1]) + 0.3 * float(top.mean())
-            scored.append(Scored(name, base + self._cue_bonus(name, question)))
+            signalled = any(signal <= stated for signal in self._signals[name])
+            bonus = self._cue_bonus(name, question) + SIGNAL_BONUS * signalled
+            scored.append(Scored(name, base + bonus))
         return sorted(scored, key=lambda s: s.score, reverse=True)
 
     def _cue_bonus(self, name: str, question: str) -> float:
@@ -98,9 +107,9 @@ class IntentCatalogue:
             if pattern is not None and pattern.search(question)
         }
 
-    def classify(self, vector: Vectors, question: str) -> list[Scored]:
+    def classify(self, vector: Vectors, question: str, facts: Collection[str] = ()) -> list[Scored]:
         """The question's intents, best first; ``[other]`` below the floor."""
-        return pick(self.scores(vector, question))
+        return pick(self.scores(vector, question, facts))
 
 
 def pick(ranked: Sequence[Scored]) -> list[Scored]:
