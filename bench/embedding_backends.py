@@ -11,7 +11,8 @@ For each backend, on the same texts and machine:
 - advice: with ``--advice N``, a real ``apfa serve`` per backend (its own var directory,
   bootstrapped with that backend) answering N unique uncached questions at concurrency 1
   and 10; requests/s and latency, and the ratio to torch's throughput at concurrency 10
-  (target >= 2).
+  (target >= 2). ``--query-batch-max 1`` turns the micro-batching of question
+  embeddings off in those servers, for a comparison.
 
     .venv/bin/python bench/embedding_backends.py [--backends torch,onnx,onnx-int8]
         [--docs 2000] [--queries 300] [--advice 200] [--out FILE]
@@ -108,7 +109,9 @@ def _serve(env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([APFA, "serve"], env=env, stderr=subprocess.DEVNULL)
 
 
-async def _server(backend: str, models: Path, port: int, count: int) -> dict[str, Any]:
+async def _server(
+    backend: str, models: Path, port: int, count: int, batch_max: int
+) -> dict[str, Any]:
     var = Path(tempfile.mkdtemp(prefix=f"apfa-bench-{backend}-"))
     password = secrets.token_urlsafe(18)
     env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
@@ -122,6 +125,7 @@ async def _server(backend: str, models: Path, port: int, count: int) -> dict[str
         APFA_EMBEDDING_BACKEND=backend,
         APFA_EMBEDDING_DEVICE="cpu",
         APFA_MODEL_CACHE_DIR=str(models),
+        APFA_QUERY_BATCH_MAX=str(batch_max),
     )
     await asyncio.to_thread(_bootstrap, env)
     server = await asyncio.to_thread(_serve, env)
@@ -158,7 +162,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     if args.advice:
         for number, backend in enumerate(backends):
             port = args.port + number
-            results[backend]["advice"] = await _server(backend, args.models_dir, port, args.advice)
+            results[backend]["advice"] = await _server(
+                backend, args.models_dir, port, args.advice, args.query_batch_max
+            )
     base = results.get("torch")
     if base is not None:
         for result in results.values():
@@ -176,6 +182,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "docs": args.docs,
         "texts": len(texts),
         "batch_size": args.batch_size,
+        "query_batch_max": args.query_batch_max,
         "results": results,
         "targets": {
             "ingest_vs_torch_at_least": 2.5,
@@ -194,6 +201,9 @@ if __name__ == "__main__":
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--advice", type=int, default=0, help="uncached requests per scenario")
     parser.add_argument("--port", type=int, default=8775)
+    parser.add_argument(
+        "--query-batch-max", type=int, default=32, help="APFA_QUERY_BATCH_MAX of the servers"
+    )
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path)
