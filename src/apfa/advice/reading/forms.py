@@ -1,8 +1,9 @@
 """The forms of a question that need a reading of their own, before quantities are placed by
-role: ARM names and caps, payday fees, card pay-downs and limits, pay periods, filing status,
-spending lists, lease miles, a changed amount, an index plus a margin, employer matches, lists
-of debts and of closing costs, word-written points, and pairs of terms to compare. Each form
-puts its facts on the ``Reading`` and returns the spans it used, which no later role reads."""
+role: ARM names and caps, payday fees, card pay-downs and limits (``cards``), pay periods,
+filing status, spending lists, lease miles, a changed amount or payment, an index plus a
+margin, employer matches, lists of debts and of closing costs, word-written points, and
+pairs of terms to compare. Each form puts its facts on the ``Reading`` and returns the
+spans it used, which no later role reads."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal
 
+from apfa.advice.reading.cards import MONEY, amount, card_limits
 from apfa.advice.reading.lease import read_lease
 from apfa.advice.reading.result import Reading
 from apfa.advice.reading.spending import read_spending
@@ -70,13 +72,6 @@ _DEBT_LIST = re.compile(
     r"\b(?:debts?|debt\s+payments?|monthly\s+payments?|bills|minimums?)\s+(?:are|is|of|:|include|=)?\s*"
     rf"(?:about\s+|around\s+)?(?:an?\s+)?(?P<items>{_AMOUNT}{_LISTED_WORDS}"
     rf"(?:\s*(?:,|and|\+|plus)\s*(?:an?\s+)?{_AMOUNT}{_LISTED_WORDS})+)",
-    re.I,
-)
-_MONEY = r"\$?\s?\d[\d,]*(?:\.\d{1,2})?(?:\s?k\b)?"
-# "1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k": each card's balance and limit.
-_ON_LIMIT = re.compile(
-    rf"(?<![\w.,])(?P<balance>{_MONEY})\s+(?:on|of|out\s+of|/)\s+(?:an?\s+|the\s+|my\s+)?"
-    rf"(?P<limit>{_MONEY})(?P<word>\s+(?:credit\s+)?(?:limit|line)\b)?",
     re.I,
 )
 # "origination 1,450, appraisal 650, title 2,100": labelled amounts, summed as closing costs
@@ -174,9 +169,9 @@ _DTI_LIMIT = re.compile(
 # Forms that each give one fact from one group of their match.
 _ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]], ...] = (
     (_FEES_PAID, "payday_fees_paid", "n", int),
-    (_PAYMENT_WENT, "current_payment", "amount", lambda raw: _amount(raw)),
-    (_EACH_PAYMENT, "current_payment", "amount", lambda raw: _amount(raw)),
-    (_CHANGED_TO, "changed_amount", "amount", lambda raw: _amount(raw)),
+    (_PAYMENT_WENT, "current_payment", "amount", lambda raw: amount(raw)),
+    (_EACH_PAYMENT, "current_payment", "amount", lambda raw: amount(raw)),
+    (_CHANGED_TO, "changed_amount", "amount", lambda raw: amount(raw)),
     (_PLUS_MARGIN, "margin", "margin", Decimal),
 )
 
@@ -192,8 +187,8 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
         reading.put("lifetime_cap", Decimal(life), caps.group(0))
         taken.append(caps.span())
     if "payday" in text.lower() and (on_loan := _FEE_ON_LOAN.search(text)):
-        reading.put("payday_fee", _amount(on_loan.group("fee")), on_loan.group(0))
-        reading.put("payday_amount", _amount(on_loan.group("amount")), on_loan.group(0))
+        reading.put("payday_fee", amount(on_loan.group("fee")), on_loan.group(0))
+        reading.put("payday_amount", amount(on_loan.group("amount")), on_loan.group(0))
         taken.append(on_loan.span())
     elif "payday" in text.lower() and (payday := _PAYDAY.search(text)):
         reading.put("payday_fee", Decimal(payday.group("fee")), payday.group(0))
@@ -216,13 +211,13 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
         reading.put("max_dti", Decimal(limit.group("pct") or limit.group("pct2")), limit.group(0))
         taken.append(limit.span())
     if to := _CARD_TO.search(text):  # "pay card 2 down to 200 bucks"
-        reading.put("card_balance_to", _amount(to.group("amount")), to.group(0))
+        reading.put("card_balance_to", amount(to.group("amount")), to.group(0))
         reading.put("paid_card_number", int(to.group("n")), to.group(0))
         taken.append(to.span())
     if paid := _PAYDOWN.search(text):
-        reading.put("card_paydown", _amount(paid.group("amount")), paid.group(0))
+        reading.put("card_paydown", amount(paid.group("amount")), paid.group(0))
         if paid.group("limit"):
-            reading.put("paid_card_limit", _amount(paid.group("limit")), paid.group(0))
+            reading.put("paid_card_limit", amount(paid.group("limit")), paid.group(0))
         taken.append(paid.span())
     for pattern, periods in _PAY_PERIODS:
         if found := pattern.search(text):
@@ -259,7 +254,7 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
     _debts(reading, text)
     if listed := _DEBT_LIST.search(text):
         amounts = [
-            _amount(m.group("n") + (m.group("k") or ""))
+            amount(m.group("n") + (m.group("k") or ""))
             for m in _ONE_AMOUNT.finditer(listed.group("items"))
         ]
         if len(amounts) >= 2:
@@ -269,7 +264,7 @@ def special_forms(reading: Reading, text: str, lease_thread: bool = False) -> li
                     del reading.facts[name]
             reading.notes.append(f'monthly_debt_payments: the sum of "{listed.group("items")}"')
             taken.append(listed.span("items"))
-    _card_limits(reading, text, taken)
+    card_limits(reading, text, taken)
     _itemised_costs(reading, text, taken)
     if points := _WORD_POINTS.search(text):
         word = " ".join(points.group("n").lower().split())
@@ -282,111 +277,16 @@ def _itemised_costs(reading: Reading, text: str, taken: list[tuple[int, int]]) -
     if listed is None or not _COST_TALK.search(text):
         return
     found = [m for m in _ONE_AMOUNT.finditer(listed.group(0)) if not m.group("k")]
-    amounts = [_amount(m.group("n")) for m in found if not m.group("pct")]
-    reading.cost_percents = [_amount(m.group("n")) for m in found if m.group("pct")]
+    amounts = [amount(m.group("n")) for m in found if not m.group("pct")]
+    reading.cost_percents = [amount(m.group("n")) for m in found if m.group("pct")]
     reading.facts["closing_costs"] = sum(amounts, Decimal(0))
     reading.notes.append(f'closing_costs: the sum of "{listed.group(0)}"')
     taken.append(listed.span())
 
 
-# "limits 5k, 3k and 2k ... balances are 2,100, 900 and 1,500": two lists in the same order
-_LISTED = r"(?P<items>\$?\d[\d,.]*k?(?:(?:\s*[,/]\s*|\s*,?\s+and\s+)\$?\d[\d,.]*k?)+)"
-_LIMITS_LIST = re.compile(rf"\b(?:credit\s+)?limits?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
-_BALANCES_LIST = re.compile(rf"\bbalances?\s+(?:are\s+|of\s+|:\s*)?{_LISTED}", re.I)
-_LIST_ITEM = re.compile(r"\$?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(k?)", re.I)
-
-
-def _listed(match: re.Match[str]) -> list[Decimal]:
-    return [
-        Decimal(n.replace(",", "")) * (1000 if k else 1)
-        for n, k in _LIST_ITEM.findall(match.group("items"))
-    ]
-
-
-def _card_limits(reading: Reading, text: str, taken: list[tuple[int, int]]) -> None:
-    limits, balances = _LIMITS_LIST.search(text), _BALANCES_LIST.search(text)
-    if limits and balances:
-        tops, owed = _listed(limits), _listed(balances)
-        if len(tops) == len(owed) >= 2 and all(top > 0 for top in tops):
-            reading.facts.setdefault(
-                "card_limits",
-                [{"balance": b, "limit": top} for b, top in zip(owed, tops, strict=True)],
-            )
-            reading.notes.append(f"card_limits: {len(tops)} cards, limits and balances listed")
-            taken.extend([limits.span("items"), balances.span("items")])
-            return
-    if _card_by_card(reading, text, taken):
-        return
-    pairs = list(_ON_LIMIT.finditer(text))
-    if not any(p.group("word") for p in pairs):
-        return
-    cards = [
-        {"balance": _amount(p.group("balance")), "limit": _amount(p.group("limit"))} for p in pairs
-    ]
-    cards = [c for c in cards if c["limit"] > 0]
-    if len(cards) == 1:
-        reading.put("card_balance", cards[0]["balance"], pairs[0].group(0))
-        reading.put("credit_limit", cards[0]["limit"], pairs[0].group(0))
-    elif cards:
-        reading.facts.setdefault("card_limits", cards)
-        reading.notes.append(f"card_limits: {len(cards)} cards with their limits")
-    taken.extend(p.span() for p in pairs)
-
-
 _CARD_TO = re.compile(
-    rf"\bcard\s+(?:#\s?)?(?P<n>\d)\s+(?:down\s+|off\s+)?to\s+(?P<amount>{_MONEY})(?!\s?%)", re.I
+    rf"\bcard\s+(?:#\s?)?(?P<n>\d)\s+(?:down\s+|off\s+)?to\s+(?P<amount>{MONEY})(?!\s?%)", re.I
 )
-# "card 1: limit 5k, balance 1,900. card 2 has 1,150 on a 2,000 limit. card 3 limit 8000 with
-# nothing on it": each card's limit and balance, card by card
-_CARD_MARK = re.compile(r"\bcard\s+(?:#\s?)?(?:\d|one|two|three|four|a|b|c|d)\b\s*:?", re.I)
-_SEG_LIMIT = re.compile(
-    rf"\blimit\s*(?:is|of|:|=)?\s*(?P<a>{_MONEY})|(?P<b>{_MONEY})\s+(?:credit\s+)?limit\b", re.I
-)
-_SEG_BALANCE = re.compile(
-    rf"\bbal(?:ance)?\s*(?:is|of|:|=)?\s*(?P<a>{_MONEY})|\bhas\s+(?P<b>{_MONEY})\s+on\b"
-    rf"|(?P<c>{_MONEY})\s+(?:on|of|/)\s+(?:a|an|the|its)?\s*{_MONEY}\s+(?:credit\s+)?limit",
-    re.I,
-)
-_SEG_EMPTY = re.compile(
-    r"\b(?:nothing\s+on\s+it|no\s+balance|zero\s+balance|\$?0\s+balance|paid\s+off|empty)\b", re.I
-)
-
-
-def _card_by_card(reading: Reading, text: str, taken: list[tuple[int, int]]) -> bool:
-    marks = list(_CARD_MARK.finditer(text))
-    if len(marks) < 2:
-        return False
-    cards: list[dict[str, Decimal]] = []
-    spans: list[tuple[int, int]] = []
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        start = mark.end()
-        segment = text[start : following.start() if following else len(text)]
-        top = _SEG_LIMIT.search(segment)
-        owed = _SEG_BALANCE.search(segment)
-        if top is None:
-            return False
-        limit = _amount(top.group("a") or top.group("b"))
-        if owed is not None:
-            balance = _amount(owed.group("a") or owed.group("b") or owed.group("c"))
-        elif _SEG_EMPTY.search(segment):
-            balance = Decimal(0)
-        else:
-            return False
-        if limit <= 0:
-            return False
-        cards.append({"balance": balance, "limit": limit})
-        spans.extend((start + m.start(), start + m.end()) for m in (top, owed) if m is not None)
-    reading.facts.setdefault("card_limits", cards)
-    reading.notes.append(f"card_limits: {len(cards)} cards, card by card")
-    taken.extend(spans)
-    return True
-
-
-def _amount(raw: str) -> Decimal:
-    cleaned = raw.replace("$", "").replace(",", "").strip().lower()
-    if cleaned.endswith("k"):
-        return Decimal(cleaned[:-1].strip()) * 1000
-    return Decimal(cleaned)
 
 
 def _debts(reading: Reading, text: str) -> None:
@@ -395,9 +295,9 @@ def _debts(reading: Reading, text: str) -> None:
     if len(pairs) < 2:
         return
     debts = [
-        {"balance": _amount(m.group("amount")), "apr": Decimal(m.group("apr"))}
+        {"balance": amount(m.group("amount")), "apr": Decimal(m.group("apr"))}
         for m in pairs
-        if _amount(m.group("amount")) > 0
+        if amount(m.group("amount")) > 0
     ]
     if len(debts) >= 2:
         reading.facts.setdefault("debts", debts)
