@@ -303,6 +303,9 @@ def run(name: str, **facts: object) -> dict[str, object]:
         ("emergency_fund",
          {"savings": D(18600), "severance": D(6200), "monthly_expenses": D(3100)},
          {"months_covered": 8}),
+        # part of a month counts: 9,500 / 3,800 = 2.5 months, to a tenth, rounded down
+        ("emergency_fund", {"savings": D(9500), "monthly_expenses": D(3800)},
+         {"months_covered": D("2.5"), "target_3_months": D(11400)}),
         # 1,650 a month is 19,800 a year; 7,500 through the FSA at 12% + 7.65% saves 1,473.75
         ("child_care", {"child_care_monthly": D(1650), "tax_rate": D(12)},
          {"child_care_yearly": D(19800), "dependent_care_fsa_limit": D(7500),
@@ -774,3 +777,12 @@ def test_a_refinance_into_a_stated_new_term_uses_it_for_the_new_loan_only() -> N
         closing_costs=D(5800),
     )
     assert (shorter["new_payment"], shorter["break_even_months"]) == (D("2283.75"), 246)
+
+
+def test_part_of_a_month_reads_to_a_tenth_below_two_years() -> None:
+    from apfa.advice.formatting import months
+
+    assert months(D("2.5")) == "2.5 months"
+    assert months(D("4.19")) == "4.1 months"
+    assert months(3) == "3 months"
+    assert months(D("30.5")) == "30 months (2 years 6 months)"

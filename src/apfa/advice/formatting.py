@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.base import Figure, FigureKind
 
@@ -27,7 +27,11 @@ def percent(value: Decimal | int | float) -> str:
 
 
 def months(value: Decimal | int) -> str:
-    """ "9 months"; from two years on, in years too: "279 months (23 years 3 months)"."""
+    """ "9 months"; from two years on, in years too: "279 months (23 years 3 months)"; a part
+    of a month below two years to a tenth: "2.5 months"."""
+    number = Decimal(str(value))
+    if number != number.to_integral_value() and number < 24:
+        return f"{number.quantize(Decimal('0.1'), ROUND_DOWN).normalize():f} months"
     count = int(value)
     text = f"{count} month" if count == 1 else f"{count} months"
     if count < 24:

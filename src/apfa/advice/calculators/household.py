@@ -3,7 +3,7 @@ accounts, renting against buying."""
 
 from __future__ import annotations
 
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from apfa.advice.calculators.affordability import mortgage_insurance, stated_escrow
 from apfa.advice.calculators.base import Comparison, Computed, Inputs, calculator
@@ -115,7 +115,8 @@ def emergency_fund(inputs: Inputs) -> Computed | None:
         figures["short_of_6_months"] = max(six.target - saved, Decimal(0))
         if expenses > 0:  # how long the savings (and severance) last with no income
             cushion = saved + (inputs.money("severance") or Decimal(0))
-            figures["months_covered"] = int(cushion // expenses)
+            covered = (cushion / expenses).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+            figures["months_covered"] = int(covered) if covered == int(covered) else covered
     return Computed(figures)
 
 

@@ -32,7 +32,7 @@ LABELS: dict[str, str] = {
     "target_6_months": "Six months of expenses",
     "short_of_3_months": "Still to save for three months",
     "short_of_6_months": "Still to save for six months",
-    "months_covered": "Whole months your savings cover your expenses",
+    "months_covered": "Months your savings cover your expenses",
     "child_care_yearly": "Child care for a year",
     "dependent_care_fsa_limit": "Dependent care FSA limit for 2026 (per household)",
     "fsa_tax_saving": "Tax a full dependent care FSA saves (income tax and FICA)",
