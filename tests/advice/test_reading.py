@@ -749,6 +749,8 @@ def test_a_homes_stated_costs_listed_debts_and_quoted_rates(
         ("bought our condo for 310,000 in 2021, owe 250k",
          {"home_price": Decimal(310000)}, ("savings_goal",)),
         ("saving 50k for a house", {"savings_goal": Decimal(50000)}, ("home_price",)),
+        ("we paid 425k and put 40k down on a 30 yr at 7.125",
+         {"home_price": Decimal(425000), "down_payment": Decimal(40000)}, ("payment_budget",)),
         ("a lender is offering 6.25% on a new 30 yr with 5,800 in closing costs",
          {"new_term_months": 360, "new_rate": Decimal("6.25")}, ("term_months",)),
         ("would a 20 year refi at 5.9 be worth it", {"new_term_months": 240}, ()),

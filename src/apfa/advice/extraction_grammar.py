@@ -259,15 +259,17 @@ HOME = (
         _QUAL,
         _AMT,
     ),
-    # "we paid 425k for the house", "bought our condo for 310,000"
+    # "we paid 425k for the house", "paid 425k and put 40k down", "bought our condo for
+    # 310,000"
     _words(
         [r"(?:paid|spent)"],
         r"\s+",
         _QUAL,
         _AMT,
-        r"\s+for\s+(?:the|our|my|this|a|that)\s+(?:new\s+)?(?:place|",
+        # (the down payment after it is read on its own, and masked by then)
+        r"(?:\s+for\s+(?:the|our|my|this|a|that)\s+(?:new\s+)?(?:place|",
         "|".join(_PLACES),
-        r")\b",
+        r")\b|(?=\s*(?:and|&|,)\s+(?:(?:we|i)\s+)?put\b))",
     ),
     _words(
         [rf"(?:bought|purchased)\s+(?:the|our|my|this|a|that)\s+(?:place|{'|'.join(_PLACES)})"],
