@@ -169,9 +169,9 @@ _DTI_LIMIT = re.compile(
 # Forms that each give one fact from one group of their match.
 _ONE_FACT: tuple[tuple[re.Pattern[str], str, str, Callable[[str], Decimal | int]], ...] = (
     (_FEES_PAID, "payday_fees_paid", "n", int),
-    (_PAYMENT_WENT, "current_payment", "amount", lambda raw: amount(raw)),
-    (_EACH_PAYMENT, "current_payment", "amount", lambda raw: amount(raw)),
-    (_CHANGED_TO, "changed_amount", "amount", lambda raw: amount(raw)),
+    (_PAYMENT_WENT, "current_payment", "amount", amount),
+    (_EACH_PAYMENT, "current_payment", "amount", amount),
+    (_CHANGED_TO, "changed_amount", "amount", amount),
     (_PLUS_MARGIN, "margin", "margin", Decimal),
 )
 

@@ -108,8 +108,9 @@ async def _embed_missing(
     """Vectors for the chunks the embedding cache has none of for this model: after the
     model or backend changed (``APFA_EMBEDDING_BACKEND``), the first build embeds the
     corpus again instead of failing; usually there are none."""
-    todo = {h: embedding_text_for(p.title, p.heading_path, p.text) for p, h in rows}
-    todo = {h: text for h, text in todo.items() if h not in vectors}
+    todo = {
+        h: embedding_text_for(p.title, p.heading_path, p.text) for p, h in rows if h not in vectors
+    }
     if not todo:
         return {}
     log.info("index_build_embedding_missing", chunks=len(todo), model=embedder.model_name)
