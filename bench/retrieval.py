@@ -7,7 +7,8 @@ Ingests the bundled knowledge base in a temporary directory (SQLite, the real em
 model) through the same pipeline as ``apfa kb ingest``, so the version searched is a real
 one, BM25 part included; then ranks every question of ``bench/data/retrieval-gold/*.jsonl``
 in each mode (``apfa.knowledge.evaluation``). ``--misses`` adds the questions each mode
-missed in its first five documents.
+missed in its first five documents. Ranking weights time-sensitive documents by age as the
+service does, on today's date (``--freshness-floor 1`` ranks without it).
 
     .venv/bin/python bench/retrieval.py [--misses] [--scale 100000] [--gold DIR]
 """
@@ -32,6 +33,7 @@ from apfa.core.db import create_engine, create_sessionmaker
 from apfa.core.migrate import upgrade_to_head
 from apfa.knowledge.evaluation import judge, load_gold, misses, score
 from apfa.knowledge.flows import BUNDLED_CORPUS, ingest_and_publish
+from apfa.knowledge.freshness import FreshnessPolicy
 from apfa.knowledge.fusion import MODES, rank
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.lexical import LexicalText, build_lexical, load_lexical
@@ -113,7 +115,7 @@ def ranking_ms(index: LoadedIndex, embedder: Embedder, questions: list[str]) -> 
         times = []
         for question, vector in zip(questions, vectors, strict=True):
             started = time.perf_counter()
-            rank(index, question, vector, 10, mode)
+            rank(index, question, vector, 10, mode, FreshnessPolicy())
             times.append((time.perf_counter() - started) * 1000)
         medians[mode] = round(statistics.median(times), 3)
     return medians
@@ -126,7 +128,15 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp)
         index, ingest_seconds = await build(var, embedder)
+        freshness = (
+            None if args.freshness_floor >= 1 else FreshnessPolicy(floor=args.freshness_floor)
+        )
         result: dict[str, object] = {
+            "freshness": {
+                "floor": args.freshness_floor,
+                "as_of": freshness.clock().isoformat() if freshness else None,
+                "time_sensitive_passages": sum(p.time_sensitive for p in index.passages),
+            },
             "questions": len(questions),
             "documents": len({p.key for p in index.passages}),
             "passages": len(index.passages),
@@ -136,7 +146,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         }
         missed: dict[str, object] = {}
         for mode in MODES:
-            judged = await asyncio.to_thread(judge, index, embedder, questions, mode)
+            judged = await asyncio.to_thread(judge, index, embedder, questions, mode, freshness)
             result["bm25" if mode == "lexical" else mode] = score(judged).as_dict()
             if args.misses:
                 missed["bm25" if mode == "lexical" else mode] = misses(judged)
@@ -154,5 +164,11 @@ if __name__ == "__main__":
     parser.add_argument("--gold", default=str(GOLD))
     add_arguments(parser)
     parser.add_argument("--scale", type=int, default=0, help="also time BM25 at this size")
+    parser.add_argument(
+        "--freshness-floor",
+        type=float,
+        default=FreshnessPolicy().floor,
+        help="rank with this freshness floor (the default policy's); 1 ranks without freshness",
+    )
     json.dump(asyncio.run(main(parser.parse_args())), sys.stdout, indent=2)
     sys.stdout.write("\n")

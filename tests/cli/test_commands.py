@@ -104,6 +104,10 @@ def test_kb_ingest_stats_and_index_commands(tmp_path: Path) -> None:
     assert stats.returncode == 0
     assert "indexed documents" in stats.stdout
     assert "active index version" in stats.stdout
+    review = apfa(tmp_path, "kb", "review", "--all")
+    assert review.returncode == 0, review.stderr
+    assert "evergreen" in review.stdout
+    assert "0 of 4 indexed documents are past their review date" in review.stdout
     listing = apfa(tmp_path, "index", "list")
     assert listing.returncode == 0
     assert "ready" in listing.stdout

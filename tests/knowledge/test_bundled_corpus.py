@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from apfa.knowledge.flows import BUNDLED_CORPUS
+from apfa.knowledge.freshness import KINDS
 from apfa.knowledge.parsing import ParsedDocument, parse_document
 
 GOLD = Path(__file__).resolve().parents[2] / "bench" / "data" / "retrieval-gold"
 REQUIRED = ("category", "source", "updated")
+
 DOCUMENTS = sorted(BUNDLED_CORPUS.glob("*.md"))
 
 
@@ -49,6 +51,9 @@ def test_every_document_has_front_matter_and_sections(path: Path) -> None:
     assert not missing, missing
     updated = dt.date.fromisoformat(doc.metadata["updated"])
     assert updated <= dt.datetime.now(dt.UTC).date()
+    assert doc.metadata.get("freshness", "evergreen") in KINDS
+    if "review_by" in doc.metadata:
+        assert dt.date.fromisoformat(doc.metadata["review_by"]) > updated
     titled = [section for section in doc.sections if section.heading_path]
     assert len(titled) >= 3, "answers come from several titled sections"
     assert all(section.text.strip() for section in titled)
@@ -78,3 +83,10 @@ def test_gold_questions_name_documents_and_sections_that_exist() -> None:
         available = set().union(*(headings(known[name]) for name in relevant))
         problems += [f"{where}: no section {s!r}" for s in sections if s not in available]
     assert not problems, problems
+
+
+def test_documents_built_on_republished_figures_are_marked_time_sensitive() -> None:
+    sensitive = {p.name for p in DOCUMENTS if parsed(p).metadata.get("freshness")}
+    assert {"tax-brackets-and-marginal-rates.md", "fha-loans.md", "401k-plans.md"} <= sensitive
+    assert "stocks-and-how-markets-work.md" not in sensitive
+    assert 0 < len(sensitive) < len(DOCUMENTS)

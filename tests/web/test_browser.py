@@ -413,6 +413,29 @@ def test_uploaded_document_reaches_indexed_live(
     watcher.shot("tasks")
 
 
+def test_a_document_past_its_review_date_is_listed_for_review(
+    open_tab: Callable[[str], Tab], server: Server
+) -> None:
+    tab = console_as(open_tab, SUPER, "documents")
+    page = tab.page
+    marker = uuid.uuid4().hex[:12]
+    body = (
+        f"---\ntitle: Loan limits {marker}\nfreshness: time-sensitive\n"
+        f"updated: 2019-01-02\nreview_by: 2020-01-02\n---\n# Loan limits {marker}\n\n"
+        "The conforming loan limit is republished every November.\n"
+    )
+    _upload(
+        page,
+        [{"name": f"limits-{marker}.md", "mimeType": "text/markdown", "buffer": body.encode()}],
+    )
+    row = page.locator("#review-table tbody tr", has_text=marker)
+    expect(row).to_be_visible(timeout=SLOW_MS)
+    expect(row).to_contain_text("time-sensitive")
+    expect(row).to_contain_text("2020-01-02")
+    expect(page.locator("#review-summary")).to_contain_text("past their review date")
+    tab.shot("review")
+
+
 def test_hostile_filename_is_shown_as_text(open_tab: Callable[[str], Tab], server: Server) -> None:
     tab = console_as(open_tab, SUPER, "documents")
     page = tab.page

@@ -42,6 +42,7 @@ from apfa.core.resources import Resources, resources_of
 from apfa.core.secrets import jwt_keyring
 from apfa.events.sink import EVENTS
 from apfa.jobs.system import TASK_SYSTEM, start_task_system
+from apfa.knowledge.freshness import policy_of
 from apfa.knowledge.index.holder import INDEX_HOLDER, IndexHolder
 from apfa.knowledge.index.preload import PRELOADER, Preloader
 from apfa.knowledge.index.staging import StagingBoard, report_ttl
@@ -174,6 +175,7 @@ async def serve_index(startup: Startup) -> None:
             mode=settings.retrieval_mode,
             batch_max=settings.query_batch_max,
             batch_window_ms=settings.query_batch_window_ms,
+            freshness=policy_of(settings),
         ),
     )
     if not settings.index_preload:

@@ -14,6 +14,7 @@ from apfa.core.db import session_scope
 from apfa.core.objectstore import object_store
 from apfa.knowledge import service
 from apfa.knowledge.flows import BUNDLED_CORPUS, IngestOptions, IngestReport, ingest_and_publish
+from apfa.knowledge.freshness import policy_of, today
 from apfa.providers import embedding_backends
 
 app = typer.Typer(
@@ -118,3 +119,35 @@ def stats() -> None:
         table.add_row(name.replace("_", " "), f"{value:,}")
     table.add_row("active index version", str(active) if active else "none")
     console.print(table)
+
+
+@app.command("review")
+def review(
+    all_documents: Annotated[
+        bool, typer.Option("--all", help="List every indexed document, not only the overdue.")
+    ] = False,
+) -> None:
+    """Documents past their review date (front matter review_by, else updated plus a year for
+    time-sensitive documents and three for evergreen ones), the most overdue first."""
+    loaded = settings()
+    on = today()
+
+    async def _rows() -> list[service.ReviewRow]:
+        async with database(loaded) as maker, session_scope(maker) as session:
+            return await service.review_rows(session, policy_of(loaded), on)
+
+    rows = run(_rows)
+    listed = [r for r in rows if all_documents or r.review.overdue]
+    table = Table("title", "kind", "updated", "review by", "days overdue")
+    for row in listed:
+        r = row.review
+        table.add_row(
+            row.title,
+            r.kind,
+            str(r.updated or "-"),
+            str(r.review_by or "-"),
+            str(r.days_overdue) if r.overdue else "",
+        )
+    overdue = sum(r.review.overdue for r in rows)
+    console.print(table)
+    console.print(f"{overdue} of {len(rows)} indexed documents are past their review date on {on}.")

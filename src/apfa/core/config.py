@@ -95,6 +95,15 @@ class Settings(BaseSettings):
     # How /api/v1/kb/search and the agent's search tool rank: dense and BM25 fused by
     # reciprocal rank fusion (hybrid), or either alone. Versions without BM25: dense.
     retrieval_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    # Time-sensitive documents (front matter ``freshness: time-sensitive``) rank lower as
+    # they age: full weight for the grace days after ``updated``, then falling towards the
+    # floor, halfway there every half-life (a floor of 1 turns it off). Review dates default to
+    # ``updated`` plus the review days of the document's kind (knowledge/freshness.py).
+    freshness_grace_days: int = Field(default=90, ge=0, le=3650)
+    freshness_half_life_days: int = Field(default=365, ge=1, le=36_500)
+    freshness_floor: float = Field(default=0.9, ge=0.0, le=1.0)
+    review_days: int = Field(default=365, ge=1, le=3650)
+    evergreen_review_days: int = Field(default=1095, ge=1, le=36_500)
 
     advice_cache_ttl_seconds: int = Field(default=600, ge=0)
     advice_cache_size: int = Field(default=10_000, ge=0)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from apfa.knowledge.freshness import FreshnessPolicy
 from apfa.knowledge.fusion import Mode, rank
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.providers.embeddings import Embedder
@@ -110,12 +111,16 @@ class Judged:
 
 
 def judge(
-    index: LoadedIndex, embedder: Embedder, questions: Sequence[GoldQuestion], mode: Mode
+    index: LoadedIndex,
+    embedder: Embedder,
+    questions: Sequence[GoldQuestion],
+    mode: Mode,
+    freshness: FreshnessPolicy | None = None,
 ) -> list[Judged]:
     vectors = embedder.encode([q.question for q in questions])
     judged: list[Judged] = []
     for question, vector in zip(questions, vectors, strict=True):
-        hits = rank(index, question.question, vector, DEPTH, mode)
+        hits = rank(index, question.question, vector, DEPTH, mode, freshness)
         judged.append(Judged(question, documents(hits), hits))
     return judged
 

@@ -2,7 +2,8 @@
 
 ``search`` ranks hybrid by default (dense and BM25 fused, ``fusion``); a version without a
 BM25 part is searched dense-only. ``search_vectors`` (vectors already computed, as the
-advice path has them) stays dense.
+advice path has them) stays dense. Every search weights time-sensitive passages by age
+(``freshness``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from anyio import CapacityLimiter
 from opentelemetry import trace
 
 from apfa.core.resources import Resource
-from apfa.knowledge.fusion import Mode, effective_mode, rank
+from apfa.knowledge.freshness import FreshnessPolicy
+from apfa.knowledge.fusion import Mode, effective_mode, rank, reweigh
 from apfa.knowledge.index.holder import IndexHolder
 from apfa.knowledge.index.store import Hit, LoadedIndex
 from apfa.observability import metrics
@@ -43,8 +45,10 @@ class Retriever:
         mode: Mode = "hybrid",
         batch_max: int = 32,
         batch_window_ms: float = 0.0,
+        freshness: FreshnessPolicy | None = None,
     ) -> None:
         self._holder = holder
+        self._freshness = freshness if freshness is not None else FreshnessPolicy()
         self._embedder = embedder
         self._limiter = CapacityLimiter(threads)
         self._mode: Mode = mode
@@ -58,6 +62,10 @@ class Retriever:
     @property
     def mode(self) -> Mode:
         return self._mode
+
+    @property
+    def freshness(self) -> FreshnessPolicy:
+        return self._freshness
 
     @property
     def holder(self) -> IndexHolder:
@@ -85,7 +93,7 @@ class Retriever:
     ) -> list[list[Hit]]:
         """Searches of ``index`` for vectors already computed (cheap: no model call)."""
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
-            found = [index.search(vector, k) for vector in vectors]
+            found = [reweigh(index.search(vector, k), self._freshness) for vector in vectors]
         return [[h for h in hits if h.score >= min_score] for hits in found]
 
     def rank_question(
@@ -94,7 +102,11 @@ class Retriever:
         """The question's own search with its vector already computed, in this retriever's
         mode (hybrid adds the passages that share its exact terms); ``min_score`` applies
         to the dense cosine."""
-        hits = rank(index, question, vector, k, self._mode) if question else index.search(vector, k)
+        hits = (
+            rank(index, question, vector, k, self._mode, self._freshness)
+            if question
+            else reweigh(index.search(vector, k), self._freshness)
+        )
         return [h for h in hits if h.score >= min_score]
 
     def search_question(
@@ -110,7 +122,7 @@ class Retriever:
         ``more`` (vectors already computed), timed and traced as one search."""
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
             asked = self.rank_question(question, vector, k, index, min_score)
-            others = [index.search(v, k) for v in more]
+            others = [reweigh(index.search(v, k), self._freshness) for v in more]
         return [asked, *[[h for h in hits if h.score >= min_score] for hits in others]]
 
     async def search(
@@ -144,7 +156,7 @@ class Retriever:
         self, index: LoadedIndex, query: str, vector: Vectors, k: int, mode: Mode
     ) -> list[Hit]:
         with _tracer.start_as_current_span("faiss.search"), metrics.FAISS_SEARCH.time():
-            return rank(index, query, vector, k, mode)
+            return rank(index, query, vector, k, mode, self._freshness)
 
 
 RETRIEVER = Resource[Retriever]("retriever")

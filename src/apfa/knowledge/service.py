@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from apfa.core.db import conflict_insert
+from apfa.knowledge.freshness import FreshnessPolicy, Review, kind_of, parse_date, review_of
 from apfa.knowledge.index.store import Passage
 from apfa.models import Chunk, Document, EmbeddingCache, IndexVersion
 from apfa.models.base import utcnow
@@ -100,7 +102,9 @@ async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
     )
     rows: list[tuple[Passage, str]] = []
     for chunk, title, meta, key in result.all():
-        source = meta.get("source") if isinstance(meta, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        source = meta.get("source")
+        updated = parse_date(meta.get("updated"))
         passage = Passage(
             chunk_id=chunk.id,
             document_id=chunk.document_id,
@@ -109,8 +113,34 @@ async def indexed_passages(session: AsyncSession) -> list[tuple[Passage, str]]:
             text=chunk.text,
             source=str(source) if source else None,
             key=key,
+            updated=updated.isoformat() if updated else None,
+            time_sensitive=kind_of(meta) == "time-sensitive",
         )
         rows.append((passage, chunk.content_hash))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow:
+    document_id: str
+    title: str
+    category: str | None
+    review: Review
+
+
+async def review_rows(session: AsyncSession, policy: FreshnessPolicy, on: date) -> list[ReviewRow]:
+    """Every indexed document with where it stands on review on day ``on``, the earliest
+    review date first (the most overdue), undated ones last."""
+    result = await session.execute(
+        select(Document.id, Document.title, Document.category, Document.meta).where(
+            Document.status == INDEXED
+        )
+    )
+    rows = [
+        ReviewRow(document_id, title, category, review_of(meta or {}, policy, on))
+        for document_id, title, category, meta in result.all()
+    ]
+    rows.sort(key=lambda r: (r.review.review_by or date.max, r.title))
     return rows
 
 

@@ -60,6 +60,10 @@ class Passage:
     # The document's source key (``bundled:pmi-and-mip.md``, ``upload:<id>``); absent from
     # versions written before it was recorded.
     key: str | None = None
+    # The document's ``updated`` date (ISO) and whether it is time-sensitive
+    # (``knowledge/freshness.py``); absent from versions written before freshness existed.
+    updated: str | None = None
+    time_sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,8 @@ class Hit:
     fused: float | None = None
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    # The freshness weight its ranking score was multiplied by (1: not decayed).
+    freshness: float = 1.0
 
     @property
     def dense(self) -> float:
@@ -178,6 +184,8 @@ def _passage_lines(passages: list[Passage]) -> bytes:
                 "text": p.text,
                 "source": p.source,
                 "key": p.key,
+                "updated": p.updated,
+                "time_sensitive": p.time_sensitive,
             },
             ensure_ascii=False,
         )

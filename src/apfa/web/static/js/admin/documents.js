@@ -1,6 +1,6 @@
 // Documents: upload several files at once and follow each one's status. Task events
 // trigger a re-read of the documents still in flight; without a live channel the panel
-// polls instead.
+// polls instead. Below the list: the indexed documents past their review date.
 
 import { api } from "../api.js";
 import { $, fmtBytes, fmtTime, h, replace } from "../dom.js";
@@ -76,7 +76,9 @@ export function createDocumentsPanel(ctx) {
     const fresh = await Promise.all(
       open.map((d) => api(`/api/v1/documents/${encodeURIComponent(d.id)}`).catch(() => null)),
     );
-    merge(fresh.filter(Boolean));
+    const landed = fresh.filter(Boolean);
+    merge(landed);
+    if (landed.some((d) => d.status === "indexed")) loadReview();
   }
 
   function soon() {
@@ -130,6 +132,32 @@ export function createDocumentsPanel(ctx) {
     );
   }
 
+  async function loadReview() {
+    const answer = await guarded(panel, () => api("/api/v1/kb/review"));
+    if (answer === undefined) return;
+    const items = rowsOf(answer, "items");
+    replace(
+      $("#review-summary"),
+      `${answer.overdue} of ${answer.documents} indexed documents past their review date on ${answer.as_of}` +
+        (answer.undated ? `; ${answer.undated} without a date` : ""),
+    );
+    replace(
+      $("#review-table tbody"),
+      items.map((item) =>
+        h(
+          "tr",
+          { "data-document-id": item.document_id },
+          h("td", { class: "title" }, item.title ?? ""),
+          cell(item.category),
+          cell(item.freshness),
+          cell(item.updated),
+          cell(item.review_by),
+          cell(item.days_overdue),
+        ),
+      ),
+    );
+  }
+
   async function remove(id) {
     const done = await guarded(panel, () => api(`/api/v1/documents/${encodeURIComponent(id)}`, { method: "DELETE" }));
     if (done !== undefined) await load();
@@ -141,6 +169,7 @@ export function createDocumentsPanel(ctx) {
   return {
     show() {
       load();
+      loadReview();
       stopPolling = every(POLL_MS, () => {
         if (!ctx.isLive() && [...docs.values()].some((d) => IN_FLIGHT.has(d.status))) refreshInFlight();
       });
