@@ -15,12 +15,13 @@ from fastapi import FastAPI
 
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.models import BackgroundTask
+from support import SHARED_MODELS
 
 APFA = str(Path(sys.executable).parent / "apfa")
 
 
 def worker_env(settings: Any, redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update(
         APFA_VAR_DIR=str(settings.var_dir),
         APFA_DATABASE_URL=settings.resolved_database_url,

@@ -17,6 +17,9 @@ from apfa.users.service import create_user
 T = TypeVar("T")
 
 PASSWORD = "correct horse battery staple"
+# Kept in the environment of the processes tests start (which otherwise drop every APFA_
+# variable): the session's exported ONNX models, so each process does not export its own.
+SHARED_MODELS = "APFA_MODEL_CACHE_DIR"
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str = PASSWORD) -> str:

@@ -424,6 +424,7 @@ SHARED = {
             "refi_total_interest",
             "payment_increase",
             "new_loan_months",
+            "refi_loan_amount",
         )
     },
     # the terms a person named are the term comparison's figures, without its default pair
@@ -786,3 +787,26 @@ def test_part_of_a_month_reads_to_a_tenth_below_two_years() -> None:
     assert months(D("4.19")) == "4.1 months"
     assert months(3) == "3 months"
     assert months(D("30.5")) == "30 months (2 years 6 months)"
+
+
+def test_closing_costs_rolled_into_a_refinance_are_borrowed() -> None:
+    """ "owe 265k at 7.25 with 28 yrs left, P&I 1,844.82; 6% 30yr, 4,200 closing costs
+    rolled into the loan": the new loan is 269,200 and its payment and interest include
+    the costs; the break-even is still the costs over the monthly saving."""
+    stated = {
+        "loan_amount": D(265000),
+        "interest_rate": D("7.25"),
+        "new_rate": D(6),
+        "remaining_months": 336,
+        "new_term_months": 360,
+        "current_payment": D("1844.82"),
+        "closing_costs": D(4200),
+    }
+    rolled = run("refinance", **stated, closing_costs_paid="financed")
+    assert rolled["refi_loan_amount"] == D(269200)
+    assert (rolled["new_payment"], rolled["monthly_saving"]) == (D("1613.99"), D("230.83"))
+    assert rolled["break_even_months"] == 19
+    cash = run("refinance", **stated)
+    assert "refi_loan_amount" not in cash
+    assert (cash["new_payment"], cash["break_even_months"]) == (D("1588.81"), 17)
+    assert rolled["interest_difference"] < cash["interest_difference"]

@@ -30,7 +30,7 @@ from apfa.models import AdviceRequest
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from apfa.users.service import create_user
 from conftest import unavailable
-from support import PASSWORD, bearer, login
+from support import PASSWORD, SHARED_MODELS, bearer, login
 
 APFA = str(Path(sys.executable).parent / "apfa")
 QUESTION = {"query": "How is the back-end debt-to-income ratio calculated?"}
@@ -173,7 +173,7 @@ def redis_url() -> Iterator[str]:
 
 
 def _apfa_env(var_dir: Path, redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update(
         APFA_VAR_DIR=str(var_dir),
         APFA_JWT_SECRET="two-processes-" + "s" * 40,

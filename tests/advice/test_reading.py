@@ -196,6 +196,14 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
         ("30 year at 6.5 or 15 year at 5.75 on a 400k loan", {
             "terms_months": [360, 180], "rates": [Decimal("6.5"), Decimal("5.75")],
         }),
+        ("owe 265k with 28 yrs left, P&I 1,844.82. refi offer is 6% 30yr and they'd roll "
+         "the 4,200 closing costs into the loan", {
+            "current_payment": Decimal("1844.82"), "closing_costs": 4200,
+            "closing_costs_paid": "financed", "remaining_months": 336,
+        }),
+        ("refi at 6%, closing costs are 4,200 which we'd pay in cash", {
+            "closing_costs": 4200, "closing_costs_paid": None,
+        }),
         ("cards: 1,200 on a 3k limit, 2,500 on a 5k limit, and 0 on a 2k", {
             "card_limits": [
                 {"balance": 1200, "limit": 3000}, {"balance": 2500, "limit": 5000},

@@ -17,14 +17,17 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from apfa.app import checks
 from apfa.app.health import GROUNDED_FALLBACK
 from apfa.core.config import SETTINGS, Settings
 from apfa.core.redis import REDIS
 from apfa.jobs.heartbeat import worker_key
 from apfa.knowledge.flows import IngestReport
+from apfa.knowledge.index.holder import IndexHolder
+from apfa.knowledge.index.store import Passage, load_version, version_dirname, write_version
 from apfa.main import create_app
 from apfa.providers.breaker import BREAKERS
-from apfa.providers.embeddings import SentenceTransformerEmbedder
+from apfa.providers.embeddings import HashingEmbedder, SentenceTransformerEmbedder
 from services import RedisServer, running_redis
 from support import provided
 
@@ -164,3 +167,27 @@ async def test_celery_workers_are_required_and_read_from_their_heartbeats(
         workers = response.json()["components"]["workers"]
         assert workers == {"ok": True, "required": True, "count": 1, "queues": ["embedding"]}
     await beats.aclose()
+
+
+def test_the_index_component_warns_when_the_served_vectors_come_from_another_model(
+    tmp_path: Path,
+) -> None:
+    hashing = HashingEmbedder(16)
+    texts = ["escrow holds tax and insurance money", "a budget splits income"]
+    write_version(
+        tmp_path,
+        version=3,
+        model="all-MiniLM-L6-v2",
+        vectors=hashing.encode(texts),
+        passages=[Passage(i, f"d{i}", "T", (), t) for i, t in enumerate(texts)],
+    )
+    holder = IndexHolder()
+    holder.swap(load_version(tmp_path / version_dirname(3)))
+    same = checks.index(holder, "all-MiniLM-L6-v2")
+    assert same["ok"] is True
+    assert same["model"] == "all-MiniLM-L6-v2"
+    assert "warning" not in same
+    other = checks.index(holder, "all-MiniLM-L6-v2-int8")
+    assert other["ok"] is True  # a fleet changing backend must not go unready all at once
+    assert "all-MiniLM-L6-v2-int8" in other["warning"]
+    assert "APFA_EMBEDDING_BACKEND" in other["warning"]

@@ -31,7 +31,7 @@ from apfa.auth.service import get_by_username
 from apfa.core.db import SESSIONMAKER, session_scope
 from apfa.main import create_app
 from apfa.users.service import create_user
-from support import PASSWORD, bearer, login
+from support import PASSWORD, SHARED_MODELS, bearer, login
 
 ANONYMOUS = "anonymous"
 DEACTIVATED = "deactivated"
@@ -278,7 +278,7 @@ async def test_route_map_endpoint_serves_the_live_table(
 
 
 def test_cli_prints_the_route_table(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update({"APFA_VAR_DIR": str(tmp_path), "COLUMNS": "200"})
     done = subprocess.run(
         [str(Path(sys.executable).parent / "apfa"), "auth", "routes"],

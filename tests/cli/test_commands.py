@@ -16,12 +16,13 @@ from apfa.auth.passwords import verify_password
 from apfa.cli.users import ensure_bootstrap_admin
 from apfa.core.migrate import upgrade_to_head
 from conftest import CORPUS, make_settings
+from support import SHARED_MODELS
 
 APFA = str(Path(sys.executable).parent / "apfa")
 
 
 def apfa(var_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update({"APFA_VAR_DIR": str(var_dir), "APFA_JWT_SECRET": "cli-test-" + "s" * 40})
     return subprocess.run(
         [APFA, *args],

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import apfa
+from support import SHARED_MODELS
 
 APFA = str(Path(sys.executable).parent / "apfa")
 SRC = str(Path(apfa.__file__).resolve().parents[1])
@@ -18,7 +19,7 @@ SECRET = "cli-shared-" + "s" * 40
 
 def run(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``apfa ARGS`` with only the ``APFA_*`` settings given (no JWT secret by default)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     clean.update({"APFA_VAR_DIR": str(var_dir), "PYTHONPATH": SRC, **env})
     return subprocess.run(
         [APFA, *args], capture_output=True, text=True, env=clean, timeout=120, cwd=var_dir

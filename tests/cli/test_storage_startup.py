@@ -19,6 +19,7 @@ from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from conftest import make_settings
 from storage_support import ACCESS_KEY_ID, REGION, SECRET_ACCESS_KEY, s3_settings
+from support import SHARED_MODELS
 
 APFA = str(Path(sys.executable).parent / "apfa")
 SRC = str(Path(apfa.__file__).resolve().parents[1])
@@ -27,7 +28,7 @@ SECRET = "cli-shared-" + "s" * 40
 
 def run(var_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """``apfa ARGS`` with only the ``APFA_*`` settings given."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     clean.update({"APFA_VAR_DIR": str(var_dir), "PYTHONPATH": SRC, **env})
     return subprocess.run(
         [APFA, *args], capture_output=True, text=True, env=clean, timeout=120, cwd=var_dir

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from support import SHARED_MODELS
+
 APFA = str(Path(sys.executable).parent / "apfa")
 STARTUP_SECONDS = 120
 MAX_HEADER_BYTES = 8192
@@ -36,7 +38,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     tmp_path = tmp_path_factory.mktemp("serve")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update(
         {
             "APFA_VAR_DIR": str(tmp_path / "var"),

@@ -20,6 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from apfa.observability import exposition
+from support import SHARED_MODELS
 
 APFA = str(Path(sys.executable).parent / "apfa")
 REQUESTS = 40
@@ -67,7 +68,7 @@ def _free_port() -> int:
 
 @contextmanager
 def two_workers(tmp_path: Path) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.pop(exposition.MULTIPROC_ENV, None)
     env.update(
         {

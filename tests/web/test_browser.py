@@ -22,7 +22,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, Playwright, expect, sync_playwright
 
 from conftest import CORPUS, unavailable
-from support import PASSWORD
+from support import PASSWORD, SHARED_MODELS
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +95,7 @@ def _wait_healthy(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     var_dir = tmp_path_factory.mktemp("web")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS}
     env.update(
         APFA_VAR_DIR=str(var_dir),
         APFA_JWT_SECRET="browser-tests-" + "s" * 40,

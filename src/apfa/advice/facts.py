@@ -69,6 +69,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("closing_costs", "money", "closing costs"),
     ("cash_needed", "money", "cash to take out of the home's equity"),
     ("closing_costs_priced", "money", "closing costs priced as a percent of the loan"),
+    ("closing_costs_paid", "text", "how the closing costs are paid"),
     ("earnest_money", "money", "earnest money deposit"),
     ("seller_credit", "money", "seller credit"),
     ("emergency_reserve", "money", "savings kept back as an emergency fund"),

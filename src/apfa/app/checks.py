@@ -46,11 +46,35 @@ async def database(engine: AsyncEngine) -> Component:
     return {"ok": True, "required": True}
 
 
-def index(holder: IndexHolder) -> Component:
+def index(holder: IndexHolder, embedder_model: str | None = None) -> Component:
+    """The served version; a warning (not a failure) when its vectors come from another
+    model than the one this process embeds questions with: a fleet whose hosts resolved
+    different embedding backends, or the window between changing the backend and the next
+    build, which embeds the corpus again. Failing readiness then would take every host out
+    at once."""
     current = holder.current
     if current is None:
         return {"ok": False, "required": True, "error": "no index version loaded"}
-    return {"ok": True, "required": True, "version": current.version, "vectors": len(current)}
+    component: Component = {
+        "ok": True,
+        "required": True,
+        "version": current.version,
+        "vectors": len(current),
+        "model": current.manifest.model,
+    }
+    if embedder_model is not None and embedder_model != current.manifest.model:
+        component["warning"] = (
+            f"index version {current.version} holds {current.manifest.model} vectors but "
+            f"questions are embedded with {embedder_model}: set the same "
+            "APFA_EMBEDDING_BACKEND on every host, then build a new version"
+        )
+        log.warning(
+            "index_model_mismatch",
+            version=current.version,
+            index_model=current.manifest.model,
+            embedder_model=embedder_model,
+        )
+    return component
 
 
 async def redis(url: str) -> Component:

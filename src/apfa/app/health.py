@@ -28,6 +28,7 @@ from apfa.market.figures import MARKET_FIGURES
 from apfa.observability import exposition
 from apfa.observability.access import require_metrics_access
 from apfa.providers.breaker import BREAKERS
+from apfa.providers.embeddings import EMBEDDER
 
 # Whether a grounded answer ends the provider chain (it does unless a deployment says
 # otherwise): then an open breaker only degrades the service.
@@ -91,7 +92,10 @@ async def _components(resources: Resources) -> dict[str, checks.Component]:
         probes["redis"] = checks.redis(settings.redis_url)
     results = await asyncio.gather(*probes.values())
     components = dict(zip(probes, results, strict=True))
-    components["index"] = checks.index(resources.get(INDEX_HOLDER))
+    embedder = resources.find(EMBEDDER)
+    components["index"] = checks.index(
+        resources.get(INDEX_HOLDER), embedder.model_name if embedder else None
+    )
     if settings.task_backend == "celery" and redis is not None:
         components["workers"] = await checks.workers(redis)
     else:

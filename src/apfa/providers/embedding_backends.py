@@ -6,10 +6,11 @@ that a child process can be given on its command line.
 - ``onnx-int8``: ONNX Runtime on the CPU, int8 matrix products.
 - ``auto`` (the default): torch where the device resolves to a GPU, else ``DEFAULT_CPU``.
 
-``DEFAULT_CPU`` is float32 ONNX: it gives torch's vectors, faster. int8 kept retrieval's
-recall@10 on the gold set but moved intent accuracy and figure exactness of the advice
-evaluation by about a point each (docs/embeddings.md), so it is a choice an operator
-makes for ingestion speed, not the default.
+``DEFAULT_CPU`` is float32 ONNX: torch's own vectors under torch's model name, so a
+deployment whose GPU hosts run torch and whose CPU hosts run ``auto`` embeds alike
+everywhere. int8 kept retrieval's recall@10 on the gold set and the advice evaluation
+within noise (docs/embeddings.md), but its vectors and name are its own: it is set
+explicitly, on every host, by an all-CPU deployment that wants its speed.
 """
 
 from __future__ import annotations

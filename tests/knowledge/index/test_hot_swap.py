@@ -29,7 +29,7 @@ from apfa.main import create_app
 from apfa.providers.embeddings import SentenceTransformerEmbedder
 from conftest import CORPUS, make_settings
 from services import RedisServer, running_redis, subscribed
-from support import client_as
+from support import SHARED_MODELS, client_as
 
 
 @pytest.fixture
@@ -223,7 +223,9 @@ async def test_a_build_killed_midway_never_activates_and_is_rebuilt_on_redeliver
     maker = create_sessionmaker(engine)
     try:
         first = await ingest_and_publish(maker, embedder, isolated_settings.index_dir, [CORPUS])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("APFA_")}
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("APFA_") or k == SHARED_MODELS
+        }
         env.update(
             APFA_VAR_DIR=str(isolated_settings.var_dir),
             APFA_DATABASE_URL=isolated_settings.resolved_database_url,

@@ -23,6 +23,7 @@ _REFINANCE_FIGURES: dict[str, FigureKind] = {
     "refi_total_interest": "money",
     "payment_increase": "money",
     "new_loan_months": "months",
+    "refi_loan_amount": "money",
 }
 
 
@@ -60,23 +61,29 @@ def refinance(inputs: Inputs) -> Computed | None:
         current = monthly_payment(balance, current_rate, remaining)
     else:
         return None
-    new = monthly_payment(balance, new_rate, new_term)
+    costs = inputs.money("closing_costs")
+    # "they'd roll the 4,200 closing costs into the loan": the new loan borrows them too
+    borrowed = balance
+    if costs is not None and inputs.text("closing_costs_paid") == "financed":
+        borrowed = balance + costs
+    new = monthly_payment(borrowed, new_rate, new_term)
     saving = current - new
     figures: dict[str, Decimal | int | str] = {
         "current_payment": current,
         "new_payment": new,
-        "refi_total_interest": total_interest(balance, new_rate, new_term),
+        "refi_total_interest": total_interest(borrowed, new_rate, new_term),
         "new_loan_months": new_term,
     }
+    if borrowed != balance:
+        figures["refi_loan_amount"] = borrowed
     # a higher new payment is an increase, never a negative saving
     figures["monthly_saving" if saving >= 0 else "payment_increase"] = abs(saving)
-    costs = inputs.money("closing_costs")
     if costs is not None and saving > 0:
         figures["break_even_months"] = int((costs / saving).to_integral_value(ROUND_CEILING))
     if remaining:
         figures["interest_difference"] = total_interest(
             balance, current_rate, remaining
-        ) - total_interest(balance, new_rate, new_term)
+        ) - total_interest(borrowed, new_rate, new_term)
     return Computed(figures, assumptions=inputs.assumptions)
 
 

@@ -350,6 +350,7 @@ class Composer:
 # A question about a fact is answered by any of these (stated or worked out).
 ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "loan_amount": ("principal", "loan_balance", "amount_financed", "debt_total"),
+    "loan_balance": ("amount_owed",),
     "interest_rate": ("rates", "apr", "new_rate", "arm_rate", "fixed_rate"),
     "term_months": ("terms_months", "remaining_months"),
     "annual_income": ("monthly_income", "take_home_monthly", "agi"),

@@ -123,6 +123,7 @@ LABELS: dict[str, str] = {
     "conventional_total_monthly": "Conventional monthly payment with PMI",
     # refinancing, points, equity
     "current_payment": "Current monthly payment",
+    "refi_loan_amount": "New loan, closing costs included",
     "new_payment": "New monthly payment",
     "monthly_saving": "Monthly saving",
     "refi_total_interest": "Total interest on the new loan",

@@ -18,6 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from apfa.advice.extraction import extract_profile, normalise
+from apfa.advice.reading import passes
 from apfa.advice.reading.forms import special_forms, term_pairs
 from apfa.advice.reading.quantities import Quantity, mask_names, scan
 from apfa.advice.reading.result import Reading
@@ -118,13 +119,14 @@ def read_facts(question: str, known: Collection[str] = ()) -> Reading:
         quantities = [_as_rate(q, text) for q in scan(text)]
         for q in quantities[:MAX_QUANTITIES]:
             _place(reading, text, q, spans, claimed, loan_thread, percent_thread)
-        _transfer_fee(reading, text)
+        passes.transfer_fee(reading, text)
         _settle_rates(reading)
-        _car_not_home(reading, text)
-        _home_not_car(reading)
-        _owed_on_a_trade_in(reading)
-        _price_cost_percents(reading)
-        _cashing_out_the_balance(reading, text)
+        passes.car_not_home(reading, text)
+        passes.home_not_car(reading)
+        passes.owed_on_a_trade_in(reading)
+        passes.price_cost_percents(reading)
+        passes.cashing_out_the_balance(reading, text)
+        passes.costs_financed(reading, text)
         if len(quantities) > MAX_QUANTITIES:
             reading.notes.append(f"only the first {MAX_QUANTITIES} figures were read")
     except Exception as exc:  # reading is best effort; the answer says what it used
@@ -250,111 +252,6 @@ def _about_a_loan(
     if q.kind == "duration" and 12 <= months <= 600 and months % 12 == 0:
         return "term_months"
     return None
-
-
-_TRANSFER = re.compile(r"\b(?:balance\s+transfer|transfer\s+card|bt\s+card)\b", re.I)
-_ORIGINATION = re.compile(r"\b(?:origination|personal\s+loan\s+fee|loan\s+fee)\b", re.I)
-_PERCENT_FEE = re.compile(
-    r"(?P<n>\d{1,2}(?:\.\d+)?)\s?%\s+(?:balance\s+)?(?:transfer\s+)?fee\b"
-    r"|\bfee\s+(?:of|is)\s+(?P<m>\d{1,2}(?:\.\d+)?)\s?%",
-    re.I,
-)
-
-
-def _transfer_fee(reading: Reading, text: str) -> None:
-    """ "a balance transfer with a 3% fee": the fee is the transfer's, not a loan's."""
-    fee = reading.facts.get("fee_pct")
-    if not _TRANSFER.search(text) or _ORIGINATION.search(text):
-        return
-    if fee is not None:
-        reading.facts.setdefault("transfer_fee_pct", reading.facts.pop("fee_pct"))
-    balance = reading.facts.get("loan_balance")
-    if balance is not None and "card_balance" not in reading.facts:
-        reading.facts["card_balance"] = reading.facts.pop("loan_balance")
-    stated = _PERCENT_FEE.search(text)
-    if stated is None or "transfer_fee_pct" in reading.facts:
-        return
-    value = Decimal(stated.group("n") or stated.group("m"))
-    reading.facts["transfer_fee_pct"] = value
-    for name in ("apr", "interest_rate"):
-        if reading.facts.get(name) == value:
-            del reading.facts[name]
-    rates = reading.facts.get("rates")
-    if isinstance(rates, list) and value in rates:
-        rates.remove(value)
-        if not rates:
-            del reading.facts["rates"]
-
-
-_CAR_TALK = re.compile(r"\b(?:car|truck|suv|vehicle|trade[- ]?in|dealer\w*)\b", re.I)
-_HOME_TALK = re.compile(r"\b(?:house|home|condo|mortgage|property|townhouse)\b", re.I)
-
-
-def _home_not_car(reading: Reading) -> None:
-    """ "only debt is a 380/mo car ... houses in the 450-500k range": a home's price and no
-    car's makes the loan a mortgage, whatever else the question names."""
-    facts = reading.facts
-    if facts.get("loan_type") == "auto" and "home_price" in facts and "car_price" not in facts:
-        facts["loan_type"] = "mortgage"
-
-
-def _car_not_home(reading: Reading, text: str) -> None:
-    """ "my trade in is only worth 13k": in talk of cars, a value is the car's."""
-    value = reading.facts.get("home_value")
-    if value is None or not _CAR_TALK.search(text) or _HOME_TALK.search(text):
-        return
-    del reading.facts["home_value"]
-    reading.facts.setdefault("trade_in_value", value)
-
-
-def _owed_on_a_trade_in(reading: Reading) -> None:
-    """ "Owe 18,700 on my car, trade-in value 14.2k, new car 29k": what is owed is the old
-    loan, rolled into the new one, not the new loan's amount (the calculators add it)."""
-    facts = reading.facts
-    trading = "trade_in_value" in facts and "car_price" in facts
-    if trading and "loan_amount" in facts and facts["loan_amount"] == facts.get("amount_owed"):
-        del facts["loan_amount"]
-
-
-_CASH_OUT = re.compile(
-    r"\b(?:cash(?:ing|ed)?\s+(?:it\s+|out\s+)?(?:all\s+)?out|cash\s+out|take\s+it\s+all|"
-    r"withdraw(?:ing)?\s+(?:it\s+all|everything|all\s+of\s+it))\b",
-    re.I,
-)
-
-
-_RETIREMENT_ACCOUNT = re.compile(r"\b(?:401|403|457|ira|roth|retirement|tsp|rollover|roll)", re.I)
-_SEVERANCE = re.compile(r"\bseverance\b", re.I)
-
-
-def _cashing_out_the_balance(reading: Reading, text: str) -> None:
-    """ "cashing out my 401k, its 22,000": the balance of an account being cashed out is
-    the amount withdrawn; "cash out 5,000 and roll the rest into an ira" is a withdrawal,
-    not home equity; "severance adds 6,200 after taxes" is severance, not monthly pay."""
-    facts = reading.facts
-    balance = facts.get("retirement_balance")
-    if "withdrawal_amount" not in facts and balance is not None and _CASH_OUT.search(text):
-        reading.put("withdrawal_amount", balance, "cashing out the balance")
-    if "cash_needed" in facts and _RETIREMENT_ACCOUNT.search(text):
-        reading.put(
-            "withdrawal_amount", facts.pop("cash_needed"), "cashing out a retirement account"
-        )
-    if "take_home_monthly" in facts and "severance" not in facts and _SEVERANCE.search(text):
-        reading.put("severance", facts.pop("take_home_monthly"), "severance after taxes")
-
-
-def _price_cost_percents(reading: Reading) -> None:
-    """ "310k loan ... origination 1%, appraisal 650": a listed cost priced as a percent of
-    the loan joins the itemised total once the loan amount is known."""
-    loan = reading.facts.get("loan_amount")
-    costs = reading.facts.get("closing_costs")
-    if not reading.cost_percents or not isinstance(loan, Decimal) or not isinstance(costs, Decimal):
-        return
-    priced = sum((loan * share / 100 for share in reading.cost_percents), Decimal(0))
-    priced = priced.quantize(Decimal("0.01"))
-    reading.facts["closing_costs"] = costs + priced
-    reading.facts["closing_costs_priced"] = priced
-    reading.notes.append(f"closing_costs: with {priced:.2f} priced as a percent of the loan")
 
 
 def _settle_rates(reading: Reading) -> None:

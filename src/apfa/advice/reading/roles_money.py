@@ -109,7 +109,8 @@ MONEY_ROLES: Sequence[Role] = (
         "current_payment",
         "money",
         before=rf"(?:house|home|housing|mortgage)\s+payments?\b{W}"
-        r"|mortgage\s+(?:is|of|=|runs?)\s*(?:about\s+|around\s+)?",
+        r"|mortgage\s+(?:is|of|=|runs?)\s*(?:about\s+|around\s+)?"
+        r"|\bp\s?&\s?i\s*[:=]?\s*(?:about\s+|around\s+)?",  # "P&I 1,844.82"
         after=r"(?:a\s+month\s+|/mo\s+|per\s+month\s+)?(?:in\s+)?"
         r"(?:p\s?&\s?i|p\s?and\s?i|principal\s+(?:and|&)\s+interest|piti)\b"
         # "with a 1,650 mortgage payment": the housing payment, not a loan of 1,650
