@@ -134,6 +134,30 @@ def test_a_message_pointing_back_needs_a_clearer_lead_to_leave_the_thread() -> N
     assert choose_intents(thread, said, facts, [("payment", 0.55)], far) == ["payment"]
 
 
+def test_another_term_at_its_own_rate_is_set_against_the_longest_term_weighed() -> None:
+    """ "30yr is at 7%, 15yr at 6.25" then "what about a 20 year at 6.5%?": 20 years at
+    6.5% against 30 at 7%; the 6.5% is that option's rate, not a refinance's new rate."""
+    known = {
+        "loan_amount": Decimal(300000),
+        "rates": [Decimal(7), Decimal("6.25")],
+        "interest_rate": Decimal(7),
+        "terms_months": [360, 180],
+        "term_months": 360,
+    }
+    stated = {
+        "interest_rate": Decimal("6.5"),
+        "rates": [Decimal("6.5")],
+        "terms_months": [240],
+        "term_months": 240,
+    }
+    merged = merge(known, what_if(known, stated))
+    assert merged["terms_months"] == [360, 240]
+    assert merged["rates"] == [Decimal(7), Decimal("6.5")]
+    assert "new_rate" not in merged
+    refinancing = {**known, "new_rate": Decimal("6.25")}
+    assert "new_rate" in what_if(refinancing, stated)  # a refinance keeps the loan one has
+
+
 def test_a_what_if_turn_puts_its_figures_against_the_last_answers() -> None:
     said = ["auto_loan:rule:x", *figure_keys({"monthly_payment": Decimal("489.56")})]
     said += figure_keys({"monthly_payment": Decimal("489.56"), "total_interest": Decimal(7248)})

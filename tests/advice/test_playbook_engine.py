@@ -220,3 +220,21 @@ def test_stating_a_signals_facts_raises_that_intents_score() -> None:
     assert stated["refinance"] == pytest.approx(plain["refinance"] + SIGNAL_BONUS)
     assert stated["payment"] == pytest.approx(plain["payment"])
     assert score({"new_rate"})["refinance"] == pytest.approx(plain["refinance"])
+
+
+def test_the_same_table_from_two_calculators_is_shown_once() -> None:
+    """A payment question and a term comparison both set out "30 years at 7% or 15 at
+    6.25%" (``stated_terms`` and ``term_comparison``): one table, not two."""
+    intents = [entry.intent for entry in load_entries()]
+    playbooks = load_playbooks(intents)
+    plans = [playbooks["term_15_vs_30"], playbooks["payment"]]
+    facts = {
+        "loan_amount": Decimal(300000),
+        "rates": [Decimal(7), Decimal("6.25")],
+        "interest_rate": Decimal(7),
+        "terms_months": [360, 180],
+        "term_months": 360,
+    }
+    _, _, tables, _ = Advisor.compute(plans, facts)
+    assert tables
+    assert len(tables) == len({(t.title, str(t.rows)) for t in tables})

@@ -244,7 +244,9 @@ class Advisor:
                     if figure not in values:
                         values[figure] = value
                         computed.append(figure)
-                comparisons.extend(result.comparisons)
+                # two calculators may set out the same options (a payment's and a term
+                # comparison's table of the terms stated): the table is shown once
+                comparisons.extend(t for t in result.comparisons if t not in comparisons)
                 assumptions.extend(a for a in result.assumptions if a not in assumptions)
         return values, computed, comparisons, assumptions
 

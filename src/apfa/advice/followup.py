@@ -101,6 +101,8 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     person has does not change between turns, the option weighed does. A down payment
     stated against a loan given as an amount ("put another 4k down") lowers the amount."""
     turn = dict(new)
+    if _another_term_option(known, turn):
+        return turn
     offered = known.get("rates")
     weighing = "interest_rate" in known and (
         "new_rate" in known or (isinstance(offered, list) and len(offered) >= 2)
@@ -130,6 +132,28 @@ def what_if(known: Mapping[str, object], new: Mapping[str, object]) -> dict[str,
     ):
         turn["loan_amount"] = borrowed - down
     return turn
+
+
+def _another_term_option(known: Mapping[str, object], turn: dict[str, object]) -> bool:
+    """ "What about a 20 year at 6.5%?" while a purchase weighs terms at their own rates
+    (30 years at 7% against 15 at 6.25%): the new term and rate are a new option, set
+    against the longest term weighed (the baseline a shorter term is measured from)."""
+    terms, rates = known.get("terms_months"), known.get("rates")
+    if not (isinstance(terms, list) and isinstance(rates, list) and len(terms) >= 2):
+        return False
+    if len(rates) != len(terms) or "new_rate" in known or "remaining_months" in known:
+        return False
+    term, rate = turn.get("term_months"), turn.get("interest_rate")
+    if not isinstance(term, int) or not isinstance(rate, Decimal) or term in terms:
+        return False
+    if turn.get("rates", [rate]) != [rate] or turn.get("terms_months", [term]) != [term]:
+        return False
+    longest = max(range(len(terms)), key=lambda i: terms[i])
+    turn["terms_months"] = [terms[longest], term]
+    turn["rates"] = [rates[longest], rate]
+    turn["interest_rate"] = rates[longest]
+    turn["term_months"] = terms[longest]
+    return True
 
 
 def _another_offer(known: Mapping[str, object], turn: dict[str, object]) -> None:
