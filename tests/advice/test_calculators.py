@@ -568,6 +568,27 @@ def test_payoff_plans_name_each_debt_and_give_this_months_interest() -> None:
     assert result.comparisons[0].rows[0][1].startswith("$6,400 at 27.5%")
 
 
+def test_several_cards_without_a_budget_give_each_ones_interest_and_both_first_targets() -> None:
+    """ "3 cards: 4,100 at 26.24%, 2,300 at 18.9% and 6,500 at 22.49%; which first?" """
+    debts = [
+        {"balance": D(4100), "apr": D("26.24")},
+        {"balance": D(2300), "apr": D("18.9")},
+        {"balance": D(6500), "apr": D("22.49")},
+    ]
+    inputs = Inputs({"debts": debts, "card_balance": D(4100), "apr": D("26.24")})
+    result = REGISTRY["payoff_plan"].run(inputs)
+    assert result is not None
+    assert result.figures["interest_this_month"] == D("247.70")  # 89.65 + 36.23 + 121.82
+    assert result.figures["first_target"] == "the $4,100 balance at 26.24%"
+    assert result.figures["snowball_target"] == "the $2,300 balance at 18.9%"
+    assert [row[-1] for row in result.comparisons[0].rows] == ["$89.65", "$36.23", "$121.82"]
+    assert result.assumptions == []  # no minimum is used, so none is assumed
+    # the first card of the list is not answered as if it were the only one
+    assert REGISTRY["card_payoff"].run(inputs) is None
+    alone = run("card_payoff", card_balance=D(2750), apr=D("29.99"), payment_budget=D(85))
+    assert (alone["payoff_months"], alone["payoff_interest"]) == (67, D("2942.59"))
+
+
 def test_points_weighed_against_how_long_the_loan_is_kept() -> None:
     # 2 points on 410,000: 8,200; 6.875% -> 6.375% saves 2693.41 - 2557.87 = 135.54 a month
     figures = run(

@@ -201,6 +201,19 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
             "current_payment": Decimal("1844.82"), "closing_costs": 4200,
             "closing_costs_paid": "financed", "remaining_months": 336,
         }),
+        ("15 yr loan, 225,000. rate is 5.75 or i can pay 1.5 points to get 5.375", {
+            "interest_rate": Decimal("5.75"), "new_rate": Decimal("5.375"),
+            "points": Decimal("1.5"),
+        }),
+        ("what if i just buy 1 point and get 6.625 instead", {
+            "points": 1, "new_rate": Decimal("6.625"),
+        }),
+        ("if i get 2.5 points off", {"points": Decimal("2.5"), "new_rate": None}),
+        ("my daughter has 2,750 on a card at 29.99% and pays 85 a month", {
+            "card_balance": 2750, "payment_budget": 85,
+        }),
+        ("she pays 120 a month on a 3k card at 24%", {"payment_budget": 120}),
+        ("we get 1.5 months of severance", {"new_rate": None, "interest_rate": None}),
         ("refi at 6%, closing costs are 4,200 which we'd pay in cash", {
             "closing_costs": 4200, "closing_costs_paid": None,
         }),

@@ -42,10 +42,10 @@ def card_apr(inputs: Inputs) -> Decimal | None:
 )
 def card_payoff(inputs: Inputs) -> Computed | None:
     balance, apr = card_balance(inputs), card_apr(inputs)
-    if balance is None or apr is None:
+    payment = inputs.money("payment_budget", "min_payment", "current_payment")
+    if balance is None or apr is None or (payment is None and _one_of_several(inputs, balance)):
         return None
     figures: dict[str, Decimal | int | str] = {"monthly_interest_now": _cents(balance * apr / 1200)}
-    payment = inputs.money("payment_budget", "min_payment", "current_payment")
     if payment is None:
         return Computed(figures, assumptions=inputs.assumptions)
     result = payoff(balance, apr, payment)
@@ -56,7 +56,15 @@ def card_payoff(inputs: Inputs) -> Computed | None:
     return Computed(figures, assumptions=inputs.assumptions)
 
 
-def _debts(inputs: Inputs) -> list[Debt]:
+def _one_of_several(inputs: Inputs, balance: Decimal) -> bool:
+    """The balance read is one card of a list of several, with no payment to weigh: the
+    list's interest this month speaks for it, not that one card's."""
+    listed = [_number(record, "balance") for record in inputs.records("debts")]
+    return len(listed) >= 2 and balance in listed
+
+
+def _debts(inputs: Inputs, *, planned: bool = True) -> list[Debt]:
+    """The debts listed; minimums not given are assumed (and said so when a plan uses them)."""
     found: list[Debt] = []
     for position, record in enumerate(inputs.records("debts"), start=1):
         balance, apr = _number(record, "balance"), _number(record, "apr")
@@ -65,7 +73,8 @@ def _debts(inputs: Inputs) -> list[Debt]:
         minimum = _number(record, "min_payment")
         if minimum is None:
             minimum = _cents(balance * apr / 1200 + balance * MINIMUM_SHARE)
-            inputs.assume("each card's minimum payment assumed to be its interest plus 1%")
+            if planned:
+                inputs.assume("each card's minimum payment assumed to be its interest plus 1%")
         name = f"{money(balance)} at {percent(apr)}"
         if any(debt.name == name for debt in found):
             name = f"{name} (debt {position})"
@@ -88,11 +97,15 @@ def _number(record: Mapping[str, object], key: str) -> Decimal | None:
     first_target="text",
     minimum_total="money",
     interest_this_month="money",
+    snowball_target="text",
 )
 def payoff_plans(inputs: Inputs) -> Computed | None:
-    debts, budget = _debts(inputs), inputs.money("payment_budget")
-    if len(debts) < 2 or budget is None:
+    budget = inputs.money("payment_budget")
+    debts = _debts(inputs, planned=budget is not None)
+    if len(debts) < 2:
         return None
+    if budget is None:
+        return _interest_now(inputs, debts)
     avalanche, snowball = plan(debts, budget, "avalanche"), plan(debts, budget, "snowball")
     figures: dict[str, Decimal | int | str] = {"minimum_total": avalanche.minimum_total}
     if avalanche.months_to_debt_free is None or snowball.months_to_debt_free is None:
@@ -123,6 +136,29 @@ def payoff_plans(inputs: Inputs) -> Computed | None:
             )
         ],
     )
+    return Computed(figures, [table], inputs.assumptions)
+
+
+def _interest_now(inputs: Inputs, debts: list[Debt]) -> Computed:
+    """Several cards and no monthly amount yet ("4,100 at 26.24%, 2,300 at 18.9% and 6,500
+    at 22.49%; which first?"): what each charges this month, and which card each method
+    pays first."""
+    charged = [_cents(d.balance * d.apr_pct / 1200) for d in debts]
+    highest = max(debts, key=lambda d: (d.apr_pct, -d.balance))
+    smallest = min(debts, key=lambda d: (d.balance, -d.apr_pct))
+    table = Comparison(
+        "Interest each debt charges this month",
+        ["debt", "balance", "APR", "interest this month"],
+        [
+            [f"debt {n}", money(d.balance), percent(d.apr_pct), money(c)]
+            for n, (d, c) in enumerate(zip(debts, charged, strict=True), start=1)
+        ],
+    )
+    figures: dict[str, Decimal | int | str] = {
+        "interest_this_month": sum(charged, ZERO),
+        "first_target": f"the {money(highest.balance)} balance at {highest.apr_pct}%",
+        "snowball_target": f"the {money(smallest.balance)} balance at {smallest.apr_pct}%",
+    }
     return Computed(figures, [table], inputs.assumptions)
 
 

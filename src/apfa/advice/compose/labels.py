@@ -211,6 +211,7 @@ LABELS: dict[str, str] = {
     "snowball_months": "Debt-free with the snowball",
     "snowball_interest": "Interest with the snowball",
     "first_target": "Pay extra first on",
+    "snowball_target": "Smallest balance first would start with",
     "transfer_fee": "Balance transfer fee",
     "transferred_balance": "Balance after the transfer",
     "payment_to_clear": "Monthly payment to clear it in the promotional period",

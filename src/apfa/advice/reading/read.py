@@ -155,6 +155,9 @@ _RATE_NEXT = re.compile(
 
 
 _FLAT = re.compile(r"\s*flat\b", re.I)
+# "pay 1.5 points to get 5.375", "buy 1 point and get 6.625 instead": the rate bought
+_GET = re.compile(r"\bget(?:s|ting)?\s+(?:it\s+(?:down\s+)?to\s+)?$", re.I)
+_UNIT_NEXT = re.compile(r"\s*(?:points?|pts|months?|mos?|years?|yrs?|weeks?|days?)\b", re.I)
 
 
 def _as_rate(q: Quantity, text: str) -> Quantity:
@@ -175,7 +178,12 @@ def _as_rate(q: Quantity, text: str) -> Quantity:
         or q.value == q.value.to_integral_value()
         or not _RATE_TALK.search(text)
         or not (
-            _RATE_CUE.search(text[max(0, q.start - 12) : q.start]) or _RATE_NEXT.match(text, q.end)
+            _RATE_CUE.search(text[max(0, q.start - 12) : q.start])
+            or _RATE_NEXT.match(text, q.end)
+            or (
+                _GET.search(text[max(0, q.start - 24) : q.start])
+                and not _UNIT_NEXT.match(text, q.end)
+            )
         )
     ):
         return q

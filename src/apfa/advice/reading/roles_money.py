@@ -316,13 +316,14 @@ MONEY_ROLES: Sequence[Role] = (
     role(
         "payment_budget",
         "money",
-        before=r"(?:\band\s+|\bthen\s+|^|[.,;]\s*)pay(?:ing)?\s+(?:about\s+|around\s+|only\s+)?",
+        # "... and pays 85 a month": what someone pays each month
+        before=r"(?:\band\s+|\bthen\s+|^|[.,;]\s*)pay(?:s|ing)?\s+(?:about\s+|around\s+|only\s+)?",
         per="month only",
     ),
     role(
         "payment_budget",
         "money",
-        before=rf"(?:(?:can|could)\s+(?:only\s+)?(?:pay|afford|put|throw|swing|do)|(?:if\s+)?(?:i|we)\s+(?:pay|paid|put|threw|throw)|budget\w*|toward[s]?|put(?:ting)?|throw\w*)\b{W}",
+        before=rf"(?:(?:can|could)\s+(?:only\s+)?(?:pay|afford|put|throw|swing|do)|(?:if\s+)?(?:i|we|he|she|they)\s+(?:pays?|paid|puts?|threw|throw)|budget\w*|toward[s]?|put(?:ting)?|throw\w*)\b{W}",
         per="month",
     ),
     role(
