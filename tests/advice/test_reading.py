@@ -213,6 +213,10 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
             "card_balance": 2750, "payment_budget": 85,
         }),
         ("she pays 120 a month on a 3k card at 24%", {"payment_budget": 120}),
+        ("family of 4, we spend 6,150ish/mo and have 11k saved", {
+            "monthly_expenses": 6150, "savings": 11000,
+        }),
+        ("rent is 2kish", {"rent": 2000}),
         ("we get 1.5 months of severance", {"new_rate": None, "interest_rate": None}),
         ("refi at 6%, closing costs are 4,200 which we'd pay in cash", {
             "closing_costs": 4200, "closing_costs_paid": None,

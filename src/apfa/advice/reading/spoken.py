@@ -65,6 +65,8 @@ _SHORTHAND = (
     (re.compile(r"\b(\d{1,3})\s+and\s+three\s+quarters\b", re.I), r"\1.75"),
     (re.compile(r"\b(\d{1,2})\s+point\s+(\d{1,3})\b", re.I), r"\1.\2"),
     (re.compile(r"\b(?:morgage|mortage|morgtage|mortgauge|mortgae)(s?)\b", re.I), r"mortgage\1"),
+    # "we spend 6,150ish/mo", "5kish": an approximate figure is still the figure
+    (re.compile(r"(\d[km]?)-?ish\b", re.I), r"\1"),
     (re.compile(r"\bpmts\b", re.I), "payments"),
     (re.compile(r"\bpmt\b", re.I), "payment"),
 )
