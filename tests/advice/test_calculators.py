@@ -831,3 +831,12 @@ def test_closing_costs_rolled_into_a_refinance_are_borrowed() -> None:
     assert "refi_loan_amount" not in cash
     assert (cash["new_payment"], cash["break_even_months"]) == (D("1588.81"), 17)
     assert rolled["interest_difference"] < cash["interest_difference"]
+
+
+def test_room_left_this_year_is_the_limit_less_what_was_deferred_so_far() -> None:
+    # 2026: 24,500 under 50; 14,000 deferred by December leaves 10,500 for the bonus
+    figures = run("retirement_limits", age=41, annual_income=D(95000), deferred_this_year=D(14000))
+    assert figures["room_to_limit"] == D(10500)
+    older = run("retirement_limits", age=52, deferred_this_year=D(14000))
+    assert older["room_to_limit"] == D(24500) + D(8000) - D(14000)  # with the catch-up
+    assert run("retirement_limits", age=41, deferred_this_year=D(30000))["room_to_limit"] == 0

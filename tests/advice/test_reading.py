@@ -217,6 +217,10 @@ def test_card_balance_apr_and_payment(balance: int, apr: Decimal, payment: int) 
             "monthly_expenses": 6150, "savings": 11000,
         }),
         ("rent is 2kish", {"rent": 2000}),
+        ("so far this year (2026) ive put 14,000 into my 401k", {
+            "deferred_this_year": 14000, "payment_budget": None,
+        }),
+        ("we have 40k in my 401k", {"retirement_balance": 40000, "deferred_this_year": None}),
         ("we get 1.5 months of severance", {"new_rate": None, "interest_rate": None}),
         ("refi at 6%, closing costs are 4,200 which we'd pay in cash", {
             "closing_costs": 4200, "closing_costs_paid": None,

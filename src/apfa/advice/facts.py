@@ -70,6 +70,7 @@ FACTS: dict[str, FactSpec] = _specs(
     ("cash_needed", "money", "cash to take out of the home's equity"),
     ("closing_costs_priced", "money", "closing costs priced as a percent of the loan"),
     ("closing_costs_paid", "text", "how the closing costs are paid"),
+    ("deferred_this_year", "money", "put into the workplace plan so far this year"),
     ("earnest_money", "money", "earnest money deposit"),
     ("seller_credit", "money", "seller credit"),
     ("emergency_reserve", "money", "savings kept back as an emergency fund"),

@@ -252,6 +252,9 @@ def retirement_limits(inputs: Inputs) -> Computed | None:
                     Decimal("0.01"), ROUND_HALF_UP
                 )
             figures["room_to_limit"] = max(result.total_deferral - put_in, Decimal(0))
+    deferred = inputs.money("deferred_this_year")
+    if deferred is not None:  # "ive put 14,000 in so far": what this year still allows
+        figures["room_to_limit"] = max(result.total_deferral - deferred, Decimal(0))
     return Computed(figures)
 
 

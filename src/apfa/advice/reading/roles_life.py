@@ -1,6 +1,7 @@
 """The role table, life events: child care, a windfall and what was withheld from it, the
-full health premium COBRA is priced on, and parental leave with what it pays. Listed before
-the general tables, so their specific cues win a tie."""
+full health premium COBRA is priced on, parental leave with what it pays, and what has gone
+into a workplace plan so far this year. Listed before the general tables, so their specific
+cues win a tie."""
 
 from __future__ import annotations
 
@@ -12,6 +13,14 @@ _CARE = r"(?:day\s*care|child\s*care|childcare|nanny|preschool|infant\s+care)"
 _WINDFALL = r"(?:inheritance|windfall|settlement|lottery|jackpot|scratch[- ]?off|prize|winnings)"
 
 LIFE_ROLES: Sequence[Role] = (
+    role(  # "so far this year ive put 14,000 into my 401k": this year's deferrals
+        "deferred_this_year",
+        "money",
+        after=r"(?:so\s+far\s+)?(?:into|to)\s+(?:my|the|our|her|his)\s+"
+        r"(?:401\s?\(?k\)?|403\s?\(?b\)?|457|tsp|workplace\s+plan)",
+        per="once",
+        strong=True,
+    ),
     role(
         "child_care_monthly",
         "money",
