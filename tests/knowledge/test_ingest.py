@@ -3,6 +3,8 @@ index versions recorded in the database, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -224,3 +226,41 @@ def test_token_counts_match_the_model_tokenizer(
     """Chunking counts with the Rust tokenizer directly; it must count what the model's
     tokenizer produces, with no truncation."""
     assert embedder.count_tokens(text) == len(embedder._tokenizer.tokenize(text))
+
+
+async def test_activations_at_once_leave_the_last_committed_the_newest_stamped(
+    isolated_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two builds finishing together activate side by side. Whichever commits last is the
+    active version, and its stamp must be the newest, or processes that keep the newest
+    stamp would serve the other one. Each activation here reads a clock that runs
+    backwards, the order that split them before."""
+    engine = create_engine(isolated_settings)
+    maker = create_sessionmaker(engine)
+    clock = iter([dt.datetime(2026, 12, 6, 12, 0, s, tzinfo=dt.UTC) for s in (9, 5, 3, 1)])
+    monkeypatch.setattr(service, "utcnow", lambda: next(clock))
+    try:
+        async with session_scope(maker) as session:
+            rows = [IndexVersion(status="ready", model="m", dim=1) for _ in range(3)]
+            session.add_all(rows)
+            await session.flush()
+            ids = [row.id for row in rows]
+
+        async def activate(version: int) -> dt.datetime:
+            async with session_scope(maker) as session:
+                return await service.mark_active(session, version)
+
+        stamps = [await activate(v) for v in ids[:2]]
+        concurrent = await asyncio.gather(activate(ids[2]), activate(ids[0]))
+        async with session_scope(maker) as session:
+            active = await service.active_version(session)
+            newest = await session.scalar(
+                select(IndexVersion).order_by(IndexVersion.activated_at.desc()).limit(1)
+            )
+        assert stamps[1] > stamps[0]  # the clock went back; the stamp did not
+        assert active is not None
+        assert newest is not None
+        assert active.id == newest.id
+        assert max(concurrent) == active.activated_at
+    finally:
+        await engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import delete, func, select, update
@@ -175,13 +175,28 @@ async def list_versions(session: AsyncSession) -> list[IndexVersion]:
     return list(result.scalars())
 
 
+# Serialises activations on PostgreSQL for the rest of the transaction (SQLite serialises
+# every write already): "APFA" in ASCII.
+_ACTIVATION_LOCK = 0x41504641
+
+
 async def mark_active(session: AsyncSession, version_id: int) -> datetime:
     """Make one version the only active one, inside the caller's transaction; returns the
-    activation time, which orders activations across processes."""
-    now = utcnow()
+    activation time, which orders activations across processes.
+
+    Two activations at once (two builds finishing together) take turns, and the time is
+    read after the turn is taken and kept after every earlier activation's: the version
+    committed last is the newest by its stamp too, so every process ends on the version
+    the database calls active."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_ACTIVATION_LOCK)))
     await session.execute(
         update(IndexVersion).where(IndexVersion.is_active.is_(True)).values(is_active=False)
     )
+    now = utcnow()
+    latest = await session.scalar(select(func.max(IndexVersion.activated_at)))
+    if latest is not None and latest >= now:
+        now = latest + timedelta(microseconds=1)
     await session.execute(
         update(IndexVersion)
         .where(IndexVersion.id == version_id)

@@ -69,6 +69,8 @@ export function createDocumentsPanel(ctx) {
     merge(rowsOf(answer, "documents"));
     cursor = answer.next_cursor ?? null;
     more.hidden = !cursor;
+    // An upload may be indexed before this list is read, with no status change left to see.
+    await loadReview();
   }
 
   async function refreshInFlight() {
@@ -169,7 +171,6 @@ export function createDocumentsPanel(ctx) {
   return {
     show() {
       load();
-      loadReview();
       stopPolling = every(POLL_MS, () => {
         if (!ctx.isLive() && [...docs.values()].some((d) => IN_FLIGHT.has(d.status))) refreshInFlight();
       });
